@@ -1,0 +1,1 @@
+"""Channels: translate between a provider's wire format and Indgang's Inbound/Outbound."""
