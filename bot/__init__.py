@@ -1,0 +1,1 @@
+"""Indgang: one way in to the municipal youth service."""

@@ -1,0 +1,28 @@
+"""Handoffs: a human holds the conversation until they hand it back."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Field, SQLModel
+
+from bot.columns import created_at_field, utc_field
+
+REASONS = ("asked", "crisis", "not_understood", "risk", "plan_change", "reschedule")
+
+
+class Handoff(SQLModel, table=True):
+    """Why the conversation was handed to a human, who holds it, and how fast they replied."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    young_person_id: int = Field(foreign_key="young_person.id", index=True)
+    reason: str = Field(max_length=20)
+    detail: str = Field(default="", max_length=300)
+    urgent: bool = Field(default=False)
+    status: str = Field(default="open", max_length=12)
+    assignee_id: int | None = Field(default=None, foreign_key="staff_member.id", index=True)
+    appointment_id: int | None = Field(default=None, foreign_key="appointment.id")
+    opened_at: datetime = created_at_field()
+    taken_at: datetime | None = utc_field()
+    first_reply_at: datetime | None = utc_field()
+    closed_at: datetime | None = utc_field()

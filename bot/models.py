@@ -1,0 +1,34 @@
+"""Every table, imported in one place so metadata and migrations see them all."""
+
+from bot.audit.models import AuditEvent
+from bot.campaigns.models import Campaign, CampaignDelivery
+from bot.checkins.models import Checkin, CheckinSchedule
+from bot.conversation.models import ConversationState, Message
+from bot.handoff.models import Handoff
+from bot.outbox.models import OutboxItem
+from bot.people.models import ChannelIdentity, Invite, YoungPerson
+from bot.plans.models import Appointment, Milestone, Plan, PlanEvent
+from bot.reminders.models import Reminder
+from bot.tenants.models import Municipality, StaffMember
+
+__all__ = [
+    "Appointment",
+    "AuditEvent",
+    "Campaign",
+    "CampaignDelivery",
+    "ChannelIdentity",
+    "Checkin",
+    "CheckinSchedule",
+    "ConversationState",
+    "Handoff",
+    "Invite",
+    "Message",
+    "Milestone",
+    "Municipality",
+    "OutboxItem",
+    "Plan",
+    "PlanEvent",
+    "Reminder",
+    "StaffMember",
+    "YoungPerson",
+]

@@ -1,0 +1,34 @@
+"""The outbox: every outgoing message is a row here before it is sent."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Index
+from sqlmodel import Field, SQLModel
+
+from bot.columns import created_at_field, utc_field
+
+PENDING = "pending"
+SENT = "sent"
+FAILED = "failed"
+CANCELLED = "cancelled"
+
+
+class OutboxItem(SQLModel, table=True):
+    """A message waiting to be sent, with its retry and lease bookkeeping."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_status_due", "status", "due_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    message_id: int = Field(foreign_key="message.id", unique=True)
+    status: str = Field(default=PENDING, max_length=12)
+    urgent: bool = Field(default=False)
+    due_at: datetime = utc_field(nullable=False)
+    attempts: int = Field(default=0)
+    last_error: str | None = Field(default=None, max_length=200)
+    lease_owner: str | None = Field(default=None, max_length=64)
+    lease_until: datetime | None = utc_field()
+    created_at: datetime = created_at_field()
+    done_at: datetime | None = utc_field()

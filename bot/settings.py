@@ -1,0 +1,118 @@
+"""All configuration, read once from INDGANG_* environment variables."""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import AnyHttpUrl, Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+class Settings(BaseSettings):
+    """Indgang's settings; every field is INDGANG_<NAME> in the environment."""
+
+    model_config = SettingsConfigDict(env_prefix="INDGANG_", env_file=".env", extra="ignore")
+
+    env: Literal["development", "production"] = "development"
+    database_url: str = "sqlite+aiosqlite:///./indgang.db"
+    public_url: AnyHttpUrl = AnyHttpUrl("http://127.0.0.1:8000")
+    timezone: str = "Europe/Copenhagen"
+    secret_key: str = Field(default="", repr=False)
+    demo_data: bool = True
+    content_dir: Path = REPO_ROOT / "content"
+    locales_dir: Path = REPO_ROOT / "locales"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_json: bool = False
+
+    dispatcher_interval: float = Field(default=1.0, gt=0)
+    dispatcher_batch: int = Field(default=50, gt=0)
+    send_max_attempts: int = Field(default=8, gt=0)
+    send_backoff_base: float = Field(default=2.0, gt=0)
+    send_backoff_cap: float = Field(default=900.0, gt=0)
+    lease_seconds: int = Field(default=120, gt=0)
+
+    telegram_token: str | None = Field(default=None, repr=False)
+    telegram_webhook_secret: str | None = Field(default=None, repr=False)
+    telegram_api_base: AnyHttpUrl | None = None
+
+    twilio_account_sid: str | None = None
+    twilio_auth_token: str | None = Field(default=None, repr=False)
+    twilio_messaging_service_sid: str | None = None
+    twilio_from: str | None = None
+    twilio_api_base: AnyHttpUrl | None = None
+    sms_max_segments: int = Field(default=3, ge=1, le=10)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown timezone {value!r}") from exc
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _async_driver(cls, value: str) -> str:
+        return async_database_url(value)
+
+    @model_validator(mode="after")
+    def _production_needs_secrets(self) -> Settings:
+        if self.env == "production" and len(self.secret_key) < 32:
+            raise ValueError("INDGANG_SECRET_KEY must be set to at least 32 characters in production")
+        if not self.secret_key:
+            # Development only: sessions do not survive a restart, which is fine there.
+            self.secret_key = secrets.token_urlsafe(32)
+        if self.telegram_token and not self.telegram_webhook_secret:
+            raise ValueError("INDGANG_TELEGRAM_WEBHOOK_SECRET is required with INDGANG_TELEGRAM_TOKEN")
+        if self.twilio_account_sid and not self.twilio_auth_token:
+            raise ValueError("INDGANG_TWILIO_AUTH_TOKEN is required with INDGANG_TWILIO_ACCOUNT_SID")
+        if self.twilio_account_sid and not (self.twilio_messaging_service_sid or self.twilio_from):
+            raise ValueError(
+                "INDGANG_TWILIO_MESSAGING_SERVICE_SID or INDGANG_TWILIO_FROM is required for SMS"
+            )
+        return self
+
+    @property
+    def public_base(self) -> str:
+        """The public address without a trailing slash."""
+        return str(self.public_url).rstrip("/")
+
+    @property
+    def is_sqlite(self) -> bool:
+        """True on the embedded default database."""
+        return self.database_url.startswith("sqlite")
+
+
+def async_database_url(url: str) -> str:
+    """Pick the async driver for a plain database URL."""
+    if url.startswith("sqlite://"):
+        return "sqlite+aiosqlite://" + url.removeprefix("sqlite://")
+    for prefix in ("postgresql://", "postgres://", "postgresql+psycopg2://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url.removeprefix(prefix)
+    if not url.startswith(("sqlite+aiosqlite://", "postgresql+psycopg://", "postgresql+asyncpg://")):
+        raise ValueError("must be a sqlite:// or postgresql:// URL")
+    return url
+
+
+def describe_error(exc: ValidationError) -> str:
+    """One line per bad setting, naming the environment variable."""
+    lines = []
+    for error in exc.errors():
+        name = "_".join(str(part) for part in error["loc"]).upper()
+        where = f"INDGANG_{name}" if name else "settings"
+        lines.append(f"{where}: {error['msg']}")
+    return "; ".join(lines)
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings."""
+    return Settings()

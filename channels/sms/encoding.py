@@ -1,0 +1,104 @@
+"""How long an SMS is: GSM 03.38 septets or UCS-2 code units, and how many segments."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+# GSM 03.38 default alphabet (the escape 0x1B is left out: it is not a character).
+GSM_BASIC = frozenset(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
+    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+# Extension table: each costs an escape septet plus itself.
+GSM_EXTENSION = frozenset("^{}\\[]~|€\f")
+
+GSM_SINGLE, GSM_PART = 160, 153
+UCS2_SINGLE, UCS2_PART = 70, 67
+
+# Plain dots, not "…": the ellipsis character would turn a GSM-7 text into UCS-2.
+ELLIPSIS = "..."
+
+SmsEncoding = Literal["GSM-7", "UCS-2"]
+
+
+@dataclass(frozen=True)
+class SmsShape:
+    """Encoding, length in encoding units (septets or UTF-16 units) and segment count."""
+
+    encoding: SmsEncoding
+    characters: int
+    segments: int
+
+
+def is_gsm7(text: str) -> bool:
+    """Return True when every character fits the GSM 03.38 alphabet or its extension."""
+    return all(c in GSM_BASIC or c in GSM_EXTENSION for c in text)
+
+
+def _costs(text: str, gsm: bool) -> list[int]:
+    if gsm:
+        return [2 if c in GSM_EXTENSION else 1 for c in text]
+    return [2 if ord(c) > 0xFFFF else 1 for c in text]
+
+
+def _segments(costs: list[int], single: int, part: int) -> int:
+    total = sum(costs)
+    if total <= single:
+        return 1
+    # Pack greedily: an escape sequence or a surrogate pair is never split across
+    # segments, so a part may hold one unit less than `part`.
+    segments, used = 1, 0
+    for cost in costs:
+        if used + cost > part:
+            segments += 1
+            used = 0
+        used += cost
+    return segments
+
+
+def analyse(text: str) -> SmsShape:
+    """Return the encoding, length and segment count Twilio will use for `text`."""
+    gsm = is_gsm7(text)
+    costs = _costs(text, gsm)
+    if gsm:
+        return SmsShape("GSM-7", sum(costs), _segments(costs, GSM_SINGLE, GSM_PART))
+    return SmsShape("UCS-2", sum(costs), _segments(costs, UCS2_SINGLE, UCS2_PART))
+
+
+def _fits(text: str, max_segments: int) -> bool:
+    return analyse(text).segments <= max_segments
+
+
+def _longest(candidates: list[int], build: str, tail: str, max_segments: int) -> str | None:
+    """Binary search the longest cut (segments grow with the prefix) that still fits."""
+    best: str | None = None
+    lo, hi = 0, len(candidates) - 1
+    while lo <= hi:
+        mid = (lo + hi) // 2
+        shortened = build[: candidates[mid]].rstrip(" \t\n,;:-") + ELLIPSIS + tail
+        if _fits(shortened, max_segments):
+            best = shortened
+            lo = mid + 1
+        else:
+            hi = mid - 1
+    return best
+
+
+def fit(text: str, max_segments: int, *, tail: str = "") -> str:
+    """Shorten `text` at a word boundary, ending in "...", so text + `tail` fits.
+
+    `tail` (for example numbered choices) is always kept whole when it fits on its own.
+    """
+    if max_segments < 1:
+        raise ValueError("max_segments must be at least 1")
+    if _fits(text + tail, max_segments):
+        return text + tail
+    if tail and not _fits(ELLIPSIS + tail, max_segments):
+        return fit(text + tail, max_segments)
+    boundaries = [i for i, c in enumerate(text) if c.isspace() and i > 0]
+    shortened = _longest(boundaries, text, tail, max_segments)
+    if shortened is None or not shortened.strip(ELLIPSIS + " "):
+        # One long word: cut it anywhere rather than send nothing.
+        shortened = _longest(list(range(1, len(text))), text, tail, max_segments)
+    return shortened if shortened is not None else ELLIPSIS + tail
