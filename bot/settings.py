@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 from functools import lru_cache
 from pathlib import Path
@@ -11,7 +12,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import AnyHttpUrl, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+# Where content/ and locales/ live: the checkout, or INDGANG_HOME in an installed image.
+REPO_ROOT = Path(os.environ.get("INDGANG_HOME") or Path(__file__).resolve().parents[1])
 
 
 class Settings(BaseSettings):
@@ -25,8 +27,6 @@ class Settings(BaseSettings):
     timezone: str = "Europe/Copenhagen"
     secret_key: str = Field(default="", repr=False)
     demo_data: bool = True
-    content_dir: Path = REPO_ROOT / "content"
-    locales_dir: Path = REPO_ROOT / "locales"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_json: bool = False
 

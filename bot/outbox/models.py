@@ -25,6 +25,8 @@ class OutboxItem(SQLModel, table=True):
     message_id: int = Field(foreign_key="message.id", unique=True)
     status: str = Field(default=PENDING, max_length=12)
     urgent: bool = Field(default=False)
+    # Only the answer to STOP and crisis help go to an identity that has opted out.
+    bypass_opt_out: bool = Field(default=False)
     due_at: datetime = utc_field(nullable=False)
     attempts: int = Field(default=0)
     last_error: str | None = Field(default=None, max_length=200)

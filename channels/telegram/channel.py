@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
+import re
 
 from aiogram import Bot
 from aiogram.client.session.aiohttp import AiohttpSession
@@ -26,6 +26,8 @@ from channels.base import Capabilities, Choice, Outbound, SendError, SendResult
 
 # Telegram's limit for callback_data, in bytes of UTF-8.
 MAX_CALLBACK_DATA_BYTES = 64
+
+_CHAT_ID = re.compile(r"-?[0-9]{1,20}")
 
 # Descriptions of 400 errors that mean the chat no longer exists for this bot.
 _UNREACHABLE_400 = ("chat not found", "user not found", "peer_id_invalid", "user is deactivated")
@@ -59,17 +61,22 @@ class TelegramChannel:
     async def send(self, outbound: Outbound) -> SendResult:
         """Send one message with its choices as an inline keyboard; raise SendError on failure."""
         markup = _keyboard(outbound.choices)
-        try:
-            chat_id = int(outbound.address)
-        except ValueError:
+        if not _CHAT_ID.fullmatch(outbound.address):
+            # int() would accept "+4520123456": a phone number must never pass as a chat id.
             raise SendError(
-                "address is not a Telegram chat id", permanent=True, unreachable=True, code="address"
-            ) from None
+                "address is not a Telegram chat id",
+                permanent=True,
+                unreachable=True,
+                code="address",
+            )
+        chat_id = int(outbound.address)
         try:
             message = await self.bot.send_message(
-                chat_id=chat_id, text=self.render(outbound.text, outbound.choices), reply_markup=markup
+                chat_id=chat_id,
+                text=self.render(outbound.text, outbound.choices),
+                reply_markup=markup,
             )
-        except (AiogramError, ClientError, asyncio.TimeoutError) as exc:
+        except (AiogramError, ClientError, TimeoutError) as exc:
             raise send_error(exc) from exc
         return SendResult(provider_id=str(message.message_id), status="sent", encoding="UTF-8")
 
@@ -117,12 +124,20 @@ def send_error(exc: BaseException) -> SendError:
     if isinstance(exc, TelegramForbiddenError):
         # Blocked, kicked or deactivated: retrying cannot help until they write again.
         return SendError(
-            "bot was blocked or removed", permanent=True, unreachable=True, code="403", details=details
+            "bot was blocked or removed",
+            permanent=True,
+            unreachable=True,
+            code="403",
+            details=details,
         )
     if isinstance(exc, TelegramMigrateToChat):
         details = {"error": type(exc).__name__, "migrate_to_chat_id": str(exc.migrate_to_chat_id)}
         return SendError(
-            "chat migrated to a supergroup", permanent=True, unreachable=True, code="400", details=details
+            "chat migrated to a supergroup",
+            permanent=True,
+            unreachable=True,
+            code="400",
+            details=details,
         )
     if isinstance(exc, TelegramBadRequest):
         unreachable = any(marker in str(description).lower() for marker in _UNREACHABLE_400)
@@ -137,7 +152,7 @@ def send_error(exc: BaseException) -> SendError:
         return SendError("bot token rejected", code="401", details=details)
     if isinstance(exc, TelegramServerError):
         return SendError("Telegram server error", code="5xx", details=details)
-    if isinstance(exc, TelegramNetworkError | ClientError | asyncio.TimeoutError):
+    if isinstance(exc, TelegramNetworkError | ClientError | TimeoutError):
         return SendError("network error talking to Telegram", code="network", details=details)
     if isinstance(exc, TelegramAPIError):
         return SendError("Telegram API error", details=details)

@@ -1,4 +1,4 @@
-"""Hand a parsed update to the engine, then answer its button press: shared by webhook and polling."""
+"""Hand a parsed update to the engine, then answer its button press (webhook and polling)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ Receive = Callable[[Inbound], Awaitable[object]]
 async def deliver(
     channel: TelegramChannel, parsed: ParsedUpdate | Ignored, receive: Receive
 ) -> None:
-    """Pass an inbound to `receive` (errors propagate, so Telegram retries) and answer its callback."""
+    """Pass an inbound to `receive`, then answer its callback; receive errors propagate."""
     if isinstance(parsed, Ignored):
         log.debug("telegram update ignored", extra={"reason": parsed.reason})
         return

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable
 from typing import TypeVar
@@ -35,30 +36,34 @@ async def poll(
     receive: Receive,
     stop: asyncio.Event,
     *,
-    timeout: int = 25,
+    poll_seconds: int = 25,
     max_backoff: float = 30.0,
 ) -> None:
     """Long-poll getUpdates until `stop` is set, feeding each update to `receive`."""
-    # getUpdates is refused while a webhook is set; pending updates are kept, not dropped.
-    await _until_stopped(channel.bot.delete_webhook(drop_pending_updates=False), stop)
     offset: int | None = None
-    backoff = 1.0
+    first_backoff = min(1.0, max_backoff)
+    backoff = first_backoff
+    webhook_deleted = False
     while not stop.is_set():
         try:
+            if not webhook_deleted:
+                # getUpdates is refused while a webhook is set; pending updates are kept.
+                await _until_stopped(channel.bot.delete_webhook(drop_pending_updates=False), stop)
+                webhook_deleted = True
             updates = await _until_stopped(
                 channel.bot.get_updates(
                     offset=offset,
-                    timeout=timeout,
+                    timeout=poll_seconds,
                     allowed_updates=ALLOWED_UPDATES,
-                    request_timeout=timeout + 10,
+                    request_timeout=poll_seconds + 10,
                 ),
                 stop,
             )
             for update in updates:
                 await _handle(channel, update, receive)
-                # Advance only after the update is stored, so a crash replays it (dedup on provider_id).
-                offset = update.update_id + 1
-            backoff = 1.0
+                # Advance only once stored: a crash replays the update, and provider_id dedups it.
+                offset = max(offset or 0, update.update_id + 1)
+            backoff = first_backoff
         except _Stopped:
             break
         except TelegramUnauthorizedError:
@@ -81,21 +86,20 @@ async def _until_stopped(awaitable: Awaitable[T], stop: asyncio.Event) -> T:
     stopper = asyncio.ensure_future(stop.wait())
     try:
         await asyncio.wait({task, stopper}, return_when=asyncio.FIRST_COMPLETED)
+    except asyncio.CancelledError:
+        task.cancel()
+        raise
     finally:
         stopper.cancel()
     if task.done():
         return task.result()
     task.cancel()
-    try:
+    with contextlib.suppress(asyncio.CancelledError):
         await task
-    except asyncio.CancelledError:
-        pass
     raise _Stopped
 
 
 async def _sleep(seconds: float, stop: asyncio.Event) -> None:
     """Sleep, but wake at once when asked to stop."""
-    try:
+    with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(stop.wait(), timeout=seconds)
-    except TimeoutError:
-        pass

@@ -1,0 +1,71 @@
+"""The app factory: web routes, the dispatcher and the scheduler in one process."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, suppress
+
+import structlog
+from fastapi import FastAPI
+from fastapi.responses import RedirectResponse
+
+from bot import health, logs
+from bot.conversation.service import Receipt, Receiver
+from bot.database import Database
+from bot.demo import ensure_demo
+from bot.migrate import upgrade
+from bot.outbox.dispatcher import Dispatcher
+from bot.settings import Settings, get_settings
+from bot.wiring import build_channels, build_routers
+
+log = structlog.get_logger(__name__)
+
+
+def create_app(settings: Settings | None = None, *, run_workers: bool = True) -> FastAPI:
+    """Build the service. `run_workers=False` serves web requests only (tests, extra web nodes)."""
+    settings = settings or get_settings()
+    logs.configure(settings.log_level, settings.log_json)
+    db = Database(settings.database_url)
+    channels = build_channels(settings)
+    dispatcher = Dispatcher(db, channels, settings)
+
+    def wake(_receipt: Receipt) -> None:
+        dispatcher.wake()
+
+    receiver = Receiver(db, on_commit=wake)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await upgrade(db)
+        if settings.demo_data and await ensure_demo(db):
+            log.info("demo.created")
+        stop = asyncio.Event()
+        tasks = [asyncio.create_task(dispatcher.run(stop))] if run_workers else []
+        log.info("service.started", channels=sorted(channels), workers=run_workers)
+        try:
+            yield
+        finally:
+            stop.set()
+            for task in tasks:
+                with suppress(asyncio.CancelledError):
+                    await asyncio.wait_for(task, timeout=10)
+            await dispatcher.close()
+            await db.dispose()
+
+    app = FastAPI(title="Indgang", version="0.1.0", lifespan=lifespan,
+                  description="One way in to the municipal youth service.")
+    app.state.settings = settings
+    app.state.db = db
+    app.state.dispatcher = dispatcher
+    app.state.receiver = receiver
+    app.state.channels = channels
+    app.include_router(health.router)
+    for router in build_routers(channels, receiver, db, settings):
+        app.include_router(router)
+
+    @app.get("/", include_in_schema=False)
+    async def root() -> RedirectResponse:
+        return RedirectResponse("/chat" if "web" in channels else "/healthz")
+
+    return app

@@ -1,0 +1,1 @@
+"""Content authored as files: flows, keywords and the engine's own texts."""

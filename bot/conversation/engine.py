@@ -1,0 +1,255 @@
+"""The conversation engine: from one Inbound to state changes and replies.
+
+It runs inside the caller's transaction and knows nothing of HTTP or providers.
+Order per message: safety screen, opt-out, handoff, media, global keywords, flow step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.content.flows import MENU, Flows, Step, flows
+from bot.content.texts import fold, keyword_of, system_text
+from bot.conversation.models import ConversationState
+from bot.handoff import service as handoffs
+from bot.i18n import LANGUAGES, native_name, normalise_language, tr
+from bot.people.models import ChannelIdentity, YoungPerson
+from bot.plans import service as plans
+from bot.safety import crisis
+from bot.tenants.models import Municipality
+from channels.base import Choice, Inbound
+
+KEYWORD_TARGETS = {
+    "menu": MENU,
+    "start": MENU,
+    "help": "help.main",
+    "contact": "contact.open",
+    "language": "settings.language",
+}
+MAX_HOPS = 12
+MISSES_BEFORE_HUMAN = 2
+
+
+@dataclass
+class Reply:
+    """One message back to the young person."""
+
+    text: str
+    choices: tuple[Choice, ...] = ()
+    bypass_opt_out: bool = False
+
+
+@dataclass
+class Turn:
+    """Everything one inbound message is handled with."""
+
+    session: AsyncSession
+    inbound: Inbound
+    text: str
+    person: YoungPerson
+    identity: ChannelIdentity
+    municipality: Municipality
+    state: ConversationState
+    now: datetime
+    cpr_removed: bool = False
+    replies: list[Reply] = field(default_factory=list)
+    _parts: list[str] = field(default_factory=list)
+
+    @property
+    def lang(self) -> str:
+        """The young person's language."""
+        return normalise_language(self.person.language)
+
+    def say(self, text: str) -> None:
+        """Add a paragraph to the reply being built."""
+        self._parts.append(text)
+
+    def flush(self, choices: tuple[Choice, ...] = (), *, bypass_opt_out: bool = False) -> None:
+        """Turn the paragraphs said so far into one reply."""
+        if self._parts:
+            self.replies.append(Reply("\n\n".join(self._parts), choices, bypass_opt_out))
+            self._parts = []
+
+
+Action = Callable[[Turn, str], Awaitable[None]]
+View = Callable[[Turn], Awaitable[str]]
+
+
+async def _open_handoff(turn: Turn, reason: str) -> None:
+    await handoffs.open_handoff(turn.session, person=turn.person, reason=reason or "asked")
+
+
+async def _view_plan(turn: Turn) -> str:
+    return await plans.plan_text(turn.session, person=turn.person, language=turn.lang,
+                                 timezone=turn.municipality.timezone)
+
+
+async def _view_next_appointment(turn: Turn) -> str:
+    return await plans.next_appointment_text(
+        turn.session, person=turn.person, language=turn.lang,
+        timezone=turn.municipality.timezone, now=turn.now,
+    )
+
+
+async def _view_handoff_opened(turn: Turn) -> str:
+    name = await handoffs.responder_name(turn.session, person=turn.person, now=turn.now)
+    if name is None:
+        return system_text("handoff_opened_team", turn.lang)
+    return system_text("handoff_opened", turn.lang, contact=name)
+
+
+ACTIONS: dict[str, Action] = {"handoff": _open_handoff}
+VIEWS: dict[str, View] = {
+    "plan": _view_plan,
+    "next_appointment": _view_next_appointment,
+    "handoff_opened": _view_handoff_opened,
+}
+CHOICE_SOURCES = {"languages"}
+
+
+class Engine:
+    """Decides what to do with each message; content comes from `flows`."""
+
+    def __init__(self, content: Flows | None = None) -> None:
+        self.flows = content or flows()
+
+    async def handle(self, turn: Turn) -> list[Reply]:
+        """Handle one inbound message; the caller stores the replies."""
+        if turn.cpr_removed and not turn.person.cpr_warned:
+            turn.person.cpr_warned = True
+            turn.say(system_text("cpr_removed", turn.lang))
+        match = crisis.screen(turn.text)
+        if match is not None:
+            await crisis.respond(turn, match)
+            turn.flush(bypass_opt_out=True)
+            return turn.replies
+        keyword = keyword_of(turn.text.lstrip("/")) if not turn.inbound.choice else None
+        if turn.identity.opted_out_at is not None:
+            if keyword in ("start", "start_when_stopped"):
+                turn.identity.opted_out_at = None
+                turn.say(system_text("restarted", turn.lang))
+                await self._enter(turn, MENU)
+            return turn.replies
+        if keyword == "stop":
+            turn.identity.opted_out_at = turn.now
+            turn.say(system_text("stopped", turn.lang))
+            turn.flush(bypass_opt_out=True)
+            return turn.replies
+        if await handoffs.active_handoff(turn.session, person_id=_id(turn.person)) is not None:
+            # A human holds the conversation: the message waits for them in the inbox.
+            turn.flush()
+            return turn.replies
+        if turn.state.step == "":
+            await self._enter(turn, self.flows.resolve(turn.state.flow))
+        elif turn.inbound.has_media and not turn.text.strip():
+            turn.say(system_text("media_only", turn.lang))
+            await self._repeat_choices(turn)
+        elif keyword in KEYWORD_TARGETS:
+            await self._enter(turn, KEYWORD_TARGETS[keyword])
+        else:
+            await self._answer(turn)
+        return turn.replies
+
+    async def _answer(self, turn: Turn) -> None:
+        ref = f"{turn.state.flow}.{turn.state.step}"
+        step = self.flows.step(ref)
+        options = self._choices(turn, step, ref)
+        picked = _match(turn, options)
+        if picked is not None:
+            turn.state.misses = 0
+            await self._pick(turn, step, picked)
+            return
+        if step.input and turn.text.strip():
+            turn.state.misses = 0
+            _store_input(turn, step.input, turn.text)
+            await self._enter(turn, step.goto or MENU)
+            return
+        turn.state.misses += 1
+        if turn.state.misses >= MISSES_BEFORE_HUMAN:
+            turn.state.misses = 0
+            await self._enter(turn, "contact.offer")
+            return
+        turn.say(system_text("not_understood", turn.lang))
+        turn.flush(tuple(choice for choice, _ in options))
+
+    async def _pick(self, turn: Turn, step: Step, picked: tuple[Choice, str | None]) -> None:
+        choice, target = picked
+        spec = next((c for c in step.choices if c.key == choice.key), None)
+        if step.choices_from == "languages" and spec is None and choice.key in LANGUAGES:
+            turn.person.language = choice.key
+        if spec is not None and spec.do:
+            await self._act(turn, spec.do)
+        await self._enter(turn, target or step.goto or MENU)
+
+    async def _enter(self, turn: Turn, ref: str) -> None:
+        for _ in range(MAX_HOPS):
+            ref = self.flows.resolve(ref, turn.state.flow)
+            step = self.flows.step(ref)
+            turn.state.flow, _, turn.state.step = ref.partition(".")
+            if step.skip_if and getattr(turn.person, step.skip_if, None):
+                ref = step.goto or MENU
+                continue
+            if step.do:
+                await self._act(turn, step.do)
+            if step.say:
+                turn.say(tr(turn.lang, step.say, municipality=turn.municipality.name))
+            if step.show:
+                turn.say(await VIEWS[step.show](turn))
+            if step.waits or not step.goto:
+                turn.flush(tuple(choice for choice, _ in self._choices(turn, step, ref)))
+                return
+            ref = step.goto
+        raise RuntimeError(f"flow loops without waiting at {ref}")
+
+    async def _repeat_choices(self, turn: Turn) -> None:
+        ref = f"{turn.state.flow}.{turn.state.step}"
+        options = self._choices(turn, self.flows.step(ref), ref)
+        turn.flush(tuple(choice for choice, _ in options))
+
+    async def _act(self, turn: Turn, action: str) -> None:
+        name, _, argument = action.partition(":")
+        await ACTIONS[name](turn, argument)
+
+    def _choices(self, turn: Turn, step: Step, ref: str) -> list[tuple[Choice, str | None]]:
+        options: list[tuple[Choice, str | None]] = [
+            (Choice(c.key, tr(turn.lang, c.label)), c.goto) for c in step.choices
+        ]
+        if step.choices_from == "languages":
+            options += [(Choice(code, native_name(code)), None) for code in LANGUAGES]
+        waits_for_human = (step.do or "").startswith("handoff")
+        has_menu = any(target == MENU for _, target in options)
+        if ref != MENU and not has_menu and not waits_for_human:
+            # Never a dead end: every step offers the way back to the menu.
+            options.append((Choice("menu", system_text("menu_choice", turn.lang)), MENU))
+        return options
+
+
+def _match(turn: Turn, options: list[tuple[Choice, str | None]]) -> tuple[Choice, str | None] | None:
+    if turn.inbound.choice is not None:
+        return next((o for o in options if o[0].key == turn.inbound.choice), None)
+    folded = fold(turn.text)
+    if folded.isdigit() and 1 <= int(folded) <= len(options):
+        return options[int(folded) - 1]
+    for option in options:
+        choice = option[0]
+        if folded and folded in (fold(choice.key), fold(choice.label)):
+            return option
+    # "ja" for "Ja, skriv med et menneske": the first word, when only one choice has it.
+    starts = [o for o in options if folded and fold(o[0].label).startswith(folded + " ")]
+    return starts[0] if len(starts) == 1 else None
+
+
+def _store_input(turn: Turn, field_name: str, text: str) -> None:
+    if field_name == "first_name":
+        turn.person.first_name = " ".join(text.split())[:60]
+    else:
+        turn.state.data = {**turn.state.data, field_name: text[:500]}
+
+
+def _id(person: YoungPerson) -> int:
+    assert person.id is not None
+    return person.id

@@ -1,0 +1,156 @@
+"""Receiving a message: one transaction for the inbound row, state changes and replies."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import structlog
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.clock import utcnow
+from bot.conversation.engine import Engine, Turn
+from bot.conversation.models import INBOUND, ConversationState, Message
+from bot.database import Database
+from bot.outbox import service as outbox
+from bot.people import service as people
+from bot.safety.cpr import redact_cpr
+from channels.base import Inbound
+
+log = structlog.get_logger(__name__)
+MAX_TEXT = 4000
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What became of an inbound message."""
+
+    duplicate: bool
+    message_id: int | None = None
+    replies: int = 0
+    person_id: int | None = None
+
+
+class Receiver:
+    """Turns inbound messages into stored rows and replies; used by every channel."""
+
+    def __init__(self, db: Database, engine: Engine | None = None,
+                 on_commit: Callable[[Receipt], None] | None = None) -> None:
+        self.db = db
+        self.engine = engine or Engine()
+        self.on_commit = on_commit
+
+    async def __call__(self, inbound: Inbound) -> Receipt:
+        """Store and handle one inbound; a provider's retry is recognised and skipped."""
+        try:
+            receipt = await self._receive(inbound)
+        except IntegrityError:
+            # Two deliveries of the same message raced; the other one won.
+            if await self._seen(inbound):
+                log.info("inbound.duplicate", channel=inbound.channel)
+                return Receipt(duplicate=True)
+            raise
+        if receipt.duplicate:
+            log.info("inbound.duplicate", channel=inbound.channel)
+        else:
+            log.info("inbound.handled", channel=inbound.channel, message_id=receipt.message_id,
+                     replies=receipt.replies)
+            if self.on_commit is not None:
+                self.on_commit(receipt)
+        return receipt
+
+    async def _seen(self, inbound: Inbound) -> bool:
+        async with self.db.session() as session:
+            return await _find(session, inbound) is not None
+
+    async def _receive(self, inbound: Inbound) -> Receipt:
+        now = utcnow()
+        text, cpr_found = redact_cpr(inbound.text[:MAX_TEXT])
+        async with self.db.session() as session:
+            if await _find(session, inbound) is not None:
+                return Receipt(duplicate=True)
+            municipality = await people.municipality_for(session, inbound)
+            identity, person, is_new = await people.resolve(
+                session, inbound=inbound, municipality=municipality, now=now
+            )
+            message = Message(
+                young_person_id=person.id, identity_id=identity.id, channel=inbound.channel,
+                direction=INBOUND, author="young_person", body=text,
+                provider_id=inbound.provider_id, created_at=now,
+            )
+            session.add(message)
+            await session.flush()  # the unique key rejects a racing duplicate here
+            state = await _state(session, person_id=identity.young_person_id, is_new=is_new)
+            turn = Turn(session=session, inbound=inbound, text=text, person=person,
+                        identity=identity, municipality=municipality, state=state, now=now,
+                        cpr_removed=cpr_found > 0)
+            replies = await self.engine.handle(turn)
+            for reply in replies:
+                await outbox.enqueue(session, identity=identity, text=reply.text, now=now,
+                                     choices=reply.choices, urgent=True,
+                                     bypass_opt_out=reply.bypass_opt_out)
+            identity.last_inbound_at = now
+            state.updated_at = now
+            session.add_all([identity, person, state])
+            return Receipt(duplicate=False, message_id=message.id, replies=len(replies),
+                           person_id=person.id)
+
+
+async def _find(session: AsyncSession, inbound: Inbound) -> Message | None:
+    result = await session.exec(
+        select(Message).where(
+            Message.channel == inbound.channel,
+            Message.direction == INBOUND,
+            Message.provider_id == inbound.provider_id,
+        )
+    )
+    return result.first()
+
+
+async def _state(session: AsyncSession, *, person_id: int, is_new: bool) -> ConversationState:
+    state = await session.get(ConversationState, person_id)
+    if state is None:
+        state = ConversationState(young_person_id=person_id, flow="onboarding", step="")
+    elif is_new:
+        # A second channel linked: skip the introduction, start at the menu.
+        state.flow, state.step, state.misses = "menu", "", 0
+    session.add(state)
+    return state
+
+
+async def history(session: AsyncSession, *, person_id: int, limit: int = 200) -> list[Message]:
+    """A young person's messages, oldest first."""
+    result = await session.exec(
+        select(Message)
+        .where(Message.young_person_id == person_id)
+        .order_by(col(Message.id).desc())
+        .limit(limit)
+    )
+    return list(reversed(result.all()))
+
+
+async def messages_for_address(
+    db: Database, *, channel: str, address: str, after: int
+) -> list[dict[str, object]]:
+    """Messages to and from one channel address after id `after` (the web simulator's feed)."""
+    async with db.session() as session:
+        identity = await people.find_identity(session, channel=channel, address=address)
+        if identity is None:
+            return []
+        result = await session.exec(
+            select(Message)
+            .where(Message.young_person_id == identity.young_person_id,
+                   Message.channel == channel, col(Message.id) > after,
+                   col(Message.internal).is_(False))
+            .order_by(col(Message.id))
+            .limit(200)
+        )
+        return [
+            {"id": m.id, "direction": m.direction, "author": m.author, "body": m.body,
+             "choices": m.choices, "status": m.status}
+            for m in result.all()
+            # Outgoing messages appear once the dispatcher has 'sent' them.
+            if m.direction == INBOUND or m.status in ("delivered", "sent")
+        ]

@@ -1,0 +1,155 @@
+"""Finding and creating young people, their channel identities and invites."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from datetime import datetime, timedelta
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.people.models import ChannelIdentity, Invite, YoungPerson
+from bot.tenants.models import Municipality
+from channels.base import Inbound
+
+# No 0/O, 1/I/L: a code is read aloud and typed on a phone.
+INVITE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+INVITE_LENGTH = 8
+INVITE_LIFETIME = timedelta(days=14)
+_CODE_SHAPE = re.compile(rf"^[{INVITE_ALPHABET}]{{{INVITE_LENGTH}}}$")
+
+
+class UnknownMunicipality(LookupError):
+    """No municipality is set up to receive messages."""
+
+
+async def municipality_for(session: AsyncSession, inbound: Inbound) -> Municipality:
+    """The municipality that owns the number, bot or web page the message came to."""
+    if inbound.endpoint:
+        result = await session.exec(
+            select(Municipality).where(
+                (Municipality.sms_number == inbound.endpoint)
+                | (Municipality.telegram_bot == inbound.endpoint)
+                | (Municipality.code == inbound.endpoint)
+            )
+        )
+        found = result.first()
+        if found is not None:
+            return found
+    # One municipality per installation is the common case: it owns every endpoint.
+    first = (await session.exec(select(Municipality).order_by(col(Municipality.id)))).first()
+    if first is None:
+        raise UnknownMunicipality("no municipality is configured")
+    return first
+
+
+async def find_identity(
+    session: AsyncSession, *, channel: str, address: str
+) -> ChannelIdentity | None:
+    """The identity for a channel address."""
+    result = await session.exec(
+        select(ChannelIdentity).where(
+            ChannelIdentity.channel == channel, ChannelIdentity.address == address
+        )
+    )
+    return result.first()
+
+
+async def resolve(
+    session: AsyncSession, *, inbound: Inbound, municipality: Municipality, now: datetime
+) -> tuple[ChannelIdentity, YoungPerson, bool]:
+    """Identity and young person for a sender; links invites, creates unknown senders.
+
+    Returns (identity, person, is_new) where is_new means the conversation starts now.
+    """
+    identity = await find_identity(session, channel=inbound.channel, address=inbound.address)
+    code = inbound.start_payload or (inbound.text if identity is None else None)
+    invite = await redeem_invite(session, code=code, now=now) if code else None
+    if invite is not None:
+        person = await session.get(YoungPerson, invite.young_person_id)
+        assert person is not None
+        if identity is None:
+            identity = ChannelIdentity(channel=inbound.channel, address=inbound.address,
+                                       young_person_id=invite.young_person_id)
+        identity.young_person_id = invite.young_person_id
+        identity.verified = True
+        session.add(identity)
+        await session.flush()
+        return identity, person, True
+    if identity is not None:
+        person = await session.get(YoungPerson, identity.young_person_id)
+        assert person is not None
+        return identity, person, False
+    person = YoungPerson(municipality_id=_id(municipality),
+                         language=municipality.default_language)
+    session.add(person)
+    await session.flush()
+    identity = ChannelIdentity(channel=inbound.channel, address=inbound.address,
+                               young_person_id=_id(person))
+    session.add(identity)
+    await session.flush()
+    return identity, person, True
+
+
+async def preferred_identity(
+    session: AsyncSession, *, person_id: int
+) -> ChannelIdentity | None:
+    """The reachable identity the young person used last: reminders go there."""
+    result = await session.exec(
+        select(ChannelIdentity)
+        .where(
+            ChannelIdentity.young_person_id == person_id,
+            col(ChannelIdentity.unreachable_at).is_(None),
+            col(ChannelIdentity.opted_out_at).is_(None),
+        )
+        .order_by(col(ChannelIdentity.last_inbound_at).desc().nulls_last(),
+                  col(ChannelIdentity.id).desc())
+    )
+    return result.first()
+
+
+def new_invite_code() -> str:
+    """A random, unambiguous 8-character code (about 40 bits)."""
+    return "".join(secrets.choice(INVITE_ALPHABET) for _ in range(INVITE_LENGTH))
+
+
+def _hash(code: str) -> str:
+    return hashlib.sha256(code.encode()).hexdigest()
+
+
+def clean_code(text: str) -> str | None:
+    """The invite code in a message ('k7m4 q2xp' -> 'K7M4Q2XP'), if it looks like one."""
+    candidate = re.sub(r"[\s-]", "", text).upper()
+    return candidate if _CODE_SHAPE.match(candidate) else None
+
+
+async def create_invite(
+    session: AsyncSession, *, person_id: int, now: datetime, staff_id: int | None = None
+) -> str:
+    """Create an invite and return its code; only the hash is stored."""
+    code = new_invite_code()
+    session.add(Invite(young_person_id=person_id, code_hash=_hash(code),
+                       expires_at=now + INVITE_LIFETIME, created_by_id=staff_id))
+    await session.flush()
+    return code
+
+
+async def redeem_invite(session: AsyncSession, *, code: str, now: datetime) -> Invite | None:
+    """Use an invite once; expired, used or unknown codes give None."""
+    cleaned = clean_code(code)
+    if cleaned is None:
+        return None
+    result = await session.exec(select(Invite).where(Invite.code_hash == _hash(cleaned)))
+    invite = result.first()
+    if invite is None or invite.used_at is not None or invite.expires_at <= now:
+        return None
+    invite.used_at = now
+    session.add(invite)
+    return invite
+
+
+def _id(row: YoungPerson | Municipality) -> int:
+    assert row.id is not None
+    return row.id

@@ -1,0 +1,209 @@
+"""Help lines to show next to an urgent handoff, chosen by age and what is open now."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Final, Literal, cast
+
+import yaml
+
+from bot.safety.content import content_dir
+
+Kind = Literal["emergency", "phone", "chat", "sms"]
+KINDS: tuple[Kind, ...] = ("emergency", "phone", "chat", "sms")
+MIN_OPTIONS: Final = 2
+MAX_OPTIONS: Final = 3
+
+
+class HelplineFileError(ValueError):
+    """helplines.yaml breaks the format described at its top."""
+
+
+@dataclass(frozen=True, slots=True)
+class Hours:
+    """Daily opening hours in local time: always, unknown, or from/to (may cross midnight)."""
+
+    always: bool = False
+    opens: time | None = None
+    closes: time | None = None
+
+    def is_open(self, at: time) -> bool | None:
+        """Tell whether the line is open at a local time; None when the hours are unknown."""
+        if self.always:
+            return True
+        if self.opens is None or self.closes is None:
+            return None
+        if self.opens <= self.closes:
+            return self.opens <= at < self.closes
+        return at >= self.opens or at < self.closes
+
+
+ALWAYS: Final = Hours(always=True)
+UNKNOWN: Final = Hours()
+
+
+@dataclass(frozen=True, slots=True)
+class Helpline:
+    """One help line as the young person sees it."""
+
+    id: str
+    name: str
+    contact: str
+    kind: Kind
+    text: str
+    age_min: int | None
+    age_max: int | None
+    hours: Hours
+    last_verified: date | None
+    notes: str = ""
+
+    def fits_age(self, age: int | None) -> bool:
+        """Tell whether the line serves this age (an unknown age fits every line)."""
+        if age is None:
+            return True
+        return (self.age_min is None or age >= self.age_min) and (
+            self.age_max is None or age <= self.age_max
+        )
+
+    def is_open(self, now_local: datetime) -> bool | None:
+        """Tell whether the line is open at a local time; None when unknown."""
+        return self.hours.is_open(now_local.time())
+
+
+# 112 is set by law, never changes and is always shown first and on its own, so it is
+# fixed here rather than in content.
+EMERGENCY: Final = Helpline(
+    id="112",
+    name="Alarm 112",
+    contact="112",
+    kind="emergency",
+    text="Er du i fare lige nu? Ring 112.",
+    age_min=None,
+    age_max=None,
+    hours=ALWAYS,
+    last_verified=None,
+)
+
+
+def _clock(value: Any, where: str) -> time:
+    if not isinstance(value, str):
+        raise HelplineFileError(f"{where}: write times in quotes, like \"11:00\"")
+    try:
+        return time.fromisoformat(value)
+    except ValueError as exc:
+        raise HelplineFileError(f"{where}: not a time: {value!r}") from exc
+
+
+def _hours(value: Any, where: str) -> Hours:
+    if value == "always":
+        return ALWAYS
+    if value == "unknown":
+        return UNKNOWN
+    if isinstance(value, dict) and set(value) == {"from", "to"}:
+        return Hours(opens=_clock(value["from"], where), closes=_clock(value["to"], where))
+    raise HelplineFileError(f"{where}: hours must be always, unknown or {{from: .., to: ..}}")
+
+
+def _age(value: Any, where: str) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise HelplineFileError(f"{where}: age must be a whole number or empty")
+    return value
+
+
+def _text(raw: dict[str, Any], key: str, where: str) -> str:
+    value = raw.get(key)
+    if not isinstance(value, str) or not value.strip():
+        raise HelplineFileError(f"{where}: '{key}' is required")
+    return value.strip()
+
+
+def parse_helplines(data: Any, source: str = "helplines.yaml") -> tuple[Helpline, ...]:
+    """Validate parsed helplines.yaml and return its lines in file order."""
+    if not isinstance(data, dict) or not isinstance(data.get("lines"), list):
+        raise HelplineFileError(f"{source}: needs a 'lines' list")
+    lines = []
+    for i, raw in enumerate(cast(list[Any], data["lines"])):
+        where = f"{source}: line #{i + 1}"
+        if not isinstance(raw, dict):
+            raise HelplineFileError(f"{where}: must be a mapping")
+        kind = raw.get("kind")
+        if kind not in KINDS or kind == "emergency":
+            raise HelplineFileError(f"{where}: kind must be phone, chat or sms")
+        contact = _text(raw, "contact", where)
+        if "http" in contact or "www." in contact:
+            raise HelplineFileError(f"{where}: no links in contact (SMS filters them)")
+        verified = raw.get("last_verified")
+        if verified is not None and not isinstance(verified, date):
+            raise HelplineFileError(f"{where}: last_verified must be a date like 2026-01-31")
+        age_min, age_max = _age(raw.get("age_min"), where), _age(raw.get("age_max"), where)
+        if age_min is not None and age_max is not None and age_min > age_max:
+            raise HelplineFileError(f"{where}: age_min is above age_max")
+        lines.append(
+            Helpline(
+                id=_text(raw, "id", where),
+                name=_text(raw, "name", where),
+                contact=contact,
+                kind=cast(Kind, kind),
+                text=_text(raw, "text", where),
+                age_min=age_min,
+                age_max=age_max,
+                hours=_hours(raw.get("hours"), where),
+                last_verified=verified,
+                notes=str(raw.get("notes") or "").strip(),
+            )
+        )
+    if len(lines) < MIN_OPTIONS:
+        raise HelplineFileError(f"{source}: needs at least {MIN_OPTIONS} lines")
+    return tuple(lines)
+
+
+@lru_cache(maxsize=8)
+def _cached(path: Path) -> tuple[Helpline, ...]:
+    with path.open(encoding="utf-8") as fh:
+        return parse_helplines(yaml.safe_load(fh), path.name)
+
+
+def load_helplines(content: Path | str | None = None) -> tuple[Helpline, ...]:
+    """Return the (cached) help lines from a content root's safety/helplines.yaml."""
+    return _cached((content_dir(content) / "safety" / "helplines.yaml").resolve())
+
+
+def _age_distance(line: Helpline, age: int | None) -> int:
+    if age is None:
+        return 0
+    below = line.age_min - age if line.age_min is not None and age < line.age_min else 0
+    above = age - line.age_max if line.age_max is not None and age > line.age_max else 0
+    return below + above
+
+
+def helplines_for(
+    age: int | None, now_local: datetime, content: Path | str | None = None
+) -> list[Helpline]:
+    """Pick 2-3 help lines for this age, open-now first; 112 is separate (EMERGENCY)."""
+    lines = load_helplines(content)
+    order = {line.id: i for i, line in enumerate(lines)}
+    # Open now, then unknown hours, then closed; file order breaks ties.
+    openness = {True: 0, None: 1, False: 2}
+
+    def rank(line: Helpline) -> tuple[int, int]:
+        return openness[line.is_open(now_local)], order[line.id]
+
+    chosen = sorted((line for line in lines if line.fits_age(age)), key=rank)[:MAX_OPTIONS]
+    if len(chosen) < MIN_OPTIONS:
+        # Never fewer than two: borrow the lines whose age band is nearest.
+        rest = sorted(
+            (line for line in lines if line not in chosen),
+            key=lambda line: (_age_distance(line, age), *rank(line)),
+        )
+        chosen += rest[: MIN_OPTIONS - len(chosen)]
+    return chosen
+
+
+def clear_cache() -> None:
+    """Forget loaded help lines (after editing content, or in tests)."""
+    _cached.cache_clear()

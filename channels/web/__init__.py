@@ -1,0 +1,1 @@
+"""The web chat simulator: a browser stands in for Telegram or SMS."""

@@ -1,0 +1,24 @@
+"""The web channel: its 'provider' is the browser, which polls for what was sent."""
+
+from __future__ import annotations
+
+from channels.base import Capabilities, Choice, Outbound, SendResult
+
+
+class WebChannel:
+    """Messages are delivered the moment they are sent; the page reads them from history."""
+
+    name = "web"
+    capabilities = Capabilities(buttons=True, max_length=4000, per_second=1000.0)
+
+    def render(self, text: str, choices: tuple[Choice, ...]) -> str:
+        """The page shows choices as buttons, so the text stays as it is."""
+        return text
+
+    async def send(self, outbound: Outbound) -> SendResult:
+        """Mark the message delivered; the browser fetches it."""
+        return SendResult(provider_id=f"web:{outbound.message_id}", status="delivered",
+                          encoding="UTF-8")
+
+    async def close(self) -> None:
+        """Nothing to release."""
