@@ -9,6 +9,7 @@ from bot.outbox.models import OutboxItem
 from bot.people.models import ChannelIdentity, Invite, YoungPerson
 from bot.plans.models import Appointment, Milestone, Plan, PlanEvent
 from bot.reminders.models import Reminder
+from bot.staff.models import StaffSession
 from bot.tenants.models import Municipality, StaffMember
 
 __all__ = [
@@ -30,5 +31,6 @@ __all__ = [
     "PlanEvent",
     "Reminder",
     "StaffMember",
+    "StaffSession",
     "YoungPerson",
 ]

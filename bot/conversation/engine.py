@@ -6,7 +6,6 @@ Order per message: safety screen, opt-out, handoff, media, global keywords, flow
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -15,10 +14,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.content.flows import MENU, Flows, Step, flows
 from bot.content.texts import fold, keyword_of, system_text
 from bot.conversation.models import ConversationState
+from bot.conversation import hooks  # noqa: F401  (registers actions and views)
+from bot.conversation.registry import ACTIONS, VIEWS
 from bot.handoff import service as handoffs
 from bot.i18n import LANGUAGES, native_name, normalise_language, tr
 from bot.people.models import ChannelIdentity, YoungPerson
-from bot.plans import service as plans
 from bot.safety import crisis
 from bot.tenants.models import Municipality
 from channels.base import Choice, Inbound
@@ -75,39 +75,6 @@ class Turn:
             self._parts = []
 
 
-Action = Callable[[Turn, str], Awaitable[None]]
-View = Callable[[Turn], Awaitable[str]]
-
-
-async def _open_handoff(turn: Turn, reason: str) -> None:
-    await handoffs.open_handoff(turn.session, person=turn.person, reason=reason or "asked")
-
-
-async def _view_plan(turn: Turn) -> str:
-    return await plans.plan_text(turn.session, person=turn.person, language=turn.lang,
-                                 timezone=turn.municipality.timezone)
-
-
-async def _view_next_appointment(turn: Turn) -> str:
-    return await plans.next_appointment_text(
-        turn.session, person=turn.person, language=turn.lang,
-        timezone=turn.municipality.timezone, now=turn.now,
-    )
-
-
-async def _view_handoff_opened(turn: Turn) -> str:
-    name = await handoffs.responder_name(turn.session, person=turn.person, now=turn.now)
-    if name is None:
-        return system_text("handoff_opened_team", turn.lang)
-    return system_text("handoff_opened", turn.lang, contact=name)
-
-
-ACTIONS: dict[str, Action] = {"handoff": _open_handoff}
-VIEWS: dict[str, View] = {
-    "plan": _view_plan,
-    "next_appointment": _view_next_appointment,
-    "handoff_opened": _view_handoff_opened,
-}
 CHOICE_SOURCES = {"languages"}
 
 

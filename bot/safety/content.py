@@ -9,7 +9,7 @@ ENV_VAR = "INDGANG_CONTENT_DIR"
 
 
 def content_dir(override: Path | str | None = None) -> Path:
-    """Return the content root: the argument, else $INDGANG_CONTENT_DIR, else the repo's content/."""
+    """Return the content root: the argument, else $INDGANG_CONTENT_DIR, else repo content/."""
     if override is not None:
         return Path(override)
     env = os.environ.get(ENV_VAR)

@@ -90,7 +90,7 @@ EMERGENCY: Final = Helpline(
 
 def _clock(value: Any, where: str) -> time:
     if not isinstance(value, str):
-        raise HelplineFileError(f"{where}: write times in quotes, like \"11:00\"")
+        raise HelplineFileError(f'{where}: write times in quotes, like "11:00"')
     try:
         return time.fromisoformat(value)
     except ValueError as exc:

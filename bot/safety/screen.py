@@ -28,7 +28,7 @@ _SEVERITY = {category: rank for rank, category in enumerate(CATEGORIES)}
 
 @dataclass(frozen=True, slots=True)
 class CrisisMatch:
-    """A crisis phrase found in a message; gentle when only known false-positive contexts matched."""
+    """A crisis phrase found in a message; gentle when it matched only in harmless contexts."""
 
     category: Category
     phrase_id: str
@@ -56,7 +56,9 @@ class _Dispatch:
     @staticmethod
     def _compile(bucket: dict[int, list[str]]) -> re.Pattern[str]:
         # Keys are in priority order, so the first branch that matches is the one to report.
-        return re.compile("|".join(f"(?P<k{key}>{'|'.join(rxs)})" for key, rxs in sorted(bucket.items())))
+        return re.compile(
+            "|".join(f"(?P<k{key}>{'|'.join(rxs)})" for key, rxs in sorted(bucket.items()))
+        )
 
     def matches(self, norm: str) -> list[tuple[int, int, int]]:
         """Return (key, start, end) for the first-priority match at each word start."""
@@ -93,7 +95,9 @@ class Screener:
 
     def _excused(self, norm: str, start: int, end: int) -> bool:
         return any(
-            m.start() < end and start < m.end() for rx in self._exclusions for m in rx.finditer(norm)
+            m.start() < end and start < m.end()
+            for rx in self._exclusions
+            for m in rx.finditer(norm)
         )
 
     def screen_normalised(self, norm: str) -> CrisisMatch | None:

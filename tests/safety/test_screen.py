@@ -81,9 +81,7 @@ def test_most_urgent_category_wins() -> None:
     assert match == CrisisMatch("acute_danger", "taget_piller", "da", gentle=False)
 
 
-@pytest.mark.parametrize(
-    "text", ["", "   ", "👍", "ok", "1234", "?!", "جيد", "\u200c"], ids=repr
-)
+@pytest.mark.parametrize("text", ["", "   ", "👍", "ok", "1234", "?!", "جيد", "\u200c"], ids=repr)
 def test_harmless_short_texts(text: str) -> None:
     assert screen(text) is None
 
@@ -148,12 +146,11 @@ def test_speed() -> None:
         ("أُرِيدُ أَنْ أَمُوتَ", "اريد ان اموت"),
         ("أريد أن أموت", "اريد ان اموت"),
         ("می‌خواهم", "ميخواهم"),
-        ("Він мене б'є", "вiн мене бе"),
+        ("Він мене б'є", "він мене бє"),
     ],
 )
 def test_normalise(raw: str, expected: str) -> None:
-    # Cyrillic "і" stays Cyrillic; compare with what the same call gives for the expectation.
-    assert normalise(raw) == normalise(expected) if "вiн" in expected else normalise(raw) == expected
+    assert normalise(raw) == expected
 
 
 def test_normalise_keeps_non_latin_letters() -> None:
@@ -188,9 +185,16 @@ def test_normalise_is_idempotent() -> None:
 )
 def test_pattern_syntax(pattern: str, text: str, hit: bool) -> None:
     screener = Screener(
-        [parse_phrase_file({"language": "xx", "reviewed": False,
-                            "phrases": [{"id": "t", "category": "suicide", "patterns": [pattern]}]},
-                           "test")]
+        [
+            parse_phrase_file(
+                {
+                    "language": "xx",
+                    "reviewed": False,
+                    "phrases": [{"id": "t", "category": "suicide", "patterns": [pattern]}],
+                },
+                "test",
+            )
+        ]
     )
     assert (screener.screen(text) is not None) is hit
     assert compile_pattern(pattern).regex
@@ -202,17 +206,34 @@ def test_pattern_syntax(pattern: str, text: str, hit: bool) -> None:
         [],
         {"language": "da", "phrases": [{"id": "a", "category": "suicide", "patterns": ["x"]}]},
         {"language": "da", "reviewed": False, "phrases": []},
-        {"language": "da", "reviewed": False,
-         "phrases": [{"id": "a", "category": "sad", "patterns": ["x"]}]},
-        {"language": "da", "reviewed": False,
-         "phrases": [{"id": "a", "category": "suicide", "patterns": ["[x]"]}]},
-        {"language": "da", "reviewed": False,
-         "phrases": [{"id": "a", "category": "suicide", "patterns": ["se*lv"]}]},
-        {"language": "da", "reviewed": False,
-         "phrases": [{"id": "a", "category": "suicide", "patterns": ["a (b"]}]},
-        {"language": "da", "reviewed": False,
-         "phrases": [{"id": "a", "category": "suicide", "patterns": ["x"]},
-                     {"id": "a", "category": "suicide", "patterns": ["y"]}]},
+        {
+            "language": "da",
+            "reviewed": False,
+            "phrases": [{"id": "a", "category": "sad", "patterns": ["x"]}],
+        },
+        {
+            "language": "da",
+            "reviewed": False,
+            "phrases": [{"id": "a", "category": "suicide", "patterns": ["[x]"]}],
+        },
+        {
+            "language": "da",
+            "reviewed": False,
+            "phrases": [{"id": "a", "category": "suicide", "patterns": ["se*lv"]}],
+        },
+        {
+            "language": "da",
+            "reviewed": False,
+            "phrases": [{"id": "a", "category": "suicide", "patterns": ["a (b"]}],
+        },
+        {
+            "language": "da",
+            "reviewed": False,
+            "phrases": [
+                {"id": "a", "category": "suicide", "patterns": ["x"]},
+                {"id": "a", "category": "suicide", "patterns": ["y"]},
+            ],
+        },
     ],
 )
 def test_bad_phrase_files_are_rejected(data: Any) -> None:

@@ -1,0 +1,67 @@
+"""FastAPI dependencies: who is asking, and may they."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.clock import utcnow
+from bot.database import Database
+from bot.staff import service
+from bot.staff.models import StaffSession
+from bot.tenants.models import StaffMember
+
+SESSION_COOKIE = "indgang_session"
+
+
+def get_db(request: Request) -> Database:
+    """The app's database."""
+    db: Database = request.app.state.db
+    return db
+
+
+async def get_session(request: Request):  # type: ignore[no-untyped-def]
+    """A session whose transaction commits when the request handler returns."""
+    async with get_db(request).session() as session:
+        yield session
+
+
+SessionDep = Annotated[AsyncSession, Depends(get_session)]
+
+
+def _token(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        return header[7:].strip() or None
+    return request.cookies.get(SESSION_COOKIE)
+
+
+async def current_login(request: Request, session: SessionDep) -> tuple[StaffSession, StaffMember]:
+    """The signed-in staff member and session, or 401."""
+    token = _token(request)
+    found = await service.session_for_token(session, token=token, now=utcnow()) if token else None
+    if found is None:
+        raise HTTPException(status_code=401, detail="Sign in first.",
+                            headers={"WWW-Authenticate": "Bearer"})
+    request.state.staff_session = found[0]
+    return found
+
+
+async def current_staff(login: Annotated[tuple[StaffSession, StaffMember],
+                                         Depends(current_login)]) -> StaffMember:
+    """The signed-in staff member, or 401."""
+    return login[1]
+
+
+CurrentStaff = Annotated[StaffMember, Depends(current_staff)]
+
+
+def require_role(*roles: str):  # type: ignore[no-untyped-def]
+    """A dependency that admits only the given roles (403 otherwise)."""
+    async def check(staff: CurrentStaff) -> StaffMember:
+        if staff.role not in roles:
+            raise HTTPException(status_code=403, detail="Your role may not do this.")
+        return staff
+    return Depends(check)
