@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 696ab8542090
+Revision ID: 87a2bbd78d43
 Revises: 
-Create Date: 2026-11-24 04:51:24.715421
+Create Date: 2026-11-24 05:02:56.950133
 """
 
 from collections.abc import Sequence
@@ -14,7 +14,7 @@ from alembic import op
 import bot.database
 
 
-revision: str = '696ab8542090'
+revision: str = '87a2bbd78d43'
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -103,6 +103,21 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('campaign', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_campaign_municipality_id'), ['municipality_id'], unique=False)
+
+    op.create_table('staff_session',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('token_hash', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('staff_id', sa.Integer(), nullable=False),
+    sa.Column('csrf_token', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('created_at', bot.database.UTCDateTime(), nullable=False),
+    sa.Column('expires_at', bot.database.UTCDateTime(), nullable=False),
+    sa.Column('last_seen_at', bot.database.UTCDateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['staff_id'], ['staff_member.id'], name=op.f('fk_staff_session_staff_id_staff_member')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_staff_session')),
+    sa.UniqueConstraint('token_hash', name=op.f('uq_staff_session_token_hash'))
+    )
+    with op.batch_alter_table('staff_session', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_staff_session_staff_id'), ['staff_id'], unique=False)
 
     op.create_table('young_person',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -318,6 +333,7 @@ def upgrade() -> None:
     sa.Column('message_id', sa.Integer(), nullable=False),
     sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=12), nullable=False),
     sa.Column('urgent', sa.Boolean(), nullable=False),
+    sa.Column('bypass_opt_out', sa.Boolean(), nullable=False),
     sa.Column('due_at', bot.database.UTCDateTime(), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('last_error', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
@@ -414,6 +430,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_young_person_contact_person_id'))
 
     op.drop_table('young_person')
+    with op.batch_alter_table('staff_session', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_staff_session_staff_id'))
+
+    op.drop_table('staff_session')
     with op.batch_alter_table('campaign', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_campaign_municipality_id'))
 
