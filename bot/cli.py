@@ -10,6 +10,8 @@ from typing import Any
 import typer
 from pydantic import ValidationError
 
+from bot.people.cli import young_app
+from bot.content import cli as content_cli
 from bot.settings import Settings, describe_error, get_settings
 
 app = typer.Typer(help="Indgang: one way in to the municipal youth service.", no_args_is_help=True)
@@ -17,6 +19,8 @@ db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
 telegram_app = typer.Typer(help="Telegram bot set-up.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(telegram_app, name="telegram")
+app.add_typer(content_cli.app, name="content")
+app.add_typer(young_app, name="young")
 
 
 def settings() -> Settings:

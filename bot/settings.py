@@ -40,6 +40,8 @@ class Settings(BaseSettings):
     telegram_token: str | None = Field(default=None, repr=False)
     telegram_webhook_secret: str | None = Field(default=None, repr=False)
     telegram_api_base: AnyHttpUrl | None = None
+    # For invite deep links (https://t.me/<username>?start=<code>), without the '@'.
+    telegram_bot_username: str | None = None
 
     twilio_account_sid: str | None = None
     twilio_auth_token: str | None = Field(default=None, repr=False)
@@ -65,14 +67,14 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _production_needs_secrets(self) -> Settings:
         if self.env == "production" and len(self.secret_key) < 32:
-            raise ValueError("INDGANG_SECRET_KEY must be set to at least 32 characters in production")
+            raise ValueError("INDGANG_SECRET_KEY needs at least 32 characters in production")
         if not self.secret_key:
             # Development only: sessions do not survive a restart, which is fine there.
             self.secret_key = secrets.token_urlsafe(32)
         if self.telegram_token and not self.telegram_webhook_secret:
-            raise ValueError("INDGANG_TELEGRAM_WEBHOOK_SECRET is required with INDGANG_TELEGRAM_TOKEN")
+            raise ValueError("INDGANG_TELEGRAM_WEBHOOK_SECRET is needed with a Telegram token")
         if self.twilio_account_sid and not self.twilio_auth_token:
-            raise ValueError("INDGANG_TWILIO_AUTH_TOKEN is required with INDGANG_TWILIO_ACCOUNT_SID")
+            raise ValueError("INDGANG_TWILIO_AUTH_TOKEN is needed with a Twilio account")
         if self.twilio_account_sid and not (self.twilio_messaging_service_sid or self.twilio_from):
             raise ValueError(
                 "INDGANG_TWILIO_MESSAGING_SERVICE_SID or INDGANG_TWILIO_FROM is required for SMS"

@@ -35,7 +35,7 @@ def build_channels(settings: Settings) -> dict[str, Channel]:
             messaging_service_sid=settings.twilio_messaging_service_sid,
             from_number=settings.twilio_from,
             status_callback_url=settings.public_base + SMS_STATUS_PATH,
-            api_base=str(settings.twilio_api_base).rstrip("/") if settings.twilio_api_base else None,
+            api_base=_base(settings.twilio_api_base),
             max_segments=settings.sms_max_segments,
         )
     return channels
@@ -44,8 +44,11 @@ def build_channels(settings: Settings) -> dict[str, Channel]:
 def telegram_channel(settings: Settings) -> TelegramChannel:
     """The Telegram channel from settings (also used by the CLI)."""
     assert settings.telegram_token
-    base = str(settings.telegram_api_base).rstrip("/") if settings.telegram_api_base else None
-    return TelegramChannel(settings.telegram_token, base)
+    return TelegramChannel(settings.telegram_token, _base(settings.telegram_api_base))
+
+
+def _base(url: object | None) -> str | None:
+    return str(url).rstrip("/") if url else None
 
 
 def build_routers(channels: dict[str, Channel], receiver: Receiver, db: Database,

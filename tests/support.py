@@ -17,7 +17,9 @@ class CollectingChannel:
     """An in-memory channel: records every Outbound, can be told to fail."""
 
     name: str = "web"
-    capabilities: Capabilities = Capabilities(buttons=True, max_length=4000, per_second=10_000)
+    capabilities: Capabilities = field(
+        default_factory=lambda: Capabilities(buttons=True, max_length=4000, per_second=10_000)
+    )
     sent: list[Outbound] = field(default_factory=list)
     failures: list[SendError] = field(default_factory=list)
 

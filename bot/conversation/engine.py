@@ -13,8 +13,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.content.flows import MENU, Flows, Step, flows
 from bot.content.texts import fold, keyword_of, system_text
-from bot.conversation.models import ConversationState
 from bot.conversation import hooks  # noqa: F401  (registers actions and views)
+from bot.conversation.models import ConversationState
 from bot.conversation.registry import ACTIONS, VIEWS
 from bot.handoff import service as handoffs
 from bot.i18n import LANGUAGES, native_name, normalise_language, tr
@@ -195,7 +195,10 @@ class Engine:
         return options
 
 
-def _match(turn: Turn, options: list[tuple[Choice, str | None]]) -> tuple[Choice, str | None] | None:
+Option = tuple[Choice, str | None]
+
+
+def _match(turn: Turn, options: list[Option]) -> Option | None:
     if turn.inbound.choice is not None:
         return next((o for o in options if o[0].key == turn.inbound.choice), None)
     folded = fold(turn.text)

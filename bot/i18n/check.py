@@ -15,7 +15,8 @@ from babel.messages.pofile import read_po
 from bot.i18n import LANGUAGES, LOCALES_DIR, SOURCE_LANGUAGE
 from bot.settings import REPO_ROOT
 
-EXTRACT = [sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "locales/babel.cfg", "-k", "tr:2", "-k", "N_",
+EXTRACT = [sys.executable, "-m", "babel.messages.frontend", "extract",
+           "-F", "locales/babel.cfg", "-k", "tr:2", "-k", "N_",
            "--no-location", "--sort-output", "--omit-header", "-o"]
 
 
@@ -34,7 +35,7 @@ def problems() -> list[str]:
                        capture_output=True)
         current = msgids(fresh)
     if current != msgids(LOCALES_DIR / "messages.pot"):
-        found.append("locales/messages.pot is stale: run `pybabel extract` (see docs/translating.md)")
+        found.append("locales/messages.pot is stale: re-extract (see content/README.md)")
     for language in LANGUAGES:
         if language == SOURCE_LANGUAGE:
             continue

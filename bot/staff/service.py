@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlmodel import delete, select
+from sqlmodel import col, delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.staff.models import StaffSession
@@ -40,7 +40,8 @@ async def authenticate(
     session: AsyncSession, *, email: str, password: str, now: datetime
 ) -> SignIn:
     """Check a password; five failures in a row lock the account for a while."""
-    result = await session.exec(select(StaffMember).where(StaffMember.email == email.strip().lower()))
+    wanted = email.strip().lower()
+    result = await session.exec(select(StaffMember).where(StaffMember.email == wanted))
     staff = result.first()
     if staff is None or not staff.active or not staff.password_hash:
         _verify(_DUMMY_HASH, password)
@@ -90,7 +91,8 @@ async def session_for_token(
     session: AsyncSession, *, token: str, now: datetime
 ) -> tuple[StaffSession, StaffMember] | None:
     """The live session and its staff member for a token, if any."""
-    result = await session.exec(select(StaffSession).where(StaffSession.token_hash == _digest(token)))
+    digest = _digest(token)
+    result = await session.exec(select(StaffSession).where(StaffSession.token_hash == digest))
     row = result.first()
     if row is None or row.expires_at <= now:
         return None
@@ -102,4 +104,5 @@ async def session_for_token(
 
 async def end_session(session: AsyncSession, *, token: str) -> None:
     """Sign out: the token stops working at once."""
-    await session.exec(delete(StaffSession).where(StaffSession.token_hash == _digest(token)))  # type: ignore[call-overload]
+    digest = _digest(token)
+    await session.exec(delete(StaffSession).where(col(StaffSession.token_hash) == digest))

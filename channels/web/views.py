@@ -28,7 +28,8 @@ class WebMessageIn(BaseModel):
     visitor: str = Field(pattern=VISITOR_PATTERN)
     text: str = Field(default="", max_length=2000)
     choice: str | None = Field(default=None, max_length=64)
-    client_id: str = Field(default_factory=lambda: uuid.uuid4().hex, pattern=r"^[A-Za-z0-9-]{8,64}$")
+    client_id: str = Field(default_factory=lambda: uuid.uuid4().hex,
+                           pattern=r"^[A-Za-z0-9-]{8,64}$")
 
 
 class WebMessageOut(BaseModel):

@@ -1,0 +1,29 @@
+"""Check all content before it ships: flows link up, texts exist, diagrams are current."""
+
+from __future__ import annotations
+
+from bot.content.diagrams import diagram
+from bot.content.flows import CONTENT_DIR, Flows, load_flows
+from bot.content.texts import keywords
+from bot.conversation.engine import CHOICE_SOURCES
+from bot.conversation.registry import ACTIONS, VIEWS
+
+
+def problems(flows: Flows | None = None) -> list[str]:
+    """Everything wrong with the shipped content, one line each."""
+    try:
+        flows = flows or load_flows()
+    except ValueError as exc:
+        return [str(exc)]
+    found = flows.problems(set(ACTIONS), set(VIEWS), CHOICE_SOURCES)
+    for flow in flows.flows.values():
+        path = CONTENT_DIR / "flows" / f"{flow.flow}.mmd"
+        if not path.exists() or path.read_text(encoding="utf-8") != diagram(flow, flows):
+            found.append(f"{flow.flow}: diagram is out of date (run `indgang content diagrams`)")
+    seen: dict[str, str] = {}
+    for group, words in keywords().items():
+        for word in words:
+            if word in seen and seen[word] != group:
+                found.append(f"keyword {word!r} is in both {seen[word]!r} and {group!r}")
+            seen[word] = group
+    return found

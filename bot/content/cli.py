@@ -1,0 +1,31 @@
+"""`indgang content …`: check content and draw the flow diagrams."""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(help="Check and draw the content in content/.", no_args_is_help=True)
+
+
+@app.command("check")
+def check() -> None:
+    """List every problem in the content; exit 1 if there are any."""
+    from bot.content.check import problems
+
+    found = problems()
+    for line in found:
+        typer.echo(line)
+    if found:
+        raise typer.Exit(1)
+    typer.echo("content is fine")
+
+
+@app.command("diagrams")
+def diagrams() -> None:
+    """Write a Mermaid diagram beside each flow (content/flows/<flow>.mmd)."""
+    from bot.content.diagrams import write_all
+    from bot.content.flows import load_flows
+    from bot.conversation import hooks  # noqa: F401  (so actions are known)
+
+    for path in write_all(load_flows()):
+        typer.echo(f"wrote {path.name}")
