@@ -69,7 +69,7 @@ class Dispatcher:
         )
         if not ids:
             return 0
-        claimed = [c for c in [await service.load(self.db, i) for i in ids] if c is not None]
+        claimed = await service.load(self.db, ids)
         # One recipient's messages go in order; different recipients go side by side.
         by_recipient: dict[tuple[str, str], list[service.Claimed]] = defaultdict(list)
         for item in claimed:

@@ -109,20 +109,17 @@ class Claimed:
     identity: ChannelIdentity | None
 
 
-async def load(db: Database, item_id: int) -> Claimed | None:
-    """The outbox row, its message and the identity it goes to."""
+async def load(db: Database, item_ids: Sequence[int]) -> list[Claimed]:
+    """The outbox rows, their messages and the identities they go to, in one read."""
     async with db.session() as session:
-        item = await session.get(OutboxItem, item_id)
-        if item is None:
-            return None
-        message = await session.get(Message, item.message_id)
-        assert message is not None
-        identity = (
-            await session.get(ChannelIdentity, message.identity_id)
-            if message.identity_id is not None
-            else None
+        result = await session.exec(
+            select(OutboxItem, Message, ChannelIdentity)
+            .join(Message, col(Message.id) == OutboxItem.message_id)
+            .outerjoin(ChannelIdentity, col(ChannelIdentity.id) == Message.identity_id)
+            .where(col(OutboxItem.id).in_(item_ids))
+            .order_by(col(OutboxItem.id))
         )
-        return Claimed(item, message, identity)
+        return [Claimed(item, message, identity) for item, message, identity in result.all()]
 
 
 async def settle(
