@@ -11,11 +11,16 @@ from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 
 from bot import health, logs
+from bot.checkins import views as checkins_views
 from bot.conversation.service import Receipt, Receiver
 from bot.database import Database
 from bot.demo import ensure_demo
+from bot.inbox.routes import router as inbox_router
 from bot.migrate import upgrade
 from bot.outbox.dispatcher import Dispatcher
+from bot.people import views as people_views
+from bot.plans import views as plans_views
+from bot.scheduler import Scheduler
 from bot.settings import Settings, get_settings
 from bot.wiring import build_channels, build_routers
 
@@ -42,11 +47,16 @@ def create_app(settings: Settings | None = None, *, run_workers: bool = True) ->
             log.info("demo.created")
         stop = asyncio.Event()
         tasks = [asyncio.create_task(dispatcher.run(stop))] if run_workers else []
+        scheduler = Scheduler(db, wake=dispatcher.wake) if run_workers else None
+        if scheduler is not None:
+            await scheduler.start()
         log.info("service.started", channels=sorted(channels), workers=run_workers)
         try:
             yield
         finally:
             stop.set()
+            if scheduler is not None:
+                await scheduler.stop()
             for task in tasks:
                 with suppress(asyncio.CancelledError):
                     await asyncio.wait_for(task, timeout=10)
@@ -61,6 +71,10 @@ def create_app(settings: Settings | None = None, *, run_workers: bool = True) ->
     app.state.receiver = receiver
     app.state.channels = channels
     app.include_router(health.router)
+    app.include_router(inbox_router)
+    app.include_router(people_views.router)
+    app.include_router(plans_views.router)
+    app.include_router(checkins_views.router)
     for router in build_routers(channels, receiver, db, settings):
         app.include_router(router)
 

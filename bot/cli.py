@@ -10,17 +10,23 @@ from typing import Any
 import typer
 from pydantic import ValidationError
 
-from bot.people.cli import young_app
 from bot.content import cli as content_cli
+from bot.people.cli import young_app
+from bot.plans.cli import plan_app
+from bot.privacy import cli as privacy_cli
 from bot.settings import Settings, describe_error, get_settings
+from bot.staff.cli import staff_app
 
 app = typer.Typer(help="Indgang: one way in to the municipal youth service.", no_args_is_help=True)
 db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
 telegram_app = typer.Typer(help="Telegram bot set-up.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+app.add_typer(staff_app, name="staff")
 app.add_typer(telegram_app, name="telegram")
 app.add_typer(content_cli.app, name="content")
 app.add_typer(young_app, name="young")
+app.add_typer(privacy_cli.app, name="privacy")
+app.add_typer(plan_app, name="plan")
 
 
 def settings() -> Settings:

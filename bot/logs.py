@@ -1,4 +1,10 @@
-"""Structured logging that never carries message bodies, phone numbers or tokens."""
+"""Structured logging that never carries message bodies, phone numbers, chat ids or tokens.
+
+Two defences: our own events never name a body or an address (keys listed in SECRET_KEYS are
+replaced wholesale), and every string that does reach a log, ours or a library's (uvicorn,
+aiogram, twilio, httpx), has digit runs, bot tokens and echoed inputs masked. Libraries that
+log request bodies or SQL parameters at INFO or DEBUG are held at WARNING whatever the level.
+"""
 
 from __future__ import annotations
 
@@ -13,18 +19,55 @@ import structlog
 # Keys that could carry what a young person wrote or how to reach them.
 SECRET_KEYS = frozenset({
     "body", "text", "message", "address", "phone", "to", "from", "from_", "chat_id",
-    "token", "password", "secret", "authorization", "code",
+    "token", "password", "secret", "authorization", "code", "caption", "payload", "form",
+    "params", "update", "first_name", "name", "username", "cookie", "signature",
 })
-_PHONE_OR_CPR = re.compile(r"\+?\d[\d\s-]{6,}\d")
+_MASKS = (
+    # Telegram bot tokens, also inside URLs: 123456789:AA...
+    (re.compile(r"\d{5,}:[A-Za-z0-9_-]{20,}"), "[token]"),
+    # Pydantic and friends echo the offending input in their error messages.
+    (re.compile(r"input_value=(?:'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|\S+)"),
+     "input_value=[redacted]"),
+    # Phone numbers, chat ids and CPR numbers: any run of 8 or more digits.
+    (re.compile(r"\+?\d[\d\s-]{6,}\d"), "[digits]"),
+)
+# Loggers that print request bodies, SQL parameters or URLs with tokens below WARNING.
+QUIET_LOGGERS = (
+    "aiogram", "aiohttp.access", "aiohttp.client", "aiosqlite", "asyncio", "hpack", "httpcore",
+    "httpx", "multipart", "python_multipart", "sqlalchemy.engine", "sqlalchemy.pool",
+    "twilio", "uvicorn.access",
+)
+
+
+def mask(text: str) -> str:
+    """Mask tokens, echoed inputs and long digit runs in a string."""
+    for pattern, replacement in _MASKS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def _clean(key: str, value: Any) -> Any:
+    if key.lower() in SECRET_KEYS:
+        return "[redacted]"
+    if isinstance(value, str):
+        return mask(value)
+    if isinstance(value, dict):
+        return {k: _clean(str(k), v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean("", v) for v in value]
+    return value
 
 
 def scrub(_logger: Any, _method: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
-    """Drop sensitive keys and mask long digit runs in whatever remains."""
+    """Replace sensitive keys and mask digit runs and tokens in whatever remains."""
     for key in list(event):
-        if key.lower() in SECRET_KEYS and key != "event":
-            event[key] = "[redacted]"
-        elif isinstance(event[key], str):
-            event[key] = _PHONE_OR_CPR.sub("[digits]", event[key])
+        if key.startswith("_"):
+            continue  # structlog's own bookkeeping (the LogRecord), never rendered
+        if key in ("event", "exception"):
+            # The message itself and formatted tracebacks: keep them, masked.
+            event[key] = mask(str(event[key]))
+        else:
+            event[key] = _clean(key, event[key])
     return event
 
 
@@ -33,6 +76,9 @@ def configure(level: str = "INFO", json: bool = False) -> None:
     shared: list[Any] = [
         structlog.contextvars.merge_contextvars,
         structlog.stdlib.add_log_level,
+        structlog.stdlib.add_logger_name,
+        # Tracebacks become text here, so scrub sees (and masks) what they say.
+        structlog.processors.format_exc_info,
         scrub,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
     ]
@@ -55,7 +101,12 @@ def configure(level: str = "INFO", json: bool = False) -> None:
     root = logging.getLogger()
     root.handlers = [handler]
     root.setLevel(level)
+    for name in QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
+    # Uvicorn hands its loggers their own handlers; route them through ours instead.
+    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+        uvicorn_logger = logging.getLogger(name)
+        uvicorn_logger.handlers = []
+        uvicorn_logger.propagate = True
     # Access logs carry query strings and client addresses; keep them out.
     logging.getLogger("uvicorn.access").disabled = True
-    logging.getLogger("aiogram").setLevel("WARNING")
-    logging.getLogger("twilio").setLevel("WARNING")

@@ -8,6 +8,7 @@ from bot.handoff.models import Handoff
 from bot.outbox.models import OutboxItem
 from bot.people.models import ChannelIdentity, Invite, YoungPerson
 from bot.plans.models import Appointment, Milestone, Plan, PlanEvent
+from bot.privacy.models import RetentionCount
 from bot.reminders.models import Reminder
 from bot.staff.models import StaffSession
 from bot.tenants.models import Municipality, StaffMember
@@ -30,6 +31,7 @@ __all__ = [
     "Plan",
     "PlanEvent",
     "Reminder",
+    "RetentionCount",
     "StaffMember",
     "StaffSession",
     "YoungPerson",

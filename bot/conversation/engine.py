@@ -25,10 +25,14 @@ from channels.base import Choice, Inbound
 
 KEYWORD_TARGETS = {
     "menu": MENU,
-    "start": MENU,
+    # START also resumes paused check-ins, then shows the menu.
+    "start": "checkin.resume",
+    "pause": "checkin.pause",
+    "plan": "plan.show",
     "help": "help.main",
     "contact": "contact.open",
     "language": "settings.language",
+    "privacy": "privacy.summary",
 }
 MAX_HOPS = 12
 MISSES_BEFORE_HUMAN = 2

@@ -92,6 +92,10 @@ class Receiver:
                                      choices=reply.choices, urgent=True,
                                      bypass_opt_out=reply.bypass_opt_out)
             identity.last_inbound_at = now
+            if identity.unreachable_at is not None:
+                # They wrote to us, so the chat works again (bot unblocked, number re-subscribed).
+                identity.unreachable_at = None
+                identity.unreachable_reason = None
             state.updated_at = now
             session.add_all([identity, person, state])
             return Receipt(duplicate=False, message_id=message.id, replies=len(replies),

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date
 
 from bot.content.texts import system_text
 from bot.conversation.registry import action, view
 from bot.handoff import service as handoffs
+from bot.i18n import babel_locale
+from bot.plans.service import format_when
 
 if TYPE_CHECKING:
     from bot.conversation.engine import Turn
@@ -20,8 +26,31 @@ async def open_handoff(turn: Turn, reason: str) -> None:
 
 @view("handoff_opened")
 async def handoff_opened(turn: Turn) -> str:
-    """Tell the young person who will answer."""
-    name = await handoffs.responder_name(turn.session, person=turn.person, now=turn.now)
-    if name is None:
-        return system_text("handoff_opened_team", turn.lang)
-    return system_text("handoff_opened", turn.lang, contact=name)
+    """Tell the young person who will answer, until when a stand-in covers, and when."""
+    routed = await handoffs.route(turn.session, person=turn.person, now=turn.now)
+    if routed.staff is None:
+        parts = [system_text("handoff_opened_team", turn.lang)]
+    elif routed.away is not None and routed.away.absent_until is not None:
+        until = day_name(routed.away.absent_until, now=turn.now, language=turn.lang,
+                         timezone=turn.municipality.timezone)
+        parts = [system_text("handoff_stand_in", turn.lang,
+                             contact=handoffs.first_name(routed.away), until=until,
+                             stand_in=handoffs.first_name(routed.staff))]
+    else:
+        parts = [system_text("handoff_opened", turn.lang,
+                             contact=handoffs.first_name(routed.staff))]
+    if not handoffs.in_working_hours(turn.municipality, turn.now):
+        opens = handoffs.next_work_start(turn.municipality, turn.now)
+        when = format_when(opens, language=turn.lang, timezone=turn.municipality.timezone)
+        parts.append(system_text("handoff_after_hours", turn.lang, when=when))
+    return " ".join(parts)
+
+
+def day_name(moment: datetime, *, now: datetime, language: str, timezone: str) -> str:
+    """'mandag' within the coming week, else '12. marts' (local time, reader's language)."""
+    zone = ZoneInfo(timezone)
+    day = moment.astimezone(zone).date()
+    locale = babel_locale(language)
+    if day - now.astimezone(zone).date() < timedelta(days=7):
+        return format_date(day, "EEEE", locale=locale)
+    return format_date(day, "d. MMMM" if language == "da" else "d MMMM", locale=locale)

@@ -8,7 +8,7 @@ from sqlmodel import Field, SQLModel
 
 from bot.columns import created_at_field, utc_field
 
-REASONS = ("asked", "crisis", "not_understood", "risk", "plan_change", "reschedule")
+REASONS = ("asked", "crisis", "not_understood", "risk", "plan_change", "reschedule", "staff")
 
 
 class Handoff(SQLModel, table=True):

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
+from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.clock import utcnow
 from bot.handoff.models import Handoff
 from bot.people.models import YoungPerson
-from bot.tenants.models import StaffMember
+from bot.tenants.models import Municipality, StaffMember
 
 OPEN_STATUSES = ("open", "held")
 
@@ -58,23 +61,92 @@ async def open_handoff(
     return handoff
 
 
+@dataclass(frozen=True)
+class Route:
+    """Who answers a young person now; `away` is the contact person a stand-in covers for."""
+
+    staff: StaffMember | None
+    away: StaffMember | None = None
+
+
+def is_away(staff: StaffMember, now: datetime) -> bool:
+    """True while the staff member's recorded absence covers `now`."""
+    return (
+        staff.absent_from is not None
+        and staff.absent_until is not None
+        and staff.absent_from <= now < staff.absent_until
+    )
+
+
+async def route(session: AsyncSession, *, person: YoungPerson, now: datetime) -> Route:
+    """The contact person; their stand-in while away; else the team's next free colleague."""
+    contact = (
+        await session.get(StaffMember, person.contact_person_id)
+        if person.contact_person_id is not None else None
+    )
+    if contact is not None and contact.active:
+        if not is_away(contact, now):
+            return Route(contact)
+        stand_in = (
+            await session.get(StaffMember, contact.stand_in_id)
+            if contact.stand_in_id is not None else None
+        )
+        if (stand_in is not None and stand_in.active and not is_away(stand_in, now)
+                and stand_in.municipality_id == contact.municipality_id):
+            return Route(stand_in, away=contact)
+        # Away without a usable stand-in: the team covers, and the contact keeps it if no one can.
+        picked = await round_robin(session, municipality_id=contact.municipality_id,
+                                   team=contact.team, now=now)
+        return Route(picked or contact, away=contact if picked else None)
+    picked = await round_robin(session, municipality_id=person.municipality_id, team=None,
+                               now=now)
+    return Route(picked)
+
+
+async def round_robin(
+    session: AsyncSession, *, municipality_id: int, team: str | None, now: datetime
+) -> StaffMember | None:
+    """The contact person in the team (or municipality) whose turn it is, under capacity."""
+    query = select(StaffMember).where(
+        StaffMember.municipality_id == municipality_id,
+        StaffMember.role == "contact_person",
+        col(StaffMember.active).is_(True),
+    )
+    if team:
+        query = query.where(StaffMember.team == team)
+    candidates = [s for s in (await session.exec(query)).all() if not is_away(s, now)]
+    if not candidates:
+        return None
+    ids = [s.id for s in candidates]
+    caseload = dict((await session.exec(
+        select(YoungPerson.contact_person_id, func.count())
+        .where(col(YoungPerson.contact_person_id).in_(ids),
+               col(YoungPerson.status).in_(("active", "paused")))
+        .group_by(col(YoungPerson.contact_person_id))
+    )).all())
+    open_count = dict((await session.exec(
+        select(Handoff.assignee_id, func.count())
+        .where(col(Handoff.assignee_id).in_(ids), col(Handoff.status).in_(OPEN_STATUSES))
+        .group_by(col(Handoff.assignee_id))
+    )).all())
+    last = dict((await session.exec(
+        select(Handoff.assignee_id, func.max(Handoff.id))
+        .where(col(Handoff.assignee_id).in_(ids))
+        .group_by(col(Handoff.assignee_id))
+    )).all())
+    free = [s for s in candidates
+            if caseload.get(s.id, 0) + open_count.get(s.id, 0) < s.capacity]
+    if not free:
+        return None
+    # Round robin: whoever was handed a conversation longest ago (or never) goes next.
+    return min(free, key=lambda s: (last.get(s.id, 0), s.id or 0))
+
+
 async def responder(
     session: AsyncSession, *, person: YoungPerson, now: datetime
 ) -> StaffMember | None:
-    """The contact person, or their stand-in while they are away."""
-    if person.contact_person_id is None:
-        return None
-    contact = await session.get(StaffMember, person.contact_person_id)
-    if contact is None or not contact.active:
-        return None
-    away = (
-        contact.absent_from is not None
-        and contact.absent_until is not None
-        and contact.absent_from <= now < contact.absent_until
-    )
-    if away and contact.stand_in_id is not None:
-        return await session.get(StaffMember, contact.stand_in_id)
-    return contact
+    """Whoever answers the young person now (see `route`)."""
+    return (await route(session, person=person, now=now)).staff
 
 
 async def responder_name(
@@ -82,4 +154,29 @@ async def responder_name(
 ) -> str | None:
     """The first name of whoever answers, for telling the young person."""
     staff = await responder(session, person=person, now=now)
-    return staff.name.split()[0] if staff else None
+    return first_name(staff) if staff else None
+
+
+def first_name(staff: StaffMember) -> str:
+    """'Mette' for 'Mette Hansen'."""
+    return staff.name.split()[0] if staff.name.strip() else staff.name
+
+
+def in_working_hours(municipality: Municipality, now: datetime) -> bool:
+    """True on weekdays between the municipality's work start and end (local time)."""
+    local = now.astimezone(ZoneInfo(municipality.timezone))
+    return local.weekday() < 5 and municipality.work_start <= local.time() < municipality.work_end
+
+
+def next_work_start(municipality: Municipality, now: datetime) -> datetime:
+    """When staff are next at work: now if they are, else the next weekday's start (UTC)."""
+    if in_working_hours(municipality, now):
+        return now
+    zone = ZoneInfo(municipality.timezone)
+    local = now.astimezone(zone)
+    day = local.date()
+    if local.time() >= municipality.work_start:
+        day += timedelta(days=1)
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    return datetime.combine(day, municipality.work_start, tzinfo=zone).astimezone(UTC)

@@ -27,6 +27,8 @@ class Milestone(SQLModel, table=True):
     due_date: date | None = None
     status: str = Field(default="open", max_length=12)
     done_at: datetime | None = utc_field()
+    # Set when the overdue follow-up went out: the contact person sees the flag.
+    overdue_flagged_at: datetime | None = utc_field()
     created_at: datetime = created_at_field()
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +15,7 @@ from bot.safety.phrases import (
     load_phrase_files,
     parse_phrase_file,
 )
-from bot.safety.screen import CrisisMatch, Screener, clear_cache, load_screener, screen
+from bot.safety.screen import CrisisMatch, Screener, clear_cache, screen
 
 REPO = Path(__file__).resolve().parents[2]
 CORPUS: dict[str, list[dict[str, Any]]] = yaml.safe_load(
@@ -100,23 +99,6 @@ def test_every_phrase_file_declares_review_state() -> None:
     for f in files:
         if f.language not in ("da", "en"):
             assert f.reviewed is False, f.language
-
-
-def test_speed() -> None:
-    screener = load_screener()
-    messages = [
-        "Hej, jeg kan ikke komme til mødet på tirsdag kl 10, kan vi flytte det?",
-        "ok tak 👍",
-        "I need help with my application, the deadline is soon and I am stressed",
-        "أريد أن أعرف موعدي القادم",
-    ] * 2500
-    start = time.perf_counter()
-    for m in messages:
-        screener.screen(m)
-    rate = len(messages) / (time.perf_counter() - start)
-    print(f"\ncrisis screen: {rate:,.0f} messages/second")
-    # The target is 20k/s; assert with headroom so a busy CI machine does not flake.
-    assert rate > 5_000
 
 
 # --- normalisation -----------------------------------------------------------

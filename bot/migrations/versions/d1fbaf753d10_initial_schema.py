@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 87a2bbd78d43
+Revision ID: d1fbaf753d10
 Revises: 
-Create Date: 2026-11-24 05:02:56.950133
+Create Date: 2026-11-24 05:11:55.854642
 """
 
 from collections.abc import Sequence
@@ -14,7 +14,7 @@ from alembic import op
 import bot.database
 
 
-revision: str = '87a2bbd78d43'
+revision: str = 'd1fbaf753d10'
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -42,6 +42,19 @@ def upgrade() -> None:
     sa.UniqueConstraint('sms_number', name=op.f('uq_municipality_sms_number')),
     sa.UniqueConstraint('telegram_bot', name=op.f('uq_municipality_telegram_bot'))
     )
+    op.create_table('retention_count',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('municipality_id', sa.Integer(), nullable=False),
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('messages_deleted', sa.Integer(), nullable=False),
+    sa.Column('people_deleted', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['municipality_id'], ['municipality.id'], name=op.f('fk_retention_count_municipality_id_municipality')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_retention_count')),
+    sa.UniqueConstraint('municipality_id', 'day', name=op.f('uq_retention_count_municipality_id_day'))
+    )
+    with op.batch_alter_table('retention_count', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_retention_count_municipality_id'), ['municipality_id'], unique=False)
+
     op.create_table('staff_member',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('municipality_id', sa.Integer(), nullable=False),
@@ -268,6 +281,7 @@ def upgrade() -> None:
     sa.Column('due_date', sa.Date(), nullable=True),
     sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=12), nullable=False),
     sa.Column('done_at', bot.database.UTCDateTime(), nullable=True),
+    sa.Column('overdue_flagged_at', bot.database.UTCDateTime(), nullable=True),
     sa.Column('created_at', bot.database.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['plan_id'], ['plan.id'], name=op.f('fk_milestone_plan_id_plan')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_milestone'))
@@ -447,5 +461,9 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_staff_member_municipality_id'))
 
     op.drop_table('staff_member')
+    with op.batch_alter_table('retention_count', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_retention_count_municipality_id'))
+
+    op.drop_table('retention_count')
     op.drop_table('municipality')
     # ### end Alembic commands ###

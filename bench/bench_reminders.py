@@ -1,0 +1,124 @@
+"""Sweep 100,000 due reminders into the outbox; print reminders/s, peak memory and a ratio.
+
+The reference, measured in the same run, is a plain bulk INSERT of as many outbox-sized
+rows (a message and its outbox row). Run: .venv/bin/python bench/bench_reminders.py [N]
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import tempfile
+import time
+import tracemalloc
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import psycopg
+from sqlalchemy import insert
+from sqlmodel import SQLModel
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import bot.models  # noqa: F401
+from bot.conversation.models import Message
+from bot.database import Database
+from bot.outbox.models import OutboxItem
+from bot.people.models import ChannelIdentity, YoungPerson
+from bot.plans.models import Appointment, Plan
+from bot.reminders.models import Reminder
+from bot.reminders.service import sweep_due
+from bot.tenants.models import Municipality
+
+PG = os.environ.get("INDGANG_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
+PEOPLE = 1000
+NOW = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)  # 10:00 in Copenhagen: no quiet hours
+
+
+async def seed(db: Database, total: int) -> None:
+    """Municipality, people with a channel, appointments, and `total` due reminders."""
+    async with db.engine.begin() as conn:
+        await conn.run_sync(SQLModel.metadata.create_all)
+        await conn.execute(insert(Municipality), [{"id": 1, "name": "Bench", "code": "bench",
+                                                   "timezone": "Europe/Copenhagen"}])
+        await conn.execute(insert(YoungPerson), [
+            {"id": i, "municipality_id": 1, "language": "da", "status": "active"}
+            for i in range(1, PEOPLE + 1)])
+        await conn.execute(insert(ChannelIdentity), [
+            {"id": i, "young_person_id": i, "channel": "sms", "address": f"+45{20000000 + i}"}
+            for i in range(1, PEOPLE + 1)])
+        await conn.execute(insert(Plan), [{"id": i, "young_person_id": i, "goal": "Mål"}
+                                          for i in range(1, PEOPLE + 1)])
+        appointments = total // 2
+        await conn.execute(insert(Appointment), [
+            {"id": i, "plan_id": i % PEOPLE + 1, "starts_at": NOW + timedelta(hours=3),
+             "place": "Ungeindsatsen, Torvet 1", "status": "planned"}
+            for i in range(1, appointments + 1)])
+        rows = [{"young_person_id": i % PEOPLE + 1, "kind": "appointment", "target_id": i,
+                 "offset_key": key, "due_at": NOW - timedelta(minutes=1), "status": "pending"}
+                for i in range(1, appointments + 1) for key in ("1d@16:00", "2h")]
+        for start in range(0, len(rows), 10_000):
+            await conn.execute(insert(Reminder), rows[start:start + 10_000])
+
+
+async def reference(db: Database, total: int) -> float:
+    """Seconds for a plain bulk insert of `total` message + outbox rows."""
+    started = time.perf_counter()
+    async with db.engine.begin() as conn:
+        for start in range(0, total, 500):
+            count = min(500, total - start)
+            result = await conn.execute(insert(Message).returning(Message.id), [
+                {"young_person_id": 1, "identity_id": 1, "channel": "sms", "direction": "out",
+                 "author": "bot", "body": "Husk dit møde tirsdag kl. 10.00. Sted: Torvet 1.",
+                 "choices": [], "status": "queued", "created_at": NOW} for _ in range(count)])
+            ids = list(result.scalars())
+            await conn.execute(insert(OutboxItem), [
+                {"message_id": i, "status": "pending", "due_at": NOW, "created_at": NOW}
+                for i in ids])
+    return time.perf_counter() - started
+
+
+async def bench(url: str, label: str, total: int) -> None:
+    """Seed, sweep, and print the numbers for one database."""
+    db = Database(url)
+    try:
+        await seed(db, total)
+        tracemalloc.start()
+        started = time.perf_counter()
+        result = await sweep_due(db, NOW)
+        seconds = time.perf_counter() - started
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        assert result.sent == total, result.outcomes
+        ref = await reference(db, total)
+        print(f"{label}: {total} reminders in {seconds:.1f} s = {total / seconds:,.0f}/s; "
+              f"peak memory {peak / 1e6:.1f} MB; plain insert {total / ref:,.0f} rows/s; "
+              f"sweep takes {seconds / ref:.1f}x the plain insert")
+    finally:
+        await db.dispose()
+
+
+def main() -> None:
+    """Run on SQLite, then on PostgreSQL if it answers."""
+    total = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
+    with tempfile.TemporaryDirectory() as tmp:
+        asyncio.run(bench(f"sqlite+aiosqlite:///{tmp}/bench.db", "sqlite", total))
+    try:
+        admin = psycopg.connect(PG, autocommit=True, connect_timeout=3)
+    except psycopg.Error:
+        print("postgresql: not reachable, skipped")
+        return
+    name = f"bench_sweep_{uuid.uuid4().hex[:8]}"
+    with admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+        base = PG.rsplit("/", 1)[0].split("://", 1)[1]
+        try:
+            asyncio.run(bench(f"postgresql+psycopg://{base}/{name}", "postgresql", total))
+        finally:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""The staff inbox: contact persons answer young people from a web page."""

@@ -1,0 +1,74 @@
+"""Live updates for the inbox: a server-sent event whenever the queue or a conversation changes.
+
+Each connection polls the database about once a second with a cheap query. That works on
+SQLite and across many web processes on PostgreSQL without a broker; LISTEN/NOTIFY could
+replace the poll later without changing the page.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import StreamingResponse
+
+from bot.inbox import service
+from bot.inbox.web import find_login
+from bot.staff.deps import get_db
+
+POLL_SECONDS = 1.0
+# EventSource reconnects by itself; short streams keep shutdowns and logouts quick.
+STREAM_SECONDS = 60.0
+
+router = APIRouter(prefix="/inbox", tags=["inbox"], include_in_schema=False)
+
+
+@router.get("/events")
+async def events(request: Request, person: int | None = None,
+                 mark: str | None = None) -> StreamingResponse:
+    """`changed` events with the waiting count; `person` also watches that conversation.
+
+    `mark` is the fingerprint the page was rendered with, so a change between rendering
+    and connecting is not missed.
+    """
+    db = get_db(request)
+    async with db.session() as session:
+        login = await find_login(request, session)
+        if login is None:
+            raise HTTPException(status_code=401, detail="Sign in first.")
+        if person is not None:
+            try:
+                await service.person_for(session, login, person)
+            except service.NotFound:
+                raise HTTPException(status_code=404, detail="Not Found") from None
+
+    async def poll() -> tuple[str | None, int]:
+        async with db.session() as session:
+            current = await find_login(request, session)
+            if current is None:
+                return None, 0
+            return (await service.fingerprint(session, current, person),
+                    await service.waiting_count(session, current))
+
+    async def stream() -> AsyncIterator[str]:
+        yield "retry: 1000\n\n"
+        last = mark
+        loop = asyncio.get_running_loop()
+        ends = loop.time() + STREAM_SECONDS
+        while loop.time() < ends and not await request.is_disconnected():
+            # Shielded: a disconnect cancels this generator, and a database call cancelled
+            # half-way could leave a connection holding SQLite's write lock.
+            current_mark, waiting = await asyncio.shield(poll())
+            if current_mark is None:  # signed out or expired: stop at once
+                yield "event: signed-out\ndata: {}\n\n"
+                return
+            if current_mark != last:
+                if last is not None:
+                    yield f"event: changed\ndata: {json.dumps({'waiting': waiting})}\n\n"
+                last = current_mark
+            await asyncio.sleep(POLL_SECONDS)
+
+    return StreamingResponse(stream(), media_type="text/event-stream",
+                             headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})

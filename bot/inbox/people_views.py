@@ -1,0 +1,248 @@
+"""Inbox pages for young people: list, create with invite, profile, plan and check-ins."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+from typing import Any
+from urllib.parse import quote
+
+import segno
+from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.audit import service as audit
+from bot.clock import utcnow
+from bot.i18n import LANGUAGES, N_, native_name
+from bot.inbox import plan_edits, service
+from bot.inbox.views import load_person, parse_local
+from bot.inbox.web import FormLogin, InboxSession, Login, PageLogin, render, settings_of
+from bot.people import service as people
+from bot.people.models import YoungPerson
+from bot.tenants.models import StaffMember
+
+router = APIRouter(prefix="/inbox", tags=["inbox"], include_in_schema=False)
+
+
+@router.get("/people")
+async def people_list(request: Request, session: InboxSession, login: PageLogin) -> Response:
+    """The young people this staff member may see."""
+    found = await service.list_people(session, login)
+    staff = {s.id: s for s in await service.colleagues(session, login)}
+    return render(request, "people.html", {"people": found, "staff": staff}, login=login)
+
+
+@router.get("/people/new")
+async def new_person_form(request: Request, session: InboxSession, login: PageLogin) -> Response:
+    """The form for adding a young person."""
+    return render(request, "person_new.html", {
+        "colleagues": await service.colleagues(session, login), "languages": LANGUAGES,
+        "error": "",
+    }, login=login)
+
+
+def telegram_link(request: Request, code: str) -> str | None:
+    """The deep link that starts the Telegram bot with the invite code, when configured."""
+    username = settings_of(request).telegram_bot_username
+    if not username:
+        return None
+    return f"https://t.me/{quote(username.lstrip('@'))}?start={quote(code)}"
+
+
+def qr_svg(data: str) -> str:
+    """An inline SVG QR code (no external service sees the invite)."""
+    buffer = io.BytesIO()
+    segno.make(data, error="m").save(buffer, kind="svg", scale=4, xmldecl=False,
+                                      svgns=True, title="QR", nl=False)
+    return buffer.getvalue().decode()
+
+
+async def _invite_page(request: Request, session: AsyncSession, login: Login,
+                       person: YoungPerson) -> Response:
+    assert person.id is not None
+    now = utcnow()
+    code = await people.create_invite(session, person_id=person.id, now=now,
+                                      staff_id=login.staff.id)
+    await audit.record(session, staff=login.staff, young_person_id=person.id,
+                       action="invite_created", now=now)
+    link = telegram_link(request, code)
+    return render(request, "invite.html", {
+        "person": person, "code": code, "link": link, "qr": qr_svg(link) if link else None,
+        "sms_number": login.municipality.sms_number,
+        "expires": now + people.INVITE_LIFETIME,
+    }, login=login)
+
+
+@router.post("/people")
+async def create_person(request: Request, session: InboxSession, login: FormLogin,
+                        first_name: str = Form(""), birth_year: str = Form(""),
+                        language: str = Form("da"),
+                        contact_person_id: str = Form("")) -> Response:
+    """Create a young person and show their invite (the code is shown only this once)."""
+    name = " ".join(first_name.split())[:60]
+    year = int(birth_year) if birth_year.isdigit() else None
+    contact_id = int(contact_person_id) if contact_person_id.isdigit() else login.staff.id
+    contact = await session.get(StaffMember, contact_id)
+    if not name or contact is None or contact.municipality_id != login.staff.municipality_id \
+            or (year is not None and not 1990 <= year <= utcnow().year):
+        return render(request, "person_new.html", {
+            "colleagues": await service.colleagues(session, login), "languages": LANGUAGES,
+            "error": N_("Skriv et fornavn, et fødselsår og vælg en kontaktperson."),
+        }, status=400, login=login)
+    person = YoungPerson(municipality_id=login.staff.municipality_id, first_name=name,
+                         birth_year=year, language=language if language in LANGUAGES else "da",
+                         contact_person_id=contact.id)
+    session.add(person)
+    await session.flush()
+    await audit.record(session, staff=login.staff, young_person_id=person.id,
+                       action="person_created")
+    await plan_edits.plan_of(session, person)
+    return await _invite_page(request, session, login, person)
+
+
+@router.post("/people/{person_id}/invite")
+async def new_invite(request: Request, session: InboxSession, login: FormLogin,
+                     person_id: int) -> Response:
+    """A fresh invite code for another channel."""
+    person = await load_person(session, login, person_id)
+    return await _invite_page(request, session, login, person)
+
+
+@router.get("/people/{person_id}")
+async def person_page(request: Request, session: InboxSession, login: PageLogin,
+                      person_id: int) -> Response:
+    """Profile, channels, plan, check-ins; the audit trail for team leads. The view is audited."""
+    person = await load_person(session, login, person_id)
+    assert person.id is not None
+    now = utcnow()
+    plan = await plan_edits.plan_of(session, person)
+    assert plan.id is not None
+    events = (await audit.for_person(session, municipality_id=login.staff.municipality_id,
+                                     young_person_id=person.id) if login.is_lead else [])
+    staff = {s.id: s for s in await service.colleagues(session, login)}
+    context: dict[str, Any] = {
+        "person": person,
+        "identities": await service.identities(session, person_id=person.id),
+        "plan": plan,
+        "milestones": await plan_edits.milestones(session, plan_id=plan.id),
+        "appointments": await plan_edits.appointments(session, plan_id=plan.id, now=now),
+        "cadence": await plan_edits.cadence(session, person_id=person.id),
+        "events": events,
+        "staff": staff,
+        "language_name": native_name(person.language),
+    }
+    await audit.record(session, staff=login.staff, young_person_id=person.id,
+                       action="view_plan", now=now)
+    return render(request, "person.html", context, login=login)
+
+
+def _to_person(person_id: int, anchor: str) -> RedirectResponse:
+    return RedirectResponse(f"/inbox/people/{person_id}#{anchor}", status_code=303)
+
+
+@router.post("/people/{person_id}/plan/goal")
+async def set_goal(session: InboxSession, login: FormLogin, person_id: int,
+                   goal: str = Form("")) -> Response:
+    """Change the plan's goal."""
+    person = await load_person(session, login, person_id)
+    await plan_edits.set_goal(session, login, person, goal=goal, now=utcnow())
+    return _to_person(person_id, "plan")
+
+
+@router.post("/people/{person_id}/plan/milestones")
+async def add_milestone(session: InboxSession, login: FormLogin, person_id: int,
+                        title: str = Form(""), due: str = Form("")) -> Response:
+    """Add a milestone."""
+    person = await load_person(session, login, person_id)
+    if not title.strip():
+        raise HTTPException(status_code=400, detail="A title is needed.")
+    try:
+        due_date = date.fromisoformat(due) if due else None
+    except ValueError:
+        raise HTTPException(status_code=400, detail="Bad date.") from None
+    await plan_edits.add_milestone(session, login, person, title=title, due=due_date,
+                                   now=utcnow())
+    return _to_person(person_id, "plan")
+
+
+@router.post("/people/{person_id}/plan/milestones/{milestone_id}")
+async def milestone_status(session: InboxSession, login: FormLogin, person_id: int,
+                           milestone_id: int, status: str = Form("done")) -> Response:
+    """Mark a milestone done (or open again)."""
+    person = await load_person(session, login, person_id)
+    try:
+        await plan_edits.set_milestone_status(session, login, person, milestone_id=milestone_id,
+                                              status=status, now=utcnow())
+    except plan_edits.NotFound:
+        raise HTTPException(status_code=404, detail="Not Found") from None
+    return _to_person(person_id, "plan")
+
+
+@router.post("/people/{person_id}/plan/appointments")
+async def add_appointment(session: InboxSession, login: FormLogin, person_id: int,
+                          starts_at: str = Form(""), place: str = Form(""),
+                          with_whom: str = Form("")) -> Response:
+    """Book an appointment (local time)."""
+    person = await load_person(session, login, person_id)
+    moment = parse_local(starts_at, login.municipality.timezone)
+    if moment is None or not place.strip():
+        raise HTTPException(status_code=400, detail="A time and a place are needed.")
+    await plan_edits.add_appointment(session, login, person, starts_at=moment, place=place,
+                                     with_whom=with_whom, now=utcnow())
+    return _to_person(person_id, "plan")
+
+
+@router.post("/people/{person_id}/plan/appointments/{appointment_id}/cancel")
+async def cancel_appointment(session: InboxSession, login: FormLogin, person_id: int,
+                             appointment_id: int) -> Response:
+    """Cancel an appointment."""
+    person = await load_person(session, login, person_id)
+    try:
+        await plan_edits.cancel_appointment(session, login, person,
+                                            appointment_id=appointment_id, now=utcnow())
+    except plan_edits.NotFound:
+        raise HTTPException(status_code=404, detail="Not Found") from None
+    return _to_person(person_id, "plan")
+
+
+@router.post("/people/{person_id}/checkins")
+async def set_cadence(session: InboxSession, login: FormLogin, person_id: int,
+                      cadence_days: int = Form(7), weekday: int = Form(2), hour: int = Form(15),
+                      paused: str = Form("")) -> Response:
+    """Set the check-in cadence."""
+    person = await load_person(session, login, person_id)
+    await plan_edits.set_cadence(session, login, person, cadence_days=cadence_days,
+                                 weekday=weekday, hour=hour, paused=paused == "1",
+                                 now=utcnow())
+    return _to_person(person_id, "checkins")
+
+
+@router.get("/me")
+async def me_page(request: Request, session: InboxSession, login: PageLogin) -> Response:
+    """The staff member's own settings: absence and stand-in."""
+    return render(request, "me.html", {"colleagues": await service.colleagues(session, login),
+                                       "saved": request.query_params.get("saved") == "1"},
+                  login=login)
+
+
+@router.post("/me/absence")
+async def set_absence(session: InboxSession, login: FormLogin, absent_from: str = Form(""),
+                      absent_until: str = Form(""), stand_in_id: str = Form("")) -> Response:
+    """Record an absence (from–to) and a named stand-in; empty fields clear it."""
+    zone = login.municipality.timezone
+    start = parse_local(absent_from, zone) if absent_from else None
+    end = parse_local(absent_until, zone) if absent_until else None
+    if (start is None) != (end is None) or (start and end and end <= start):
+        raise HTTPException(status_code=400, detail="Give both times, the end after the start.")
+    stand_in = int(stand_in_id) if stand_in_id.isdigit() else None
+    if stand_in is not None:
+        colleague = await session.get(StaffMember, stand_in)
+        if colleague is None or colleague.municipality_id != login.staff.municipality_id \
+                or colleague.id == login.staff.id:
+            raise HTTPException(status_code=400, detail="Pick a colleague.")
+    staff = await session.get(StaffMember, login.staff.id)
+    assert staff is not None
+    staff.absent_from, staff.absent_until, staff.stand_in_id = start, end, stand_in
+    session.add(staff)
+    return RedirectResponse("/inbox/me?saved=1", status_code=303)

@@ -1,0 +1,344 @@
+"""What staff may see, the queue, and the actions on a conversation.
+
+Every function takes the signed-in `Login` and checks the municipality and role on the
+server; a young person a staff member may not see is reported as not found.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import and_, func, or_
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.audit import service as audit
+from bot.content.flows import flows
+from bot.content.texts import system_text
+from bot.conversation.models import OUTBOUND, ConversationState, Message
+from bot.handoff import service as handoffs
+from bot.handoff.models import Handoff
+from bot.i18n import normalise_language, tr
+from bot.inbox.web import Login
+from bot.outbox import service as outbox
+from bot.outbox.models import PENDING, OutboxItem
+from bot.people import service as people
+from bot.people.models import ChannelIdentity, YoungPerson
+from bot.tenants.models import StaffMember
+from channels.base import Choice
+
+OPEN = handoffs.OPEN_STATUSES
+HANDBACK_STEP = "handback.ask"
+
+
+class NotFound(LookupError):
+    """No such young person for this staff member (another municipality, or not theirs)."""
+
+
+class Refused(ValueError):
+    """An action that cannot be done as asked; the message is shown to the staff member."""
+
+
+def _team_ids(login: Login):  # type: ignore[no-untyped-def]
+    """Staff ids in the signed-in person's team (just them when they have no team)."""
+    if not login.staff.team:
+        return select(StaffMember.id).where(StaffMember.id == login.staff.id)
+    return select(StaffMember.id).where(StaffMember.municipality_id == login.staff.municipality_id,
+                                        StaffMember.team == login.staff.team)
+
+
+def _open_for_team(login: Login):  # type: ignore[no-untyped-def]
+    """Young people with an open handoff the signed-in contact person's team may answer."""
+    team = _team_ids(login)
+    return (
+        select(Handoff.young_person_id)
+        .join(YoungPerson, col(YoungPerson.id) == Handoff.young_person_id)
+        .where(col(Handoff.status).in_(OPEN),
+               or_(col(Handoff.assignee_id).is_(None), col(Handoff.assignee_id).in_(team),
+                   col(YoungPerson.contact_person_id).in_(team)))
+    )
+
+
+def visible_people_clause(login: Login):  # type: ignore[no-untyped-def]
+    """A WHERE clause for the young people this staff member may see."""
+    same_town = YoungPerson.municipality_id == login.staff.municipality_id
+    if login.is_lead:
+        return same_town
+    return and_(same_town, or_(YoungPerson.contact_person_id == login.staff.id,
+                               col(YoungPerson.id).in_(_open_for_team(login))))
+
+
+async def person_for(session: AsyncSession, login: Login, person_id: int) -> YoungPerson:
+    """The young person if this staff member may see them; NotFound otherwise."""
+    result = await session.exec(
+        select(YoungPerson).where(YoungPerson.id == person_id, visible_people_clause(login))
+    )
+    person = result.first()
+    if person is None:
+        raise NotFound(person_id)
+    return person
+
+
+async def list_people(session: AsyncSession, login: Login) -> list[YoungPerson]:
+    """The young people this staff member may see, by name."""
+    result = await session.exec(
+        select(YoungPerson).where(visible_people_clause(login))
+        .order_by(col(YoungPerson.first_name), col(YoungPerson.id))
+    )
+    return list(result.all())
+
+
+async def colleagues(session: AsyncSession, login: Login) -> list[StaffMember]:
+    """Active staff of the municipality, any department (for assign and stand-in)."""
+    result = await session.exec(
+        select(StaffMember)
+        .where(StaffMember.municipality_id == login.staff.municipality_id,
+               col(StaffMember.active).is_(True))
+        .order_by(col(StaffMember.name))
+    )
+    return list(result.all())
+
+
+@dataclass
+class QueueItem:
+    """One open handoff as the queue shows it."""
+
+    handoff: Handoff
+    person: YoungPerson
+    assignee: StaffMember | None
+    channel: str
+    waiting_seconds: float
+    overdue: bool
+
+
+async def queue(
+    session: AsyncSession, login: Login, *, view: str, now: datetime
+) -> list[QueueItem]:
+    """Open handoffs the staff member may see: urgent first, then longest waiting."""
+    query = (
+        select(Handoff, YoungPerson)
+        .join(YoungPerson, col(YoungPerson.id) == Handoff.young_person_id)
+        .where(col(Handoff.status).in_(OPEN), visible_people_clause(login))
+        .order_by(col(Handoff.urgent).desc(), col(Handoff.opened_at), col(Handoff.id))
+    )
+    if view == "mine":
+        query = query.where(Handoff.assignee_id == login.staff.id)
+    elif view == "team":
+        query = query.where(or_(col(Handoff.assignee_id).in_(_team_ids(login)),
+                                col(YoungPerson.contact_person_id).in_(_team_ids(login))))
+    elif view == "unassigned":
+        query = query.where(col(Handoff.assignee_id).is_(None))
+    rows = (await session.exec(query)).all()
+    staff = {s.id: s for s in await colleagues(session, login)}
+    target = login.municipality.first_reply_target_hours * 3600
+    items = []
+    for handoff, person in rows:
+        until = handoff.first_reply_at or now
+        waited = max(0.0, (until - handoff.opened_at).total_seconds())
+        items.append(QueueItem(
+            handoff=handoff, person=person, assignee=staff.get(handoff.assignee_id),
+            channel=await _channel(session, person), waiting_seconds=waited,
+            overdue=handoff.first_reply_at is None and waited > target,
+        ))
+    return items
+
+
+async def waiting_count(session: AsyncSession, login: Login) -> int:
+    """Open handoffs not yet answered, among those this staff member may see."""
+    result = await session.exec(
+        select(func.count())
+        .select_from(Handoff)
+        .join(YoungPerson, col(YoungPerson.id) == Handoff.young_person_id)
+        .where(col(Handoff.status).in_(OPEN), col(Handoff.first_reply_at).is_(None),
+               visible_people_clause(login))
+    )
+    return int(result.one())
+
+
+async def fingerprint(session: AsyncSession, login: Login, person_id: int | None) -> str:
+    """A short value that changes when the queue or a conversation changes (for live updates)."""
+    handoff_state = (await session.exec(
+        select(func.count(), func.max(Handoff.id), func.max(Handoff.assignee_id),
+               func.max(Handoff.taken_at), func.max(Handoff.first_reply_at))
+        .select_from(Handoff)
+        .join(YoungPerson, col(YoungPerson.id) == Handoff.young_person_id)
+        .where(col(Handoff.status).in_(OPEN), visible_people_clause(login))
+    )).one()
+    parts = [str(v) for v in handoff_state]
+    if person_id is not None:
+        message_state = (await session.exec(
+            select(func.count(), func.max(Message.id), func.max(Message.status_at))
+            .where(Message.young_person_id == person_id)
+        )).one()
+        parts += [str(v) for v in message_state]
+    return "|".join(parts)
+
+
+async def _channel(session: AsyncSession, person: YoungPerson) -> str:
+    assert person.id is not None
+    identity = await people.preferred_identity(session, person_id=person.id)
+    return identity.channel if identity else "-"
+
+
+async def identities(session: AsyncSession, *, person_id: int) -> list[ChannelIdentity]:
+    """Every channel address of the young person."""
+    result = await session.exec(
+        select(ChannelIdentity).where(ChannelIdentity.young_person_id == person_id)
+        .order_by(col(ChannelIdentity.id))
+    )
+    return list(result.all())
+
+
+async def scheduled(session: AsyncSession, *, person_id: int) -> dict[int, datetime]:
+    """Due times of outgoing messages still waiting in the outbox, by message id."""
+    result = await session.exec(
+        select(OutboxItem.message_id, OutboxItem.due_at)
+        .join(Message, col(Message.id) == OutboxItem.message_id)
+        .where(Message.young_person_id == person_id, OutboxItem.status == PENDING)
+    )
+    return dict(result.all())
+
+
+async def _active(session: AsyncSession, person: YoungPerson) -> Handoff | None:
+    assert person.id is not None
+    return await handoffs.active_handoff(session, person_id=person.id)
+
+
+async def take(
+    session: AsyncSession, login: Login, person: YoungPerson, *, now: datetime
+) -> Handoff:
+    """The staff member holds the conversation from now on."""
+    handoff = await _active(session, person) or await _held(session, login, person, now)
+    handoff.assignee_id = login.staff.id
+    handoff.status = "held"
+    handoff.taken_at = handoff.taken_at or now
+    session.add(handoff)
+    await audit.record(session, staff=login.staff, young_person_id=person.id, action="take",
+                       detail=f"handoff {handoff.id}", now=now)
+    return handoff
+
+
+async def _held(session: AsyncSession, login: Login, person: YoungPerson, now: datetime) -> Handoff:
+    """A handoff opened by staff writing first, so the bot steps aside while they talk."""
+    assert person.id is not None
+    handoff = Handoff(young_person_id=person.id, reason="staff", status="held",
+                      assignee_id=login.staff.id, opened_at=now, taken_at=now)
+    session.add(handoff)
+    await session.flush()
+    return handoff
+
+
+async def assign(session: AsyncSession, login: Login, person: YoungPerson, *, to: int,
+                 now: datetime) -> Handoff:
+    """Give the open handoff to a colleague in the municipality (any department)."""
+    colleague = await session.get(StaffMember, to)
+    if colleague is None or colleague.municipality_id != login.staff.municipality_id \
+            or not colleague.active:
+        raise Refused(tr("da", "Kollegaen findes ikke."))
+    handoff = await _active(session, person)
+    if handoff is None:
+        raise Refused(tr("da", "Der er ingen åben samtale at overdrage."))
+    handoff.assignee_id = colleague.id
+    handoff.status = "open"
+    handoff.taken_at = None
+    session.add(handoff)
+    await audit.record(session, staff=login.staff, young_person_id=person.id, action="assign",
+                       detail=f"handoff {handoff.id} to staff {colleague.id}", now=now)
+    return handoff
+
+
+async def reply(session: AsyncSession, login: Login, person: YoungPerson, *, text: str,
+                now: datetime, due_at: datetime | None = None) -> Message:
+    """Send (or schedule) a staff reply through the outbox; the staff member holds the chat."""
+    text = text.strip()
+    if not text:
+        raise Refused(tr("da", "Skriv en besked først."))
+    assert person.id is not None
+    identity = await people.preferred_identity(session, person_id=person.id)
+    if identity is None:
+        raise Refused(tr("da", "Den unge kan ikke nås på nogen kanal lige nu."))
+    handoff = await _active(session, person) or await _held(session, login, person, now)
+    if handoff.assignee_id is None or handoff.status == "open":
+        handoff.assignee_id = handoff.assignee_id or login.staff.id
+        handoff.status = "held"
+        handoff.taken_at = handoff.taken_at or now
+    if due_at is None and handoff.first_reply_at is None:
+        handoff.first_reply_at = now
+    session.add(handoff)
+    message = await outbox.enqueue(session, identity=identity, text=text, now=now,
+                                   author="staff", staff_id=login.staff.id, due_at=due_at,
+                                   urgent=due_at is None)
+    await audit.record(session, staff=login.staff, young_person_id=person.id,
+                       action="reply_scheduled" if due_at else "reply",
+                       detail=f"message {message.id}", now=now)
+    return message
+
+
+async def note(session: AsyncSession, login: Login, person: YoungPerson, *, text: str,
+               now: datetime) -> Message:
+    """An internal note: stored with the conversation, never sent (no outbox row)."""
+    if not text.strip():
+        raise Refused(tr("da", "Skriv en besked først."))
+    message = Message(young_person_id=person.id, channel="inbox", direction=OUTBOUND,
+                      author="staff", staff_id=login.staff.id, body=text.strip()[:4000],
+                      internal=True, status="note", created_at=now)
+    session.add(message)
+    await session.flush()
+    await audit.record(session, staff=login.staff, young_person_id=person.id, action="note",
+                       detail=f"message {message.id}", now=now)
+    return message
+
+
+async def cancel_scheduled(session: AsyncSession, login: Login, person: YoungPerson, *,
+                           message_id: int, now: datetime) -> bool:
+    """Cancel a scheduled reply of this young person before it goes."""
+    message = await session.get(Message, message_id)
+    if message is None or message.young_person_id != person.id:
+        raise NotFound(message_id)
+    done = await outbox.cancel_pending(session, message_id=message_id, now=now)
+    if done:
+        await audit.record(session, staff=login.staff, young_person_id=person.id,
+                           action="reply_cancelled", detail=f"message {message_id}", now=now)
+    return done
+
+
+async def hand_back(session: AsyncSession, login: Login, person: YoungPerson, *,
+                    now: datetime) -> None:
+    """Close the handoff, tell the young person, and ask one optional question."""
+    await _close(session, login, person, now=now, action="hand_back")
+    assert person.id is not None
+    identity = await people.preferred_identity(session, person_id=person.id)
+    state = await session.get(ConversationState, person.id)
+    if state is None:
+        state = ConversationState(young_person_id=person.id)
+    state.flow, _, state.step = HANDBACK_STEP.partition(".")
+    state.misses = 0
+    state.updated_at = now
+    session.add(state)
+    if identity is None:
+        return
+    lang = normalise_language(person.language)
+    step = flows().step(HANDBACK_STEP)
+    told = system_text("handed_back", lang, contact=handoffs.first_name(login.staff))
+    choices = tuple(Choice(c.key, tr(lang, c.label)) for c in step.choices)
+    await outbox.enqueue(session, identity=identity, text=f"{told}\n\n{tr(lang, step.say or '')}",
+                         now=now, choices=choices, urgent=True)
+
+
+async def close(session: AsyncSession, login: Login, person: YoungPerson, *, now: datetime) -> None:
+    """Close the handoff without a message; the bot answers the next message."""
+    await _close(session, login, person, now=now, action="close")
+
+
+async def _close(session: AsyncSession, login: Login, person: YoungPerson, *, now: datetime,
+                 action: str) -> None:
+    handoff = await _active(session, person)
+    if handoff is None:
+        raise Refused(tr("da", "Der er ingen åben samtale."))
+    handoff.status = "closed"
+    handoff.closed_at = now
+    handoff.assignee_id = handoff.assignee_id or login.staff.id
+    session.add(handoff)
+    await audit.record(session, staff=login.staff, young_person_id=person.id, action=action,
+                       detail=f"handoff {handoff.id}", now=now)

@@ -1,0 +1,1 @@
+"""Data rights for young people: access, export, retention and erasure."""

@@ -1,0 +1,77 @@
+"""Answers to reminders: 'Jeg kommer' or 'Jeg har brug for en anden tid'."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from bot.content.texts import system_text
+from bot.conversation.registry import action, view
+from bot.handoff import service as handoffs
+from bot.plans import changes
+from bot.plans.models import Appointment, Milestone
+from bot.reminders import messages
+
+if TYPE_CHECKING:
+    from bot.conversation.engine import Turn
+
+
+async def _appointment(turn: Turn) -> Appointment | None:
+    value = turn.state.data.get("appointment_id")
+    if not value:
+        return None
+    try:
+        _plan, appointment = await changes.appointment_of(turn.session, person=turn.person,
+                                                          appointment_id=int(value))
+    except changes.NotFound:
+        return None
+    return appointment
+
+
+@view("appointment_reminder")
+async def show_appointment_reminder(turn: Turn) -> str:
+    """The reminder's text again: when and where."""
+    appointment = await _appointment(turn)
+    if appointment is None:
+        return system_text("reminder_gone", turn.lang)
+    return messages.appointment_text(appointment, language=turn.lang,
+                                     timezone=turn.municipality.timezone)
+
+
+@view("milestone_reminder")
+async def show_milestone_reminder(turn: Turn) -> str:
+    """The milestone reminder's text again."""
+    value = turn.state.data.get("milestone_id")
+    milestone = await turn.session.get(Milestone, int(value)) if value else None
+    if milestone is None:
+        return system_text("milestone_not_found", turn.lang)
+    return messages.milestone_text(milestone, overdue=False, language=turn.lang)
+
+
+@action("appointment_confirm")
+async def confirm(turn: Turn, _argument: str) -> None:
+    """'Jeg kommer': the appointment is confirmed, and the plan's history says so."""
+    appointment = await _appointment(turn)
+    if appointment is None or appointment.id is None:
+        return
+    if appointment.status == "planned":
+        await changes.update_appointment(turn.session, person=turn.person,
+                                         appointment_id=appointment.id, now=turn.now,
+                                         actor="young_person", status="confirmed")
+
+
+@action("handoff_appointment")
+async def ask_for_other_time(turn: Turn, reason: str) -> None:
+    """'Jeg har brug for en anden tid': a handoff with the appointment attached."""
+    appointment = await _appointment(turn)
+    detail = ""
+    if appointment is not None and appointment.id is not None:
+        detail = messages.appointment_text(appointment, language="da",
+                                           timezone=turn.municipality.timezone)
+        if appointment.status in ("planned", "confirmed"):
+            await changes.update_appointment(turn.session, person=turn.person,
+                                             appointment_id=appointment.id, now=turn.now,
+                                             actor="young_person",
+                                             status="reschedule_requested")
+    await handoffs.open_handoff(turn.session, person=turn.person, reason=reason or "reschedule",
+                                detail=detail,
+                                appointment_id=appointment.id if appointment else None)

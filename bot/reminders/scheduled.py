@@ -1,0 +1,21 @@
+"""The reminder sweep as a scheduled job: named, safe to run twice, one batch at a time."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import structlog
+
+from bot.clock import utcnow
+from bot.database import Database
+from bot.reminders.service import SweepResult, sweep_due
+
+log = structlog.get_logger(__name__)
+
+
+async def sweep_reminders(db: Database, on_sent: Callable[[], None] | None = None) -> SweepResult:
+    """Write outbox rows for every reminder due now."""
+    result = await sweep_due(db, utcnow(), on_sent=on_sent)
+    if result.claimed:
+        log.info("reminders.swept", claimed=result.claimed, **result.outcomes)
+    return result

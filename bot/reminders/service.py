@@ -1,0 +1,395 @@
+"""Planning reminder rows, and the sweep that turns due ones into outbox rows exactly once."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import structlog
+from sqlalchemy import bindparam, func, insert, update
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.conversation.models import OUTBOUND, ConversationState, Message
+from bot.database import Database
+from bot.outbox.models import OutboxItem
+from bot.outbox.service import after_quiet_hours
+from bot.people.models import ChannelIdentity, YoungPerson
+from bot.plans.models import Appointment, Milestone, Plan, PlanEvent
+from bot.reminders import messages
+from bot.reminders.models import Reminder
+from bot.reminders.settings import ReminderSettings, parse_offset, reminder_settings
+from bot.tenants.models import Municipality
+from channels.base import Choice
+
+log = structlog.get_logger(__name__)
+
+APPOINTMENT = "appointment"
+MILESTONE = "milestone"
+MILESTONE_OVERDUE = "milestone_overdue"
+PENDING, CLAIMED, SENT = "pending", "claimed", "sent"
+DROPPED, CANCELLED, SKIPPED, FAILED = "dropped", "cancelled", "skipped", "failed"
+LIVE_APPOINTMENT = ("planned", "confirmed")
+
+
+async def _upsert(session: AsyncSession, *, person_id: int, kind: str, target_id: int,
+                  due: dict[str, datetime], now: datetime) -> list[Reminder]:
+    """Make the target's pending reminders match `due` (offset_key -> UTC time)."""
+    existing = {r.offset_key: r for r in (await session.exec(
+        select(Reminder).where(Reminder.kind == kind, Reminder.target_id == target_id))).all()}
+    planned = []
+    for key, row in existing.items():
+        if key not in due and row.status == PENDING:
+            row.status = CANCELLED
+            session.add(row)
+    for key, when in due.items():
+        row = existing.get(key)
+        if when <= now:
+            # Booked too late for this one (the 16:00 reminder for a meeting booked at 17:00).
+            if row is not None and row.status == PENDING:
+                row.status = CANCELLED
+                session.add(row)
+            continue
+        if row is None:
+            row = Reminder(young_person_id=person_id, kind=kind, target_id=target_id,
+                           offset_key=key, due_at=when)
+        elif row.due_at != when or row.status in (CANCELLED, DROPPED):
+            # The target moved: remind again about the new time, even if the old one went out.
+            row.due_at, row.status, row.message_id = when, PENDING, None
+        session.add(row)
+        planned.append(row)
+    await session.flush()
+    return planned
+
+
+async def plan_appointment(
+    session: AsyncSession, *, appointment: Appointment, person: YoungPerson,
+    municipality: Municipality, now: datetime, settings: ReminderSettings | None = None,
+) -> list[Reminder]:
+    """(Re)plan an appointment's reminders; a cancelled or past one gets none."""
+    assert appointment.id is not None and person.id is not None
+    settings = settings or reminder_settings()
+    zone = ZoneInfo(municipality.timezone)
+    due: dict[str, datetime] = {}
+    if appointment.status in LIVE_APPOINTMENT:
+        for key in settings.appointment_offsets:
+            raw = parse_offset(key).due(appointment.starts_at, zone)
+            when = after_quiet_hours(raw, municipality)
+            if when >= appointment.starts_at:
+                log.info("reminder.too_late", kind=APPOINTMENT, target_id=appointment.id,
+                         offset=key)
+                continue
+            due[key] = when
+    return await _upsert(session, person_id=person.id, kind=APPOINTMENT,
+                         target_id=appointment.id, due=due, now=now)
+
+
+async def plan_milestone(
+    session: AsyncSession, *, milestone: Milestone, person: YoungPerson,
+    municipality: Municipality, now: datetime, settings: ReminderSettings | None = None,
+) -> list[Reminder]:
+    """(Re)plan a milestone's reminder before its due date and its overdue follow-up."""
+    assert milestone.id is not None and person.id is not None
+    settings = settings or reminder_settings()
+    zone = ZoneInfo(municipality.timezone)
+    before: dict[str, datetime] = {}
+    after: dict[str, datetime] = {}
+    if milestone.status == "open" and milestone.due_date is not None:
+        for key in settings.milestone_before:
+            raw = parse_offset(key).on_day(milestone.due_date, zone)
+            before[key] = after_quiet_hours(raw, municipality)
+        for key in settings.milestone_overdue:
+            raw = parse_offset(key).on_day(milestone.due_date, zone)
+            after[key] = after_quiet_hours(raw, municipality)
+    rows = await _upsert(session, person_id=person.id, kind=MILESTONE, target_id=milestone.id,
+                         due=before, now=now)
+    return rows + await _upsert(session, person_id=person.id, kind=MILESTONE_OVERDUE,
+                                target_id=milestone.id, due=after, now=now)
+
+
+async def pending_for(session: AsyncSession, *, person_id: int) -> list[Reminder]:
+    """A young person's planned reminders, soonest first."""
+    result = await session.exec(
+        select(Reminder).where(Reminder.young_person_id == person_id, Reminder.status == PENDING)
+        .order_by(col(Reminder.due_at), col(Reminder.id)))
+    return list(result.all())
+
+
+@dataclass
+class SweepResult:
+    """What one sweep did, by outcome."""
+
+    claimed: int = 0
+    outcomes: dict[str, int] = field(default_factory=dict)
+
+    def add(self, status: str) -> None:
+        """Count one reminder's outcome."""
+        self.outcomes[status] = self.outcomes.get(status, 0) + 1
+
+    @property
+    def sent(self) -> int:
+        """Reminders that became outbox rows."""
+        return self.outcomes.get(SENT, 0)
+
+
+async def sweep_due(db: Database, now: datetime, *, batch: int | None = None,
+                    on_sent: Callable[[], None] | None = None) -> SweepResult:
+    """Turn every due reminder into an outbox row; safe to run twice and side by side."""
+    size = batch or reminder_settings().batch
+    total = SweepResult()
+    while True:
+        async with db.session() as session:
+            result = await sweep_batch(session, now=now, limit=size)
+        total.claimed += result.claimed
+        for status, count in result.outcomes.items():
+            total.outcomes[status] = total.outcomes.get(status, 0) + count
+        if result.sent and on_sent is not None:
+            on_sent()
+        if result.claimed < size:
+            return total
+
+
+async def claim(session: AsyncSession, *, now: datetime, limit: int) -> list[int]:
+    """Atomically take up to `limit` due reminders for this transaction."""
+    due = (
+        select(Reminder.id)
+        .where(Reminder.status == PENDING, Reminder.due_at <= now)
+        .order_by(col(Reminder.due_at), col(Reminder.id))
+        .limit(limit)
+        # PostgreSQL: a parallel sweep skips rows we hold. SQLite ignores this; its
+        # BEGIN IMMEDIATE already makes the two sweeps take turns.
+        .with_for_update(skip_locked=True)
+    )
+    statement = (
+        update(Reminder).where(col(Reminder.id).in_(due), Reminder.status == PENDING)
+        .values(status=CLAIMED).returning(col(Reminder.id))
+    )
+    result = await session.exec(statement)
+    return sorted(result.scalars().all())
+
+
+@dataclass
+class _Out:
+    reminder: Reminder
+    identity: ChannelIdentity
+    text: str
+    choices: tuple[Choice, ...]
+    due_at: datetime
+    step: str
+    data: dict[str, int]
+
+
+async def sweep_batch(session: AsyncSession, *, now: datetime, limit: int) -> SweepResult:
+    """Claim one batch and write its outbox rows in the caller's transaction."""
+    result = SweepResult()
+    ids = await claim(session, now=now, limit=limit)
+    result.claimed = len(ids)
+    if not ids:
+        return result
+    ctx = await _Context.load(session, ids)
+    outgoing: list[_Out] = []
+    settled: dict[str, list[int]] = {}
+    for reminder in ctx.reminders:
+        try:
+            status, out = _decide(ctx, reminder, now)
+        except Exception:
+            # One broken row must not hold back the others; it is kept, marked failed.
+            log.exception("reminder.failed", reminder_id=reminder.id)
+            status, out = FAILED, None
+        if out is not None:
+            outgoing.append(out)
+        else:
+            settled.setdefault(status, []).append(reminder.id or 0)
+    try:
+        async with session.begin_nested():
+            await _write(session, outgoing, ctx, now)
+    except Exception:
+        log.exception("reminder.batch_write_failed", size=len(outgoing))
+        for out in outgoing:
+            try:
+                async with session.begin_nested():
+                    await _write(session, [out], ctx, now)
+            except Exception:
+                log.exception("reminder.failed", reminder_id=out.reminder.id)
+                settled.setdefault(FAILED, []).append(out.reminder.id or 0)
+            else:
+                result.add(SENT)
+    else:
+        for _ in outgoing:
+            result.add(SENT)
+    for status, status_ids in settled.items():
+        await session.exec(update(Reminder).where(col(Reminder.id).in_(status_ids))
+                           .values(status=status))
+        for _ in status_ids:
+            result.add(status)
+    return result
+
+
+@dataclass
+class _Context:
+    reminders: list[Reminder]
+    people: dict[int, YoungPerson]
+    towns: dict[int, Municipality]
+    identities: dict[int, ChannelIdentity]
+    appointments: dict[int, Appointment]
+    milestones: dict[int, Milestone]
+    states: dict[int, ConversationState]
+
+    @classmethod
+    async def load(cls, session: AsyncSession, ids: list[int]) -> _Context:
+        # Load what a whole batch needs in a few queries: a sweep may hold 100,000 rows.
+        reminders = list((await session.exec(
+            select(Reminder).where(col(Reminder.id).in_(ids)).order_by(col(Reminder.id)))).all())
+        person_ids = {r.young_person_id for r in reminders}
+        people = await _by_id(session, YoungPerson, person_ids)
+        towns = await _by_id(session, Municipality, {p.municipality_id for p in people.values()})
+        appointment_ids = {r.target_id for r in reminders if r.kind == APPOINTMENT}
+        milestone_ids = {r.target_id for r in reminders if r.kind != APPOINTMENT}
+        states = {s.young_person_id: s for s in (await session.exec(
+            select(ConversationState)
+            .where(col(ConversationState.young_person_id).in_(person_ids)))).all()}
+        return cls(reminders, people, towns, await preferred_identities(session, person_ids),
+                   await _by_id(session, Appointment, appointment_ids),
+                   await _by_id(session, Milestone, milestone_ids), states)
+
+
+async def _by_id(session: AsyncSession, model: Any, ids: Iterable[int]) -> dict[int, Any]:
+    wanted = list(ids)
+    if not wanted:
+        return {}
+    rows = (await session.exec(select(model).where(col(model.id).in_(wanted)))).all()
+    return {row.id: row for row in rows}
+
+
+async def preferred_identities(
+    session: AsyncSession, person_ids: Iterable[int]
+) -> dict[int, ChannelIdentity]:
+    """For many people at once, what bot.people.service.preferred_identity picks for each."""
+    wanted = list(person_ids)
+    if not wanted:
+        return {}
+    rows = (await session.exec(
+        select(ChannelIdentity).where(
+            col(ChannelIdentity.young_person_id).in_(wanted),
+            col(ChannelIdentity.unreachable_at).is_(None),
+            col(ChannelIdentity.opted_out_at).is_(None),
+        ))).all()
+    best: dict[int, ChannelIdentity] = {}
+    for row in rows:
+        current = best.get(row.young_person_id)
+        if current is None or _rank(row) > _rank(current):
+            best[row.young_person_id] = row
+    return best
+
+
+def _rank(identity: ChannelIdentity) -> tuple[bool, datetime | None, int]:
+    used = identity.last_inbound_at
+    return (used is not None, used, identity.id or 0)
+
+
+def _decide(ctx: _Context, reminder: Reminder, now: datetime) -> tuple[str, _Out | None]:
+    person = ctx.people.get(reminder.young_person_id)
+    if person is None or person.status not in ("active", "paused"):
+        return SKIPPED, None
+    town = ctx.towns[person.municipality_id]
+    identity = ctx.identities.get(reminder.young_person_id)
+    if identity is None:
+        log.info("reminder.unreachable", reminder_id=reminder.id)
+        return SKIPPED, None
+    send_at = after_quiet_hours(now, town)
+    language = person.language
+    if reminder.kind == APPOINTMENT:
+        appointment = ctx.appointments.get(reminder.target_id)
+        if appointment is None or appointment.status not in LIVE_APPOINTMENT:
+            return CANCELLED, None
+        if send_at >= appointment.starts_at:
+            log.info("reminder.dropped_too_late", reminder_id=reminder.id,
+                     offset=reminder.offset_key)
+            return DROPPED, None
+        text = messages.appointment_text(appointment, language=language,
+                                         timezone=town.timezone)
+        return SENT, _Out(reminder, identity, text,
+                          messages.step_choices(messages.APPOINTMENT_STEP, language), send_at,
+                          messages.APPOINTMENT_STEP, {"appointment_id": appointment.id or 0})
+    milestone = ctx.milestones.get(reminder.target_id)
+    if milestone is None or milestone.status != "open":
+        return CANCELLED, None
+    overdue = reminder.kind == MILESTONE_OVERDUE
+    text = messages.milestone_text(milestone, overdue=overdue, language=language)
+    return SENT, _Out(reminder, identity, text,
+                      messages.step_choices(messages.MILESTONE_STEP, language), send_at,
+                      messages.MILESTONE_STEP, {"milestone_id": milestone.id or 0})
+
+
+async def _write(session: AsyncSession, outgoing: list[_Out], ctx: _Context,
+                 now: datetime) -> None:
+    # The same rows bot.outbox.service.enqueue writes, inserted in bulk (Core, not ORM
+    # objects): a sweep may carry 100,000 reminders.
+    if not outgoing:
+        return
+    rows = [
+        {"young_person_id": out.identity.young_person_id, "identity_id": out.identity.id,
+         "channel": out.identity.channel, "direction": OUTBOUND, "author": "bot",
+         "body": out.text, "choices": [{"key": c.key, "label": c.label} for c in out.choices],
+         "internal": False, "status": "queued", "created_at": now}
+        for out in outgoing
+    ]
+    message_ids = await _insert_messages(session, rows)
+    await session.exec(insert(OutboxItem), params=[
+        {"message_id": message_id, "status": "pending", "urgent": False,
+         "bypass_opt_out": False, "due_at": out.due_at, "attempts": 0, "created_at": now}
+        for out, message_id in zip(outgoing, message_ids, strict=True)
+    ])
+    raw = await session.connection()
+    await raw.execute(
+        update(Reminder.__table__).where(Reminder.__table__.c.id == bindparam("rid"))
+        .values(status=SENT, message_id=bindparam("mid")),
+        [{"rid": out.reminder.id, "mid": message_id}
+         for out, message_id in zip(outgoing, message_ids, strict=True)],
+    )
+    for out in outgoing:
+        _point_conversation(session, ctx, out, now)
+        if out.reminder.kind == MILESTONE_OVERDUE:
+            await _flag_overdue(session, ctx.milestones[out.reminder.target_id], now)
+    await session.flush()
+
+
+async def _insert_messages(session: AsyncSession, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert message rows in one statement; their ids in the rows' order."""
+    if (await session.connection()).dialect.name == "sqlite":
+        # SQLite cannot promise RETURNING order for a multi-row insert, so SQLAlchemy would
+        # insert row by row. We hold the write lock (BEGIN IMMEDIATE), so the new rowids are
+        # the next ones after the current maximum, in order.
+        before = (await session.exec(select(func.max(Message.id)))).one() or 0
+        await session.exec(insert(Message), params=rows)
+        return list(range(before + 1, before + 1 + len(rows)))
+    statement = insert(Message).returning(col(Message.id), sort_by_parameter_order=True)
+    return list((await session.exec(statement, params=rows)).scalars().all())
+
+
+def _point_conversation(session: AsyncSession, ctx: _Context, out: _Out, now: datetime) -> None:
+    # The answer to the reminder ("Jeg kommer") is read against the reminder's step.
+    person_id = out.reminder.young_person_id
+    state = ctx.states.get(person_id)
+    if state is None:
+        state = ConversationState(young_person_id=person_id)
+        ctx.states[person_id] = state
+    state.flow, _, state.step = out.step.partition(".")
+    state.data = {**state.data, **out.data}
+    state.misses = 0
+    state.updated_at = now
+    session.add(state)
+
+
+async def _flag_overdue(session: AsyncSession, milestone: Milestone, now: datetime) -> None:
+    if milestone.overdue_flagged_at is not None:
+        return
+    milestone.overdue_flagged_at = now
+    session.add(milestone)
+    plan = await session.get(Plan, milestone.plan_id)
+    if plan is not None:
+        session.add(PlanEvent(plan_id=milestone.plan_id, actor="system",
+                              action="milestone.overdue", detail=milestone.title[:300], at=now))

@@ -1,0 +1,217 @@
+"""The inbox in headless Chromium against the real app served by uvicorn, with fake Twilio.
+
+A young person's SMS arrives through the signed webhook, appears in the queue without a
+reload, is taken and answered (the reply reaches the fake Twilio server through the
+dispatcher running in the app), a CPR number is held back until confirmed, the
+conversation is handed back and the bot answers again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+import uvicorn
+from sqlmodel import SQLModel
+
+from bot.app import create_app
+from bot.conversation.models import ConversationState
+from bot.database import Database
+from bot.migrate import alembic_config
+from bot.people.models import ChannelIdentity, YoungPerson
+from bot.settings import Settings
+from bot.staff.service import hash_password
+from bot.tenants.models import Municipality, StaffMember
+from tests.fakes.twilio_api import FakeTwilio, signed_headers
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--no-first-run"]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+OUR_NUMBER = "+4550000001"
+SOFIE = "+4520123456"
+EMAIL, PASSWORD = "mette@indbakke.dk", "en-god-lang-kode"
+
+if not Path(CHROMIUM).exists():
+    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+        raise RuntimeError(f"CI needs {CHROMIUM} for the browser tests")
+    pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)",
+                allow_module_level=True)
+
+from playwright.async_api import Page, async_playwright, expect  # noqa: E402
+
+pytestmark = pytest.mark.browser
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def prepare(url: str) -> None:
+    """Tables from the models, stamped as migrated, and one contact person with Sofie."""
+    from alembic import command
+
+    db = Database(url)
+    async with db.engine.begin() as connection:
+        await connection.run_sync(SQLModel.metadata.create_all)
+
+        def stamp(sync_connection: object) -> None:
+            cfg = alembic_config(url)
+            cfg.attributes["connection"] = sync_connection
+            command.stamp(cfg, "head")
+
+        await connection.run_sync(stamp)
+    async with db.session() as session:
+        town = Municipality(name="Indbakke Kommune", code="ib", sms_number=OUR_NUMBER)
+        session.add(town)
+        await session.flush()
+        mette = StaffMember(municipality_id=town.id, name="Mette Hansen", email=EMAIL,
+                            team="Nord", password_hash=hash_password(PASSWORD))
+        session.add(mette)
+        await session.flush()
+        sofie = YoungPerson(municipality_id=town.id, first_name="Sofie", birth_year=2007,
+                            contact_person_id=mette.id)
+        session.add(sofie)
+        await session.flush()
+        session.add(ChannelIdentity(young_person_id=sofie.id, channel="sms", address=SOFIE,
+                                    verified=True))
+        session.add(ConversationState(young_person_id=sofie.id, flow="menu", step="main"))
+    await db.dispose()
+
+
+@dataclass
+class Served:
+    base: str
+    fake: FakeTwilio
+    settings: Settings
+    sms_sent = 0
+
+    async def sms(self, text: str) -> None:
+        """Post an SMS from Sofie to the webhook, signed as Twilio signs it."""
+        Served.sms_sent += 1
+        form = {"MessageSid": f"SM{Served.sms_sent:032d}", "AccountSid": self.fake.account_sid,
+                "From": SOFIE, "To": OUR_NUMBER, "Body": text, "NumMedia": "0"}
+        url = self.settings.public_base + "/webhooks/twilio/sms"
+        async with httpx.AsyncClient() as http:
+            answer = await http.post(self.base + "/webhooks/twilio/sms", data=form,
+                                     headers=signed_headers(url, form, self.fake.auth_token))
+        assert answer.status_code == 200, answer.text
+
+    async def wait_for_sms(self, fragment: str, wait: float = 15.0) -> str:
+        """The first body sent to Sofie that contains `fragment` (waits for the dispatcher)."""
+        loop = asyncio.get_running_loop()
+        ends = loop.time() + wait
+        while loop.time() < ends:
+            for body in self.fake.sent_bodies(SOFIE):
+                if fragment in body:
+                    return body
+            await asyncio.sleep(0.1)
+        raise AssertionError(f"{fragment!r} never reached Twilio; sent: "
+                             f"{self.fake.sent_bodies(SOFIE)}")
+
+
+@pytest.fixture
+async def served(database_url: str) -> AsyncIterator[Served]:
+    """The whole service on a free loopback port, sending SMS to a fake Twilio."""
+    await prepare(database_url)
+    port = free_port()
+    async with FakeTwilio.start() as fake:
+        settings = Settings(
+            database_url=database_url, public_url=f"http://127.0.0.1:{port}",  # type: ignore[arg-type]
+            demo_data=False, secret_key="s" * 40, twilio_account_sid=fake.account_sid,
+            twilio_auth_token=fake.auth_token, twilio_from=OUR_NUMBER,
+            twilio_api_base=fake.base_url,  # type: ignore[arg-type]
+            dispatcher_interval=0.2,
+        )
+        app = create_app(settings)
+        server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None,
+                                               timeout_graceful_shutdown=2))
+        task = asyncio.create_task(server.serve())
+        while not server.started:
+            if task.done():
+                task.result()
+            await asyncio.sleep(0.05)
+        try:
+            yield Served(f"http://127.0.0.1:{port}", fake, settings)
+        finally:
+            server.should_exit = True
+            await task
+
+
+@pytest.fixture
+async def page(served: Served) -> AsyncIterator[Page]:
+    """A fresh Chromium page."""
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        context = await browser.new_context(viewport={"width": 1280, "height": 900},
+                                            locale="da-DK")
+        tab = await context.new_page()
+        tab.set_default_timeout(15_000)
+        try:
+            yield tab
+        finally:
+            await context.close()
+            await browser.close()
+
+
+async def sign_in(page: Page, served: Served) -> None:
+    await page.goto(served.base + "/inbox")
+    await expect(page).to_have_url(served.base + "/inbox/login")
+    await page.get_by_label("E-mail").fill(EMAIL)
+    await page.get_by_label("Adgangskode").fill(PASSWORD)
+    await page.get_by_role("button", name="Log ind").click()
+    await expect(page.get_by_role("heading", name="Kø")).to_be_visible()
+
+
+async def test_sms_to_inbox_reply_and_hand_back(page: Page, served: Served) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    await sign_in(page, served)
+    await expect(page.locator("#queue")).to_contain_text("Ingen åbne samtaler")
+
+    await served.sms("kontakt")
+    # The queue updates without a reload: the SSE stream tells the page to refresh.
+    row = page.locator("#queue tbody tr", has_text="Sofie")
+    await expect(row).to_be_visible()
+    await expect(row).to_contain_text("Bad om et menneske")
+    await expect(page).to_have_title("(1) Kø · Indgang")
+    await served.wait_for_sms("Mette")  # the bot told Sofie who answers
+    await page.screenshot(path=str(ARTIFACTS / "inbox-queue.png"), full_page=True)
+
+    await row.get_by_role("link", name="Sofie").click()
+    await expect(page.get_by_role("heading", name="Sofie")).to_be_visible()
+    await page.get_by_role("button", name="Tag samtalen").click()
+    await expect(page.get_by_role("button", name="Tag samtalen")).to_have_count(0)
+    box = page.get_by_label("Besked til Sofie")
+    await box.fill("Hej Sofie. Jeg ringer til dig kl. 14.")
+    await expect(page.locator("#sms-count")).to_contain_text("GSM-7")
+    await page.get_by_role("button", name="Send", exact=True).click()
+    assert await served.wait_for_sms("Jeg ringer til dig kl. 14.")
+    await expect(page.locator("#messages")).to_contain_text("Jeg ringer til dig kl. 14.")
+
+    # The confidentiality guard: a CPR number is held back until confirmed.
+    await page.get_by_label("Besked til Sofie").fill("Dit CPR-nummer er 010203-1234.")
+    await page.get_by_role("button", name="Send", exact=True).click()
+    await expect(page.get_by_role("alertdialog")).to_contain_text("et CPR-nummer")
+    assert not [b for b in served.fake.sent_bodies(SOFIE) if "010203-1234" in b]
+    await page.get_by_role("button", name="Send alligevel").click()
+    assert await served.wait_for_sms("010203-1234")
+
+    await served.sms("Tak! مرحبا")
+    await expect(page.locator("#messages .young_person .body").last).to_have_text("Tak! مرحبا")
+    await page.screenshot(path=str(ARTIFACTS / "inbox-conversation.png"), full_page=True)
+
+    await page.get_by_role("button", name="Giv tilbage til chatbotten").click()
+    await expect(page.get_by_role("heading", name="Kø")).to_be_visible()
+    assert "Fik du den hjælp" in await served.wait_for_sms("Fik du den hjælp")
+    before = len(served.fake.sent_bodies(SOFIE))
+    await served.sms("menu")
+    assert await served.wait_for_sms("Hvad vil du gerne?")
+    assert len(served.fake.sent_bodies(SOFIE)) > before

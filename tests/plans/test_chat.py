@@ -1,0 +1,137 @@
+"""The plan over chat: see it, report a step done (button, number, words), ask for a change."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlmodel import select
+
+from bot.clock import clock
+from bot.database import Database
+from bot.handoff.models import Handoff
+from bot.people.models import YoungPerson
+from bot.plans import changes
+from bot.plans.conversation import match_milestone
+from bot.plans.models import Milestone, PlanEvent
+from bot.reminders import service as reminders
+from tests.plans.factory import local, make_world
+from tests.support import Harness
+
+
+@pytest.fixture(autouse=True)
+def _clock():  # type: ignore[no-untyped-def]
+    clock.set(local(2026, 3, 3, 10))
+    yield
+    clock.reset()
+
+
+async def _plan(db: Database, person_id: int) -> None:
+    async with db.session() as session:
+        person = await session.get(YoungPerson, person_id)
+        assert person is not None
+        await changes.set_goal(session, person=person, goal="Starte på tømrer i august",
+                               now=clock.now())
+        await changes.add_milestone(session, person=person, title="Søg ind på optagelse.dk",
+                                    due_date=date(2026, 3, 1), now=clock.now())
+        await changes.add_milestone(session, person=person, title="Skriv dit CV færdigt",
+                                    due_date=date(2026, 3, 20), now=clock.now())
+
+
+async def _done_titles(db: Database) -> list[str]:
+    async with db.session() as session:
+        rows = (await session.exec(select(Milestone).where(Milestone.status == "done"))).all()
+        return [m.title for m in rows]
+
+
+async def _history(db: Database) -> list[tuple[str, str, str]]:
+    async with db.session() as session:
+        rows = (await session.exec(select(PlanEvent).order_by(PlanEvent.id))).all()
+        return [(e.actor, e.action, e.detail) for e in rows]
+
+
+@pytest.mark.parametrize("channel", ["telegram", "sms"])
+@pytest.mark.parametrize("how", ["words", "number", "button"])
+async def test_mark_milestone_done_over_chat(db: Database, channel: str, how: str) -> None:
+    address = "+4520123456" if channel == "sms" else "777001"
+    world = await make_world(db, channel=channel, address=address)
+    await _plan(db, world.person_id)
+    chat = Harness(db, address=address, channel=channel)
+    shown = await chat.say("min plan")
+    assert "Dit mål: Starte på tømrer i august" in shown[-1].text
+    if how == "words":
+        reply = await chat.say("Jeg har søgt")
+    else:
+        await chat.tap("Jeg er færdig med et skridt")
+        assert "Skridt 1: Søg ind på optagelse.dk" in chat.channel.sent[-1].text
+        reply = await (chat.say("1") if how == "number" else chat.tap("Skridt 1"))
+    assert "Godt gået!" in reply[-1].text and "Søg ind på optagelse.dk" in reply[-1].text
+    # The plan shown afterwards has only the open step left.
+    assert "Skriv dit CV færdigt" in reply[-1].text
+    assert "- Søg ind" not in reply[-1].text
+    assert await _done_titles(db) == ["Søg ind på optagelse.dk"]
+    assert ("young_person", "milestone.done", "Søg ind på optagelse.dk") in await _history(db)
+    async with db.session() as session:
+        # Its reminders stop.
+        pending = await reminders.pending_for(session, person_id=world.person_id)
+        assert all(r.kind == "milestone" or r.kind == "milestone_overdue" for r in pending)
+        assert {r.target_id for r in pending} == {2}
+
+
+async def test_words_that_match_no_step_change_nothing(db: Database) -> None:
+    world = await make_world(db)
+    await _plan(db, world.person_id)
+    chat = Harness(db)
+    await chat.say("min plan")
+    reply = await chat.say("hvornår holder I åbent")
+    assert "Jeg kunne ikke finde det skridt" in reply[-1].text
+    assert await _done_titles(db) == []
+
+
+async def test_asking_to_change_the_plan_opens_a_handoff(db: Database) -> None:
+    world = await make_world(db)
+    await _plan(db, world.person_id)
+    chat = Harness(db)
+    await chat.say("min plan")
+    reply = await chat.tap("Jeg vil ændre noget")
+    assert "Mette" in reply[-1].text
+    async with db.session() as session:
+        handoff = (await session.exec(select(Handoff))).one()
+        assert handoff.reason == "plan_change"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("Jeg har søgt", 0), ("har skrevet mit CV", 1), ("cv er færdigt", 1), ("2", 1),
+     ("hej", None), ("9", None), ("jeg har", None)],
+)
+def test_match_milestone(text: str, expected: int | None) -> None:
+    milestones = [Milestone(id=1, plan_id=1, title="Søg ind på optagelse.dk"),
+                  Milestone(id=2, plan_id=1, title="Skriv dit CV færdigt")]
+    found = match_milestone(text, milestones)
+    assert found is (milestones[expected] if expected is not None else None)
+
+
+async def test_overdue_milestone_follow_up_flags_the_contact_person(db: Database) -> None:
+    world = await make_world(db)
+    await _plan(db, world.person_id)
+    # The CV step is due Friday 20 March: a reminder 18 March 16:00, a follow-up 21 March 10:00.
+    before = await reminders.sweep_due(db, local(2026, 3, 18, 16))
+    assert before.sent == 1
+    async with db.session() as session:
+        cv = (await session.exec(select(Milestone).where(Milestone.id == 2))).one()
+        assert cv.overdue_flagged_at is None
+    after = await reminders.sweep_due(db, local(2026, 3, 21, 10))
+    assert after.sent == 1
+    async with db.session() as session:
+        cv = (await session.exec(select(Milestone).where(Milestone.id == 2))).one()
+        assert cv.overdue_flagged_at == local(2026, 3, 21, 10)
+    assert ("system", "milestone.overdue", "Skriv dit CV færdigt") in await _history(db)
+    clock.set(local(2026, 3, 21, 10))
+    chat = Harness(db)
+    while await chat.dispatcher.dispatch_once():
+        pass
+    assert "Hvordan går det med dit skridt: Skriv dit CV færdigt?" in chat.channel.sent[-1].text
+    reply = await chat.tap("Det har jeg gjort")
+    assert "Godt gået!" in reply[-1].text
+    assert await _done_titles(db) == ["Skriv dit CV færdigt"]
