@@ -13,6 +13,8 @@ from bot.database import Database
 from bot.demo import ensure_demo
 from bot.outbox.dispatcher import Dispatcher
 from bot.outbox.models import OutboxItem
+from bot.outbox.service import enqueue
+from bot.people.models import ChannelIdentity
 from channels.base import Outbound, SendError, SendResult
 from tests.support import CollectingChannel, Harness
 
@@ -99,9 +101,17 @@ async def test_transient_failures_back_off_then_permanent_failure_stops(db: Data
     async with db.session() as session:
         items = (await session.exec(select(OutboxItem).order_by(OutboxItem.id))).all()
     assert items[-1].status == "failed" and items[-1].last_error == "blocked"
-    await chat.send("hjælp")
+    # A message the bot starts (a reminder, a staff reply) is not sent to it any more.
+    async with db.session() as session:
+        identity = (await session.exec(
+            select(ChannelIdentity).where(ChannelIdentity.address == "demo-sofie"))).one()
+        assert identity.unreachable_at is not None
+        await enqueue(session, identity=identity, text="Husk dit møde.", now=clock.now())
     await chat.dispatcher.dispatch_once()
     assert len(chat.channel.sent) == 1, "nothing more goes to an unreachable identity"
+    async with db.session() as session:
+        items = (await session.exec(select(OutboxItem).order_by(OutboxItem.id))).all()
+    assert items[-1].status == "failed" and items[-1].last_error == "recipient unreachable"
 
 
 def test_backoff_is_capped() -> None:
