@@ -21,14 +21,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import structlog  # noqa: E402
-from sqlmodel import SQLModel  # noqa: E402
+import structlog
+from sqlmodel import SQLModel
 
-import bot.models  # noqa: E402,F401
-from bot.conversation.models import Message  # noqa: E402
-from bot.database import Database  # noqa: E402
-from bot.demo import ensure_demo  # noqa: E402
-from tests.support import Harness  # noqa: E402
+import bot.models  # noqa: F401
+from bot.conversation.models import Message
+from bot.database import Database
+from bot.demo import ensure_demo
+from tests.support import Harness
 
 
 async def fresh(url: str) -> Database:

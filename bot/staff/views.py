@@ -42,7 +42,12 @@ class _Throttle:
         self.failures[address].append(now)
 
 
-throttle = _Throttle()
+def _throttle(request: Request) -> _Throttle:
+    """The app's throttle (one per app, so separate apps never share counts)."""
+    found: _Throttle | None = getattr(request.app.state, "login_throttle", None)
+    if found is None:
+        found = request.app.state.login_throttle = _Throttle()
+    return found
 
 
 def _login_page(request: Request, *, error: str = "", email: str = "",
@@ -72,6 +77,7 @@ async def login(request: Request, session: InboxSession, email: str = Form(""),
                            email=email, status=403)
     now = utcnow()
     address = request.client.host if request.client else "unknown"
+    throttle = _throttle(request)
     if throttle.blocked(address, now):
         return _login_page(request, error=tr(lang, "For mange forsøg. Vent et kvarter."),
                            email=email, status=429)

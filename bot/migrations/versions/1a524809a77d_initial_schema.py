@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: d1fbaf753d10
+Revision ID: 1a524809a77d
 Revises: 
-Create Date: 2026-11-24 05:11:55.854642
+Create Date: 2026-11-24 05:38:24.101344
 """
 
 from collections.abc import Sequence
@@ -14,7 +14,7 @@ from alembic import op
 import bot.database
 
 
-revision: str = 'd1fbaf753d10'
+revision: str = '1a524809a77d'
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
