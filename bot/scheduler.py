@@ -24,6 +24,8 @@ from bot.reminders.settings import ReminderSettings, reminder_settings
 log = structlog.get_logger(__name__)
 # Any fixed 64-bit number shared by every process of this service ("indgang" in hex-ish).
 LEADER_LOCK_KEY = 0x1D6A16
+# Retention is measured in days; looking once an hour is plenty and cheap.
+RETENTION_SECONDS = 3600.0
 
 
 @dataclass(frozen=True)
@@ -53,8 +55,17 @@ def default_jobs(settings: ReminderSettings) -> list[Job]:
     return [
         Job("reminders.sweep", settings.sweep_seconds, sweep_reminders),
         Job("checkins.sweep", settings.checkin_sweep_seconds, sweep_due_checkins),
+        Job("privacy.retention", RETENTION_SECONDS, sweep_expired_cases),
         *EXTRA_JOBS,
     ]
+
+
+async def sweep_expired_cases(db: Database, _wake: Callable[[], None] | None) -> None:
+    """Delete closed cases past their municipality's retention period."""
+    from bot.clock import utcnow
+    from bot.privacy.retention import sweep_retention
+
+    await sweep_retention(db, utcnow())
 
 
 class Leadership:

@@ -104,12 +104,12 @@ def async_database_url(url: str) -> str:
     return url
 
 
-def describe_error(exc: ValidationError) -> str:
+def describe_error(exc: ValidationError, prefix: str = "INDGANG_") -> str:
     """One line per bad setting, naming the environment variable."""
     lines = []
     for error in exc.errors():
-        name = "_".join(str(part) for part in error["loc"]).upper()
-        where = f"INDGANG_{name}" if name else "settings"
+        name = "_".join(str(part) for part in error["loc"][:1]).upper()
+        where = f"{prefix}{name}" if name else "settings"
         lines.append(f"{where}: {error['msg']}")
     return "; ".join(lines)
 

@@ -13,6 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.checkins import service
 from bot.checkins.models import Checkin, CheckinSchedule
+from bot.checkins.risk import rules
 from bot.content.texts import system_text
 from bot.conversation.models import ConversationState
 from bot.database import Database
@@ -89,7 +90,7 @@ async def _ask(session: AsyncSession, schedule: CheckinSchedule, now: datetime) 
                                          after_send=True)
     session.add(schedule)
     if await service.silent_streak(session, person=person):
-        await service.raise_risk(session, person=person, reason=service.rules().no_answer.reason,
+        await service.raise_risk(session, person=person, reason=rules().no_answer.reason,
                                  now=now)
         return "flagged"
     if await active_handoff(session, person_id=person.id or 0) is not None:

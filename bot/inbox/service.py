@@ -62,10 +62,10 @@ def _open_for_team(login: Login):  # type: ignore[no-untyped-def]
 
 def visible_people_clause(login: Login):  # type: ignore[no-untyped-def]
     """A WHERE clause for the young people this staff member may see."""
-    same_town = YoungPerson.municipality_id == login.staff.municipality_id
+    same_town = col(YoungPerson.municipality_id) == login.staff.municipality_id
     if login.is_lead:
         return same_town
-    return and_(same_town, or_(YoungPerson.contact_person_id == login.staff.id,
+    return and_(same_town, or_(col(YoungPerson.contact_person_id) == login.staff.id,
                                col(YoungPerson.id).in_(_open_for_team(login))))
 
 
@@ -159,7 +159,7 @@ async def waiting_count(session: AsyncSession, login: Login) -> int:
 async def fingerprint(session: AsyncSession, login: Login, person_id: int | None) -> str:
     """A short value that changes when the queue or a conversation changes (for live updates)."""
     handoff_state = (await session.exec(
-        select(func.count(), func.max(Handoff.id), func.max(Handoff.assignee_id),
+        select(func.count(), func.max(Handoff.id), func.max(Handoff.assignee_id),  # type: ignore[call-overload]
                func.max(Handoff.taken_at), func.max(Handoff.first_reply_at))
         .select_from(Handoff)
         .join(YoungPerson, col(YoungPerson.id) == Handoff.young_person_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hmac
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
@@ -191,7 +191,7 @@ class Formatter:
 
     def ago(self, seconds: float) -> str:
         """A rounded duration, e.g. '3 timer'."""
-        return format_timedelta(seconds, locale=self.locale, threshold=1.5)
+        return format_timedelta(timedelta(seconds=seconds), locale=self.locale, threshold=1.5)
 
 
 def render(request: Request, name: str, context: dict[str, Any], *, status: int = 200,

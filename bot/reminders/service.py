@@ -41,10 +41,10 @@ async def _upsert(session: AsyncSession, *, person_id: int, kind: str, target_id
     existing = {r.offset_key: r for r in (await session.exec(
         select(Reminder).where(Reminder.kind == kind, Reminder.target_id == target_id))).all()}
     planned = []
-    for key, row in existing.items():
-        if key not in due and row.status == PENDING:
-            row.status = CANCELLED
-            session.add(row)
+    for key, stale in existing.items():
+        if key not in due and stale.status == PENDING:
+            stale.status = CANCELLED
+            session.add(stale)
     for key, when in due.items():
         row = existing.get(key)
         if when <= now:
@@ -164,7 +164,7 @@ async def claim(session: AsyncSession, *, now: datetime, limit: int) -> list[int
         .with_for_update(skip_locked=True)
     )
     statement = (
-        update(Reminder).where(col(Reminder.id).in_(due), Reminder.status == PENDING)
+        update(Reminder).where(col(Reminder.id).in_(due), col(Reminder.status) == PENDING)
         .values(status=CLAIMED).returning(col(Reminder.id))
     )
     result = await session.exec(statement)
@@ -345,7 +345,7 @@ async def _write(session: AsyncSession, outgoing: list[_Out], ctx: _Context,
     ])
     raw = await session.connection()
     await raw.execute(
-        update(Reminder.__table__).where(Reminder.__table__.c.id == bindparam("rid"))
+        update(Reminder).where(col(Reminder.id) == bindparam("rid"))
         .values(status=SENT, message_id=bindparam("mid")),
         [{"rid": out.reminder.id, "mid": message_id}
          for out, message_id in zip(outgoing, message_ids, strict=True)],

@@ -108,3 +108,17 @@ async def test_period_is_per_municipality(db: Database, days: int, after: int,
     clock.set(closed + timedelta(days=after))
     await sweep_retention(db, utcnow())
     assert (await count(db, YoungPerson, id=sofie) == 0) is deleted
+
+
+async def test_the_scheduler_runs_retention(db: Database) -> None:
+    from bot.reminders.settings import reminder_settings
+    from bot.scheduler import Scheduler, default_jobs
+
+    sofie, _ahmed, _closed = await close_sofie(db)
+    clock.advance(timedelta(days=31))
+    job = next(j for j in default_jobs(reminder_settings()) if j.name == "privacy.retention")
+    scheduler = Scheduler(db, jobs=[job])
+    assert await scheduler.run_job(job)
+    await scheduler.stop()
+    async with db.session() as session:
+        assert await session.get(YoungPerson, sofie) is None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime
 
 import pytest
@@ -43,84 +44,76 @@ async def test_default_offsets_fall_at_local_wall_clock(
     expected: list[tuple[int, ...]],
 ) -> None:
     clock.set(local(*booked))
-    try:
-        world = await make_world(db)
-        planned = await _book(db, world.person_id, local(*starts))
-        assert [r.due_at for r in planned] == [local(*e) for e in expected]
-        assert [r.due_at.astimezone(CPH).hour for r in planned] == [16, 8]
-        assert [r.offset_key for r in planned] == ["1d@16:00", "2h"]
-    finally:
-        clock.reset()
+    world = await make_world(db)
+    planned = await _book(db, world.person_id, local(*starts))
+    assert [r.due_at for r in planned] == [local(*e) for e in expected]
+    assert [r.due_at.astimezone(CPH).hour for r in planned] == [16, 8]
+    assert [r.offset_key for r in planned] == ["1d@16:00", "2h"]
+
+
+@pytest.fixture(autouse=True)
+def _reset_clock() -> Iterator[None]:
+    """Each test stops the clock where it needs it; let time run again afterwards."""
+    yield
+    clock.reset()
 
 
 async def test_october_change_utc_hours(db: Database) -> None:
     clock.set(local(2026, 10, 20, 12))
-    try:
-        world = await make_world(db)
-        planned = await _book(db, world.person_id, local(2026, 10, 26, 10))
-        # After the change Copenhagen is UTC+1: 16:00 local is 15:00 UTC, not 14:00.
-        assert planned[0].due_at.hour == 15
-        assert planned[1].due_at.hour == 7
-    finally:
-        clock.reset()
+    world = await make_world(db)
+    planned = await _book(db, world.person_id, local(2026, 10, 26, 10))
+    # After the change Copenhagen is UTC+1: 16:00 local is 15:00 UTC, not 14:00.
+    assert planned[0].due_at.hour == 15
+    assert planned[1].due_at.hour == 7
 
 
 async def test_reminder_in_quiet_hours_moves_to_their_end(db: Database) -> None:
     clock.set(local(2026, 3, 2, 9))
-    try:
-        world = await make_world(db)
-        async with db.session() as session:
-            person = await session.get(YoungPerson, world.person_id)
-            assert person is not None
-            appointment = await changes.add_appointment(
-                session, person=person, starts_at=local(2026, 3, 4, 10), place="Torvet 1",
-                now=clock.now())
-            town = await session.get(reminders.Municipality, world.town_id)
-            assert town is not None
-            # 11 hours before Wednesday 10:00 is Tuesday 23:00: inside quiet hours.
-            planned = await reminders.plan_appointment(
-                session, appointment=appointment, person=person, municipality=town,
-                now=clock.now(), settings=ReminderSettings(appointment_offsets=["11h"]))
-        assert [r.due_at for r in planned] == [local(2026, 3, 4, 8)]
-    finally:
-        clock.reset()
+    world = await make_world(db)
+    async with db.session() as session:
+        person = await session.get(YoungPerson, world.person_id)
+        assert person is not None
+        appointment = await changes.add_appointment(
+            session, person=person, starts_at=local(2026, 3, 4, 10), place="Torvet 1",
+            now=clock.now())
+        town = await session.get(reminders.Municipality, world.town_id)
+        assert town is not None
+        # 11 hours before Wednesday 10:00 is Tuesday 23:00: inside quiet hours.
+        planned = await reminders.plan_appointment(
+            session, appointment=appointment, person=person, municipality=town,
+            now=clock.now(), settings=ReminderSettings(appointment_offsets=["11h"]))
+    assert [r.due_at for r in planned] == [local(2026, 3, 4, 8)]
 
 
 async def test_too_late_after_quiet_hours_is_not_planned(db: Database) -> None:
     clock.set(local(2026, 3, 2, 9))
-    try:
-        world = await make_world(db)
-        # 07:30: the 2-hour reminder (05:30) would move to 08:00, after the meeting began.
-        planned = await _book(db, world.person_id, local(2026, 3, 4, 7, 30))
-        assert [r.offset_key for r in planned] == ["1d@16:00"]
-    finally:
-        clock.reset()
+    world = await make_world(db)
+    # 07:30: the 2-hour reminder (05:30) would move to 08:00, after the meeting began.
+    planned = await _book(db, world.person_id, local(2026, 3, 4, 7, 30))
+    assert [r.offset_key for r in planned] == ["1d@16:00"]
 
 
 async def test_moving_an_appointment_moves_its_reminders(db: Database) -> None:
     clock.set(local(2026, 3, 2, 9))
-    try:
-        world = await make_world(db)
-        async with db.session() as session:
-            person = await session.get(YoungPerson, world.person_id)
-            assert person is not None
-            appointment = await changes.add_appointment(
-                session, person=person, starts_at=local(2026, 3, 10, 10), place="Torvet 1",
-                now=clock.now())
-            assert appointment.id is not None
-            await changes.update_appointment(session, person=person,
-                                             appointment_id=appointment.id,
-                                             starts_at=local(2026, 3, 12, 14), now=clock.now())
-            rows = (await session.exec(select(Reminder).order_by(Reminder.offset_key))).all()
-        assert {r.offset_key: r.due_at for r in rows} == {
-            "1d@16:00": local(2026, 3, 11, 16), "2h": local(2026, 3, 12, 12)}
-        async with db.session() as session:
-            await changes.update_appointment(session, person=person,
-                                             appointment_id=appointment.id, status="cancelled",
-                                             now=clock.now())
-            assert await reminders.pending_for(session, person_id=world.person_id) == []
-    finally:
-        clock.reset()
+    world = await make_world(db)
+    async with db.session() as session:
+        person = await session.get(YoungPerson, world.person_id)
+        assert person is not None
+        appointment = await changes.add_appointment(
+            session, person=person, starts_at=local(2026, 3, 10, 10), place="Torvet 1",
+            now=clock.now())
+        assert appointment.id is not None
+        await changes.update_appointment(session, person=person,
+                                         appointment_id=appointment.id,
+                                         starts_at=local(2026, 3, 12, 14), now=clock.now())
+        rows = (await session.exec(select(Reminder).order_by(Reminder.offset_key))).all()
+    assert {r.offset_key: r.due_at for r in rows} == {
+        "1d@16:00": local(2026, 3, 11, 16), "2h": local(2026, 3, 12, 12)}
+    async with db.session() as session:
+        await changes.update_appointment(session, person=person,
+                                         appointment_id=appointment.id, status="cancelled",
+                                         now=clock.now())
+        assert await reminders.pending_for(session, person_id=world.person_id) == []
 
 
 @pytest.mark.parametrize(("key", "days", "hours"),

@@ -87,7 +87,7 @@ async def test_emoji_and_rtl_are_stored_as_written(app: FastAPI, client: httpx.A
 @pytest.mark.parametrize(
     ("name", "value"),
     [("INDGANG_TIMEZONE", "Mars/Olympus"), ("INDGANG_DATABASE_URL", "mysql://x"),
-     ("INDGANG_PUBLIC_URL", "not a url")],
+     ("INDGANG_PUBLIC_URL", "not a url"), ("INDGANG_REMINDER_APPOINTMENT_OFFSETS", '["soon"]')],
 )
 def test_bad_setting_stops_start_up_with_one_line(name: str, value: str) -> None:
     env = {**os.environ, name: value}
