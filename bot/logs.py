@@ -31,9 +31,11 @@ _MASKS = (
     # Phone numbers, chat ids and CPR numbers: any run of 8 or more digits.
     (re.compile(r"\+?\d[\d\s-]{6,}\d"), "[digits]"),
 )
-# Loggers that print request bodies, SQL parameters or URLs with tokens below WARNING.
+# Loggers that print request bodies, SQL parameters or URLs with tokens below WARNING
+# (and apscheduler, which logs every run of every sweep at INFO).
 QUIET_LOGGERS = (
-    "aiogram", "aiohttp.access", "aiohttp.client", "aiosqlite", "asyncio", "hpack", "httpcore",
+    "aiogram", "aiohttp.access", "aiohttp.client", "aiosqlite", "apscheduler", "asyncio",
+    "hpack", "httpcore",
     "httpx", "multipart", "python_multipart", "sqlalchemy.engine", "sqlalchemy.pool",
     "twilio", "uvicorn.access",
 )
