@@ -35,6 +35,8 @@ class Inbound:
     endpoint: str | None = None
     has_media: bool = False
     start_payload: str | None = None
+    # 'stop', 'start' or 'help' when the provider already answered that keyword itself.
+    provider_answered: str | None = None
 
 
 @dataclass(frozen=True)

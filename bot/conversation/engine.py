@@ -99,16 +99,26 @@ class Engine:
             turn.flush(bypass_opt_out=True)
             return turn.replies
         keyword = keyword_of(turn.text.lstrip("/")) if not turn.inbound.choice else None
+        # The provider (Twilio's Advanced Opt-Out) may have answered STOP/START/HELP itself,
+        # perhaps for a word we do not list: keep our records in step, but never answer twice.
+        answered = turn.inbound.provider_answered
+        keyword = answered or keyword
         if turn.identity.opted_out_at is not None:
             if keyword in ("start", "start_when_stopped"):
                 turn.identity.opted_out_at = None
+                if answered == "start":
+                    turn.state.flow, turn.state.step = "menu", "main"
+                    return turn.replies
                 turn.say(system_text("restarted", turn.lang))
                 await self._enter(turn, MENU)
             return turn.replies
         if keyword == "stop":
             turn.identity.opted_out_at = turn.now
-            turn.say(system_text("stopped", turn.lang))
-            turn.flush(bypass_opt_out=True)
+            if answered != "stop":
+                turn.say(system_text("stopped", turn.lang))
+                turn.flush(bypass_opt_out=True)
+            return turn.replies
+        if answered is not None:
             return turn.replies
         if await handoffs.active_handoff(turn.session, person_id=_id(turn.person)) is not None:
             # A human holds the conversation: the message waits for them in the inbox.

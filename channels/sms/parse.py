@@ -50,6 +50,9 @@ def _sid(form: Mapping[str, str]) -> str:
     return sid
 
 
+PROVIDER_KEYWORDS = frozenset({"stop", "start", "help"})
+
+
 def parse_inbound(form: Mapping[str, str]) -> Inbound:
     """Return the Inbound for an incoming-message webhook (SMS or MMS)."""
     provider_id = _sid(form)
@@ -67,6 +70,7 @@ def parse_inbound(form: Mapping[str, str]) -> Inbound:
     if num_media < 0:
         raise MalformedPayload("NumMedia is negative")
     endpoint = (form.get("To") or "").strip() or None
+    opt_out_type = (form.get("OptOutType") or "").strip().lower()
     return Inbound(
         channel="sms",
         address=address,
@@ -74,6 +78,8 @@ def parse_inbound(form: Mapping[str, str]) -> Inbound:
         text=form.get("Body") or "",
         endpoint=endpoint,
         has_media=num_media > 0,
+        # Set by Twilio's Advanced Opt-Out when it has replied to STOP/START/HELP itself.
+        provider_answered=opt_out_type if opt_out_type in PROVIDER_KEYWORDS else None,
     )
 
 

@@ -270,3 +270,24 @@ async def test_help_explains_the_service_and_the_way_to_a_human(stack: Stack, wo
 
     assert "Indgang er kommunens chat for unge." in help_text
     assert "KONTAKT" in help_text and "STOP" in help_text and "112" in help_text
+
+
+async def test_twilio_advanced_opt_out_is_recorded_but_not_answered_twice(stack: Stack) -> None:
+    """With Advanced Opt-Out on, Twilio replies to STOP/START/HELP itself and says so."""
+    await onboarded(stack)
+    # A custom Twilio keyword we do not list ourselves: Twilio's word decides.
+    response = await stack.sms("AFBRYD", OptOutType="STOP")
+    assert response.status_code == 200
+    await stack.dispatch()
+    assert (await stack.identity("sms", PHONE)).opted_out_at == utcnow()
+    assert len(stack.twilio.sent_bodies(PHONE)) == 1  # only the welcome from before
+
+    await stack.sms("START", OptOutType="START")
+    await stack.dispatch()
+    assert (await stack.identity("sms", PHONE)).opted_out_at is None
+    assert len(stack.twilio.sent_bodies(PHONE)) == 1, "Twilio already welcomed them back"
+
+    await stack.sms("HELP", OptOutType="HELP")
+    await stack.dispatch()
+    assert len(stack.twilio.sent_bodies(PHONE)) == 1
+    assert (await say(stack, "menu"))[0].startswith("Hvad vil du gerne?")
