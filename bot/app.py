@@ -21,6 +21,7 @@ from bot.outbox.dispatcher import Dispatcher
 from bot.people import views as people_views
 from bot.plans import views as plans_views
 from bot.scheduler import Scheduler
+from bot.security import SecurityHeaders
 from bot.settings import Settings, get_settings
 from bot.wiring import build_channels, build_routers
 
@@ -70,6 +71,7 @@ def create_app(settings: Settings | None = None, *, run_workers: bool = True) ->
     app.state.dispatcher = dispatcher
     app.state.receiver = receiver
     app.state.channels = channels
+    app.add_middleware(SecurityHeaders)
     app.include_router(health.router)
     app.include_router(inbox_router)
     app.include_router(people_views.router)

@@ -6,6 +6,7 @@ Order per message: safety screen, opt-out, handoff, media, global keywords, flow
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -227,9 +228,16 @@ def _match(turn: Turn, options: list[Option]) -> Option | None:
     return starts[0] if len(starts) == 1 else None
 
 
+def clean_name(text: str) -> str:
+    """A typed name without control or direction-override characters, spaces folded."""
+    # Bidi overrides (U+202A-E, U+2066-9) could reorder how a name shows in the inbox.
+    kept = "".join(ch for ch in text if unicodedata.category(ch) not in ("Cc", "Cf"))
+    return " ".join(kept.split())[:60]
+
+
 def _store_input(turn: Turn, field_name: str, text: str) -> None:
     if field_name == "first_name":
-        turn.person.first_name = " ".join(text.split())[:60]
+        turn.person.first_name = clean_name(text) or None
     else:
         turn.state.data = {**turn.state.data, field_name: text[:500]}
 

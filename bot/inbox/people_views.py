@@ -85,7 +85,7 @@ async def create_person(request: Request, session: InboxSession, login: FormLogi
     contact_id = int(contact_person_id) if contact_person_id.isdigit() else login.staff.id
     contact = await session.get(StaffMember, contact_id)
     if not name or contact is None or contact.municipality_id != login.staff.municipality_id \
-            or (year is not None and not 1990 <= year <= utcnow().year):
+            or not contact.active or (year is not None and not 1990 <= year <= utcnow().year):
         return render(request, "person_new.html", {
             "colleagues": await service.colleagues(session, login), "languages": LANGUAGES,
             "error": N_("Skriv et fornavn, et fødselsår og vælg en kontaktperson."),
@@ -239,7 +239,7 @@ async def set_absence(session: InboxSession, login: FormLogin, absent_from: str 
     if stand_in is not None:
         colleague = await session.get(StaffMember, stand_in)
         if colleague is None or colleague.municipality_id != login.staff.municipality_id \
-                or colleague.id == login.staff.id:
+                or not colleague.active or colleague.id == login.staff.id:
             raise HTTPException(status_code=400, detail="Pick a colleague.")
     staff = await session.get(StaffMember, login.staff.id)
     assert staff is not None

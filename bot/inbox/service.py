@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, func, or_
+from sqlalchemy import func, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -25,6 +25,7 @@ from bot.outbox import service as outbox
 from bot.outbox.models import PENDING, OutboxItem
 from bot.people import service as people
 from bot.people.models import ChannelIdentity, YoungPerson
+from bot.staff import access
 from bot.tenants.models import StaffMember
 from channels.base import Choice
 
@@ -42,31 +43,12 @@ class Refused(ValueError):
 
 def _team_ids(login: Login):  # type: ignore[no-untyped-def]
     """Staff ids in the signed-in person's team (just them when they have no team)."""
-    if not login.staff.team:
-        return select(StaffMember.id).where(StaffMember.id == login.staff.id)
-    return select(StaffMember.id).where(StaffMember.municipality_id == login.staff.municipality_id,
-                                        StaffMember.team == login.staff.team)
-
-
-def _open_for_team(login: Login):  # type: ignore[no-untyped-def]
-    """Young people with an open handoff the signed-in contact person's team may answer."""
-    team = _team_ids(login)
-    return (
-        select(Handoff.young_person_id)
-        .join(YoungPerson, col(YoungPerson.id) == Handoff.young_person_id)
-        .where(col(Handoff.status).in_(OPEN),
-               or_(col(Handoff.assignee_id).is_(None), col(Handoff.assignee_id).in_(team),
-                   col(YoungPerson.contact_person_id).in_(team)))
-    )
+    return access.team_ids(login.staff)
 
 
 def visible_people_clause(login: Login):  # type: ignore[no-untyped-def]
     """A WHERE clause for the young people this staff member may see."""
-    same_town = col(YoungPerson.municipality_id) == login.staff.municipality_id
-    if login.is_lead:
-        return same_town
-    return and_(same_town, or_(col(YoungPerson.contact_person_id) == login.staff.id,
-                               col(YoungPerson.id).in_(_open_for_team(login))))
+    return access.visible_people(login.staff)
 
 
 async def person_for(session: AsyncSession, login: Login, person_id: int) -> YoungPerson:

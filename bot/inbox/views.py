@@ -168,6 +168,9 @@ async def messages_fragment(request: Request, session: InboxSession, login: ApiL
     """The message list only, for live updates of an open conversation page."""
     person = await load_person(session, login, person_id)
     assert person.id is not None
+    # A read of the conversation like the page itself (an API client may read only this).
+    await audit.record(session, staff=login.staff, young_person_id=person.id,
+                       action="view_messages")
     return render(request, "_messages.html", {
         "person": person,
         "messages": await history(session, person_id=person.id),

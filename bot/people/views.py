@@ -10,7 +10,8 @@ from sqlmodel import col, select
 
 from bot.audit import service as audit
 from bot.people import service as people
-from bot.people.models import ChannelIdentity, YoungPerson
+from bot.people.models import ChannelIdentity
+from bot.staff import access
 from bot.staff.deps import CurrentStaff, SessionDep
 
 router = APIRouter(prefix="/api/young", tags=["people"])
@@ -46,8 +47,8 @@ def address_hint(channel: str, address: str) -> str:
 @router.get("/{person_id}/channels", response_model=ChannelsView)
 async def channels(person_id: int, staff: CurrentStaff, session: SessionDep) -> ChannelsView:
     """The young person's channels with their unreachable and opt-out flags (404 elsewhere)."""
-    person = await session.get(YoungPerson, person_id)
-    if person is None or person.municipality_id != staff.municipality_id:
+    person = await access.visible_person(session, staff, person_id)
+    if person is None:
         raise HTTPException(status_code=404, detail="Not found.")
     await audit.record(session, staff=staff, young_person_id=person_id, action="read_channels")
     rows = (await session.exec(

@@ -14,6 +14,7 @@ from bot.people.models import YoungPerson
 from bot.plans import changes
 from bot.plans.models import Appointment, Milestone, PlanEvent
 from bot.plans.service import get_plan
+from bot.staff import access
 from bot.staff.deps import CurrentStaff, SessionDep
 from bot.tenants.models import StaffMember
 
@@ -102,9 +103,9 @@ class PlanOut(BaseModel):
 
 
 async def person_of(session: AsyncSession, staff: StaffMember, person_id: int) -> YoungPerson:
-    """The young person if they belong to the staff member's municipality, else 404."""
-    person = await session.get(YoungPerson, person_id)
-    if person is None or person.municipality_id != staff.municipality_id:
+    """The young person if this staff member may see them (as in the inbox), else 404."""
+    person = await access.visible_person(session, staff, person_id)
+    if person is None:
         raise HTTPException(status_code=404, detail="Not found.")
     return person
 

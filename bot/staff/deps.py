@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
@@ -31,20 +32,29 @@ async def get_session(request: Request):  # type: ignore[no-untyped-def]
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
 
 
-def _token(request: Request) -> str | None:
+CSRF_HEADER = "X-CSRF-Token"
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
+def _token(request: Request) -> tuple[str | None, bool]:
     header = request.headers.get("authorization", "")
     if header.lower().startswith("bearer "):
-        return header[7:].strip() or None
-    return request.cookies.get(SESSION_COOKIE)
+        return header[7:].strip() or None, True
+    return request.cookies.get(SESSION_COOKIE), False
 
 
 async def current_login(request: Request, session: SessionDep) -> tuple[StaffSession, StaffMember]:
-    """The signed-in staff member and session, or 401."""
-    token = _token(request)
+    """The signed-in staff member and session, or 401; cookie writes need the CSRF header."""
+    token, bearer = _token(request)
     found = await service.session_for_token(session, token=token, now=utcnow()) if token else None
     if found is None:
         raise HTTPException(status_code=401, detail="Sign in first.",
                             headers={"WWW-Authenticate": "Bearer"})
+    if not bearer and request.method not in SAFE_METHODS:
+        # The browser sends the cookie by itself; only our own pages know the session's token.
+        sent = request.headers.get(CSRF_HEADER, "")
+        if not sent or not hmac.compare_digest(sent.encode(), found[0].csrf_token.encode()):
+            raise HTTPException(status_code=403, detail="Missing or wrong CSRF token.")
     request.state.staff_session = found[0]
     return found
 

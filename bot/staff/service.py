@@ -18,6 +18,10 @@ from bot.tenants.models import StaffMember
 MAX_FAILURES = 5
 LOCKOUT = timedelta(minutes=15)
 SESSION_LIFETIME = timedelta(hours=10)
+# A session left alone this long ends, as on a shared office PC.
+IDLE_TIMEOUT = timedelta(minutes=60)
+# Write last_seen_at at most this often, so page views are not all writes.
+SEEN_RESOLUTION = timedelta(minutes=1)
 _hasher = PasswordHasher()
 # Verifying against this keeps the timing the same whether or not the email exists.
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
@@ -96,9 +100,14 @@ async def session_for_token(
     row = result.first()
     if row is None or row.expires_at <= now:
         return None
+    if row.last_seen_at is not None and row.last_seen_at + IDLE_TIMEOUT <= now:
+        return None
     staff = await session.get(StaffMember, row.staff_id)
     if staff is None or not staff.active:
         return None
+    if row.last_seen_at is None or now - row.last_seen_at >= SEEN_RESOLUTION:
+        row.last_seen_at = now
+        session.add(row)
     return row, staff
 
 

@@ -110,6 +110,16 @@ def _send_error(status: int, code: int | None, retry_after: float | None) -> Sen
     )
 
 
+# Spaces outside GSM-7 that Babel and word processors put in times and names
+# ("10:00\u202fAM"): one of them would switch a whole SMS to UCS-2.
+_ODD_SPACES = dict.fromkeys(map(ord, "\u00a0\u2007\u2009\u200a\u202f\u205f\u3000"), " ")
+
+
+def plain_spaces(text: str) -> str:
+    """Text with every kind of space written as a plain space."""
+    return text.translate(_ODD_SPACES)
+
+
 class SmsChannel:
     """The SMS channel: numbered choices, GSM-7 aware length, Twilio Messaging Service."""
 
@@ -161,7 +171,9 @@ class SmsChannel:
 
     def render(self, text: str, choices: tuple[Choice, ...]) -> str:
         """Return text with choices as numbered lines, shortened to max_segments."""
-        tail = "".join(f"\n{n}. {choice.label}" for n, choice in enumerate(choices, start=1))
+        text = plain_spaces(text)
+        tail = "".join(f"\n{n}. {plain_spaces(choice.label)}"
+                       for n, choice in enumerate(choices, start=1))
         if not text:
             tail = tail.lstrip("\n")
         return fit(text, self._max_segments, tail=tail)

@@ -95,3 +95,12 @@ def test_fit_keeps_tail_whole() -> None:
 def test_fit_rejects_zero_segments() -> None:
     with pytest.raises(ValueError, match="max_segments"):
         fit("Hej", 0)
+
+
+@pytest.mark.parametrize("space", ["\u00a0", "\u202f", "\u2009"])
+def test_render_writes_odd_spaces_as_plain_ones(space: str) -> None:
+    from channels.sms.channel import SmsChannel
+
+    sms = SmsChannel(account_sid="AC0", auth_token="t", from_number="+4552123456")
+    rendered = sms.render(f"Mødet er kl. 10:00{space}AM.", ())
+    assert rendered == "Mødet er kl. 10:00 AM." and analyse(rendered).encoding == "GSM-7"

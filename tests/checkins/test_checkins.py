@@ -60,7 +60,7 @@ async def test_answers_two_then_one_raise_the_risk_flag(db: Database) -> None:
     question = await _ask(db, chat)
     assert question.startswith("Hvordan går det med dit mål: Starte på tømrer?")
     reply = await chat.say("2")
-    assert "Vil du fortælle lidt mere?" in reply[-1].text
+    assert "Vil du skrive mere om, hvordan det går?" in reply[-1].text
     await chat.tap("Nej tak")
     await _ask(db, chat)
     reply = await chat.tap("Meget dårligt")
@@ -127,7 +127,7 @@ async def test_change_the_day(db: Database) -> None:
     await _ask(db, chat)
     await chat.tap("Skift dag")
     reply = await chat.tap("Fredag")
-    assert "Du får nu tjek-ind om fredag" in reply[-1].text
+    assert "Du får nu tjek-ind hver fredag" in reply[-1].text
     async with db.session() as session:
         schedule = (await session.exec(select(CheckinSchedule))).one()
         assert schedule.weekday == 4

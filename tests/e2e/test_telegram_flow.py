@@ -72,7 +72,7 @@ async def test_full_conversation_with_invite(stack: Stack) -> None:
     assert {"da", "en"} <= set(keys(language))
     # Sofie's name came with the invite, so the name question is skipped.
     menu = await press(stack, "da")
-    assert "Tak. Nu er du klar." in menu["text"] and "Hvad vil du gerne?" in menu["text"]
+    assert "Tak. Nu kan du bruge chatten." in menu["text"] and "Hvad vil du gerne?" in menu["text"]
     assert keys(menu) == ["plan", "appointment", "contact", "help"]
     plan = await press(stack, "plan")
     assert "Blive tømrer" in plan["text"]

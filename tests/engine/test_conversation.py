@@ -90,7 +90,7 @@ async def test_new_person_gives_a_name(db: Database) -> None:
     ask = await chat.tap("Dansk")
     assert "Hvad vil du gerne kaldes?" in ask[0].text
     done = await chat.say("Yasmin 🌙")
-    assert "Tak. Nu er du klar." in done[0].text
+    assert "Tak. Nu kan du bruge chatten." in done[0].text
     async with db.session() as session:
         from bot.people.models import YoungPerson
 

@@ -177,7 +177,7 @@ async def test_i_am_coming_confirms_the_appointment(db: Database) -> None:
     while await chat.dispatcher.dispatch_once():
         pass
     reply = await chat.say("1")
-    assert "Tak. Vi ses." in reply[-1].text
+    assert "Tak. Jeg har skrevet i din plan, at du kommer." in reply[-1].text
     async with db.session() as session:
         appointment = await session.get(Appointment, appointment_id)
         assert appointment is not None and appointment.status == "confirmed"

@@ -1,0 +1,49 @@
+"""Inbox pages forbid framing, foreign scripts, referrers, sniffing and caching."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+import pytest
+from fastapi import FastAPI
+
+from tests.inbox.conftest import Staff, World, client
+
+SignedIn = Callable[[str], Awaitable[Staff]]
+
+
+def _assert_locked_down(headers: object) -> None:
+    csp = headers["content-security-policy"]  # type: ignore[index]
+    directives = {part.split()[0]: part.split()[1:] for part in csp.split(";") if part.strip()}
+    assert directives["script-src"] == ["'self'"] and directives["default-src"] == ["'self'"]
+    assert directives["frame-ancestors"] == ["'none'"] and directives["object-src"] == ["'none'"]
+    assert headers["x-frame-options"] == "DENY"  # type: ignore[index]
+    assert headers["referrer-policy"] == "no-referrer"  # type: ignore[index]
+    assert headers["x-content-type-options"] == "nosniff"  # type: ignore[index]
+
+
+async def test_login_page_has_the_security_headers(app: FastAPI, world: World) -> None:
+    async with client(app) as http:
+        answer = await http.get("/inbox/login")
+    assert answer.status_code == 200
+    _assert_locked_down(answer.headers)
+    assert answer.headers["cache-control"] == "no-store"
+
+
+@pytest.mark.parametrize("path", ["/inbox", "/inbox/people/{sofie}/conversation",
+                                  "/inbox/people/{sofie}", "/inbox/people/{sofie}/messages"])
+async def test_pages_about_young_people_are_not_cached_or_framed(
+    signed_in: SignedIn, world: World, path: str
+) -> None:
+    mette = await signed_in("mette")
+    answer = await mette.get(path.format(sofie=world.people["sofie"]))
+    assert answer.status_code == 200
+    _assert_locked_down(answer.headers)
+    assert answer.headers["cache-control"] == "no-store"
+
+
+async def test_static_files_keep_their_cache_time(app: FastAPI, world: World) -> None:
+    async with client(app) as http:
+        answer = await http.get("/inbox/static/htmx.min.js")
+    assert answer.headers["cache-control"] == "public, max-age=3600"
+    assert answer.headers["x-content-type-options"] == "nosniff"
