@@ -53,7 +53,7 @@ async def test_what_do_you_know_about_me(db: Database, question: str) -> None:
     assert "- Navn: Sofie" in text
     assert "- Fødselsår: 2008" in text
     assert "- Sprog: Dansk" in text
-    assert "- Du skriver med os på: chatten på hjemmesiden" in text
+    assert "- Du skriver på: chatten på hjemmesiden" in text
     assert "- Beskeder: 9" in text  # 4 from Sofie, 4 answers, this question
     assert "- Din uddannelsesplan: mål, skridt og møder" in text
     assert "- Svar på tjek-ind: 1" in text
@@ -89,7 +89,7 @@ async def test_english_question_gets_an_english_summary(db: Database) -> None:
     await chat.tap("ok")
     await chat.tap("English")
     [summary] = await chat.say("What do you know about me?")
-    assert "This is what we have stored about you:" in summary.text
+    assert "We have stored this about you:" in summary.text
     assert "- Name: Ahmed" in summary.text
     assert "Only your contact person" in summary.text
 

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 1a524809a77d
+Revision ID: 22fb06f3bd99
 Revises: 
-Create Date: 2026-11-24 05:38:24.101344
+Create Date: 2026-11-24 06:07:18.241621
 """
 
 from collections.abc import Sequence
@@ -14,7 +14,7 @@ from alembic import op
 import bot.database
 
 
-revision: str = '1a524809a77d'
+revision: str = '22fb06f3bd99'
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
