@@ -5,8 +5,8 @@ from __future__ import annotations
 from bot.content.diagrams import diagram
 from bot.content.flows import CONTENT_DIR, Flows, load_flows
 from bot.content.texts import keywords
-from bot.conversation.engine import CHOICE_SOURCES
-from bot.conversation.registry import ACTIONS, VIEWS
+from bot.conversation.engine import Engine  # noqa: F401  (registers the built-in sources)
+from bot.conversation.registry import ACTIONS, CHOICE_SOURCES, VIEWS
 
 
 def problems(flows: Flows | None = None) -> list[str]:
@@ -15,7 +15,7 @@ def problems(flows: Flows | None = None) -> list[str]:
         flows = flows or load_flows()
     except ValueError as exc:
         return [str(exc)]
-    found = flows.problems(set(ACTIONS), set(VIEWS), CHOICE_SOURCES)
+    found = flows.problems(set(ACTIONS), set(VIEWS), set(CHOICE_SOURCES))
     for flow in flows.flows.values():
         path = CONTENT_DIR / "flows" / f"{flow.flow}.mmd"
         if not path.exists() or path.read_text(encoding="utf-8") != diagram(flow, flows):

@@ -16,7 +16,14 @@ from bot.content.flows import MENU, Flows, Step, flows
 from bot.content.texts import fold, keyword_of, system_text
 from bot.conversation import hooks  # noqa: F401  (registers actions and views)
 from bot.conversation.models import ConversationState
-from bot.conversation.registry import ACTIONS, VIEWS
+from bot.conversation.registry import (
+    ACTIONS,
+    CHOICE_SOURCES,
+    VIEWS,
+    Option,
+    action,
+    choice_source,
+)
 from bot.handoff import service as handoffs
 from bot.i18n import LANGUAGES, native_name, normalise_language, tr
 from bot.people.models import ChannelIdentity, YoungPerson
@@ -80,7 +87,19 @@ class Turn:
             self._parts = []
 
 
-CHOICE_SOURCES = {"languages"}
+
+
+@choice_source("languages")
+async def _languages(turn: Turn) -> list[Option]:
+    """Every language a young person can choose, named in itself."""
+    return [Option(Choice(code, native_name(code)), do=f"set_language:{code}")
+            for code in LANGUAGES]
+
+
+@action("set_language")
+async def _set_language(turn: Turn, code: str) -> None:
+    if code in LANGUAGES:
+        turn.person.language = code
 
 
 class Engine:
@@ -139,7 +158,7 @@ class Engine:
     async def _answer(self, turn: Turn) -> None:
         ref = f"{turn.state.flow}.{turn.state.step}"
         step = self.flows.step(ref)
-        options = self._choices(turn, step, ref)
+        options = await self._choices(turn, step, ref)
         picked = _match(turn, options)
         if picked is not None:
             turn.state.misses = 0
@@ -156,16 +175,12 @@ class Engine:
             await self._enter(turn, "contact.offer")
             return
         turn.say(system_text("not_understood", turn.lang))
-        turn.flush(tuple(choice for choice, _ in options))
+        turn.flush(tuple(option.choice for option in options))
 
-    async def _pick(self, turn: Turn, step: Step, picked: tuple[Choice, str | None]) -> None:
-        choice, target = picked
-        spec = next((c for c in step.choices if c.key == choice.key), None)
-        if step.choices_from == "languages" and spec is None and choice.key in LANGUAGES:
-            turn.person.language = choice.key
-        if spec is not None and spec.do:
-            await self._act(turn, spec.do)
-        await self._enter(turn, target or step.goto or MENU)
+    async def _pick(self, turn: Turn, step: Step, picked: Option) -> None:
+        if picked.do:
+            await self._act(turn, picked.do)
+        await self._enter(turn, picked.goto or step.goto or MENU)
 
     async def _enter(self, turn: Turn, ref: str) -> None:
         for _ in range(MAX_HOPS):
@@ -182,49 +197,45 @@ class Engine:
             if step.show:
                 turn.say(await VIEWS[step.show](turn))
             if step.waits or not step.goto:
-                turn.flush(tuple(choice for choice, _ in self._choices(turn, step, ref)))
+                options = await self._choices(turn, step, ref)
+                turn.flush(tuple(option.choice for option in options))
                 return
             ref = step.goto
         raise RuntimeError(f"flow loops without waiting at {ref}")
 
     async def _repeat_choices(self, turn: Turn) -> None:
         ref = f"{turn.state.flow}.{turn.state.step}"
-        options = self._choices(turn, self.flows.step(ref), ref)
-        turn.flush(tuple(choice for choice, _ in options))
+        options = await self._choices(turn, self.flows.step(ref), ref)
+        turn.flush(tuple(option.choice for option in options))
 
     async def _act(self, turn: Turn, action: str) -> None:
         name, _, argument = action.partition(":")
         await ACTIONS[name](turn, argument)
 
-    def _choices(self, turn: Turn, step: Step, ref: str) -> list[tuple[Choice, str | None]]:
-        options: list[tuple[Choice, str | None]] = [
-            (Choice(c.key, tr(turn.lang, c.label)), c.goto) for c in step.choices
+    async def _choices(self, turn: Turn, step: Step, ref: str) -> list[Option]:
+        sourced = await CHOICE_SOURCES[step.choices_from](turn) if step.choices_from else []
+        options = sourced + [
+            Option(Choice(c.key, tr(turn.lang, c.label)), c.goto, c.do) for c in step.choices
         ]
-        if step.choices_from == "languages":
-            options += [(Choice(code, native_name(code)), None) for code in LANGUAGES]
         waits_for_human = (step.do or "").startswith("handoff")
-        has_menu = any(target == MENU for _, target in options)
+        has_menu = any(option.goto == MENU for option in options)
         if ref != MENU and not has_menu and not waits_for_human:
             # Never a dead end: every step offers the way back to the menu.
-            options.append((Choice("menu", system_text("menu_choice", turn.lang)), MENU))
+            options.append(Option(Choice("menu", system_text("menu_choice", turn.lang)), MENU))
         return options
-
-
-Option = tuple[Choice, str | None]
 
 
 def _match(turn: Turn, options: list[Option]) -> Option | None:
     if turn.inbound.choice is not None:
-        return next((o for o in options if o[0].key == turn.inbound.choice), None)
+        return next((o for o in options if o.choice.key == turn.inbound.choice), None)
     folded = fold(turn.text)
     if folded.isdigit() and 1 <= int(folded) <= len(options):
         return options[int(folded) - 1]
     for option in options:
-        choice = option[0]
-        if folded and folded in (fold(choice.key), fold(choice.label)):
+        if folded and folded in (fold(option.choice.key), fold(option.choice.label)):
             return option
     # "ja" for "Ja, skriv med et menneske": the first word, when only one choice has it.
-    starts = [o for o in options if folded and fold(o[0].label).startswith(folded + " ")]
+    starts = [o for o in options if folded and fold(o.choice.label).startswith(folded + " ")]
     return starts[0] if len(starts) == 1 else None
 
 

@@ -8,17 +8,31 @@ name runs with the current Turn. Domains add theirs in `<domain>/conversation.py
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeVar
+
+from channels.base import Choice
 
 if TYPE_CHECKING:
     from bot.conversation.engine import Turn
 
+@dataclass(frozen=True)
+class Option:
+    """A choice as offered: what the young person sees, where it goes, what it does."""
+
+    choice: Choice
+    goto: str | None = None
+    do: str | None = None
+
+
 Action = Callable[["Turn", str], Awaitable[None]]
 View = Callable[["Turn"], Awaitable[str]]
+ChoiceSource = Callable[["Turn"], Awaitable[list[Option]]]
 F = TypeVar("F")
 
 ACTIONS: dict[str, Action] = {}
 VIEWS: dict[str, View] = {}
+CHOICE_SOURCES: dict[str, ChoiceSource] = {}
 
 
 def action(name: str) -> Callable[[Action], Action]:
@@ -33,5 +47,13 @@ def view(name: str) -> Callable[[View], View]:
     """Register a flow view: `show: name` puts its text in the reply."""
     def register(function: View) -> View:
         VIEWS[name] = function
+        return function
+    return register
+
+
+def choice_source(name: str) -> Callable[[ChoiceSource], ChoiceSource]:
+    """Register choices built from data: `choices_from: name` in a step."""
+    def register(function: ChoiceSource) -> ChoiceSource:
+        CHOICE_SOURCES[name] = function
         return function
     return register

@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from bot.content.texts import fold, system_text
-from bot.conversation.registry import action, view
+from bot.conversation.registry import Option, action, choice_source, view
 from bot.plans import changes
 from bot.plans import service as plans
 from bot.plans.models import Milestone
+from channels.base import Choice
 
 if TYPE_CHECKING:
     from bot.conversation.engine import Turn
@@ -82,22 +83,34 @@ async def _done(turn: Turn, milestone: Milestone | None) -> None:
 
 @view("milestone_pick")
 async def show_milestone_pick(turn: Turn) -> str:
-    """The open milestones, numbered, and the question which one is done."""
-    milestones = await _open(turn)
-    if not milestones:
+    """The question which step is done; the steps themselves are the choices."""
+    if not await _open(turn):
         return system_text("plan_no_milestones", turn.lang)
-    lines = [system_text("milestone_pick", turn.lang)]
-    lines += [system_text("milestone_pick_line", turn.lang, number=n, title=m.title)
-              for n, m in enumerate(milestones, start=1)]
-    return "\n".join(lines)
+    return system_text("milestone_pick", turn.lang)
+
+
+@choice_source("milestones")
+async def milestone_choices(turn: Turn) -> list[Option]:
+    """One choice per open milestone, named by its title."""
+    return [Option(Choice(f"m{m.id}", _short(m.title)), do=f"milestone_done:{m.id}")
+            for m in await _open(turn)]
+
+
+def _short(title: str, limit: int = 40) -> str:
+    # Telegram buttons and numbered SMS lines stay readable.
+    return title if len(title) <= limit else title[: limit - 3].rstrip() + "..."
 
 
 @action("milestone_done")
 async def milestone_done(turn: Turn, argument: str) -> None:
-    """Mark the n-th shown milestone done (`do: milestone_done:2`)."""
-    milestones = await _open(turn)
-    index = int(argument) - 1
-    await _done(turn, milestones[index] if 0 <= index < len(milestones) else None)
+    """Mark a milestone of this young person's plan done (`do: milestone_done:<id>`)."""
+    milestone = None
+    try:
+        _plan, milestone = await changes.milestone_of(turn.session, person=turn.person,
+                                                      milestone_id=int(argument))
+    except (changes.NotFound, ValueError):
+        milestone = None
+    await _done(turn, milestone)
 
 
 @action("milestone_done_text")

@@ -63,8 +63,11 @@ async def test_mark_milestone_done_over_chat(db: Database, channel: str, how: st
         reply = await chat.say("Jeg har søgt")
     else:
         await chat.tap("Jeg er færdig med et skridt")
-        assert "Skridt 1: Søg ind på optagelse.dk" in chat.channel.sent[-1].text
-        reply = await (chat.say("1") if how == "number" else chat.tap("Skridt 1"))
+        offered = [c.label for c in chat.channel.sent[-1].choices]
+        # The young person's own open steps are the choices, then the way back.
+        assert offered == ["Søg ind på optagelse.dk", "Skriv dit CV færdigt", "Menu"]
+        reply = await (chat.say("1") if how == "number"
+                       else chat.tap("Søg ind på optagelse.dk"))
     assert "Godt gået!" in reply[-1].text and "Søg ind på optagelse.dk" in reply[-1].text
     # The plan shown afterwards has only the open step left.
     assert "Skriv dit CV færdigt" in reply[-1].text
@@ -135,3 +138,28 @@ async def test_overdue_milestone_follow_up_flags_the_contact_person(db: Database
     reply = await chat.tap("Det har jeg gjort")
     assert "Godt gået!" in reply[-1].text
     assert await _done_titles(db) == ["Skriv dit CV færdigt"]
+
+
+async def test_a_forged_milestone_choice_changes_nothing(db: Database) -> None:
+    """A button key naming another plan's milestone is refused, not obeyed."""
+    world = await make_world(db)
+    await _plan(db, world.person_id)
+    chat = Harness(db)
+    await chat.say("min plan")
+    await chat.tap("Jeg er færdig med et skridt")
+    await chat.say("Skridt", choice="m999")
+    assert await _done_titles(db) == []
+
+
+async def test_with_no_open_steps_only_the_way_back_is_offered(db: Database) -> None:
+    world = await make_world(db)
+    await _plan(db, world.person_id)
+    chat = Harness(db)
+    await chat.say("min plan")
+    await chat.tap("Jeg er færdig med et skridt")
+    await chat.tap("Søg ind på optagelse.dk")
+    await chat.tap("Jeg er færdig med et skridt")
+    await chat.tap("Skriv dit CV færdigt")
+    picked = await chat.tap("Jeg er færdig med et skridt")
+    assert "Du har ingen skridt lige nu." in picked[-1].text
+    assert [c.key for c in picked[-1].choices] == ["menu"]

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from bot.content.check import problems
 from bot.content.flows import Flow, Flows
-from bot.conversation.engine import CHOICE_SOURCES
-from bot.conversation.registry import ACTIONS, VIEWS
+from bot.conversation.registry import ACTIONS, CHOICE_SOURCES, VIEWS
 from bot.i18n import check as catalogs
 
 
@@ -28,7 +27,7 @@ def test_broken_flows_are_reported() -> None:
             "d": {"show": "unknown_view", "goto": "a"},
         },
     })})
-    found = broken.problems(set(ACTIONS), set(VIEWS), CHOICE_SOURCES)
+    found = broken.problems(set(ACTIONS), set(VIEWS), set(CHOICE_SOURCES))
     assert any("goto 'nowhere' does not exist" in line for line in found)
     assert any("demo.b: dead end" in line for line in found)
     assert any("unknown action 'explode'" in line for line in found)
