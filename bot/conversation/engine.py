@@ -197,6 +197,11 @@ class Engine:
             if step.show:
                 turn.say(await VIEWS[step.show](turn))
             if step.waits or not step.goto:
+                if await handoffs.active_handoff(turn.session, person_id=_id(turn.person)):
+                    # A human took over during this turn (a risky answer, say): buttons
+                    # would now get no answer, and what the young person writes goes to them.
+                    turn.flush()
+                    return
                 options = await self._choices(turn, step, ref)
                 turn.flush(tuple(option.choice for option in options))
                 return

@@ -65,6 +65,9 @@ async def test_answers_two_then_one_raise_the_risk_flag(db: Database) -> None:
     await _ask(db, chat)
     reply = await chat.tap("Meget dårligt")
     assert "Jeg har bedt din kontaktperson om at skrive til dig" in reply[-1].text
+    # A human holds the conversation now: no buttons that would get no answer.
+    assert reply[-1].choices == ()
+    assert await chat.say("Det er bare svært lige nu") == []  # it waits in the inbox
     async with db.session() as session:
         person = await session.get(YoungPerson, person_id)
         assert person is not None and person.risk_flag_at == local(2026, 3, 11, 15)
