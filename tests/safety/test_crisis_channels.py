@@ -1,13 +1,12 @@
 """Crisis over the real webhooks: SMS (signed), Telegram (secret header) and the simulator.
 
-The whole corpus runs through the Receiver in test_crisis_flow.py; here a sample of five
-messages per language goes through each real channel of the real app, with fake providers.
+Every positive of the corpus goes through each real channel of the real app, with fake
+providers: the help reply, an urgent handoff, and nothing from a flow after it.
 """
 
 from __future__ import annotations
 
 import itertools
-from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
@@ -25,15 +24,7 @@ CORPUS: dict[str, list[dict[str, Any]]] = yaml.safe_load(
 )
 
 
-def sample(per_language: int = 5) -> list[str]:
-    """The first few positives of every language in the corpus."""
-    by_language: dict[str, list[str]] = defaultdict(list)
-    for entry in CORPUS["positives"]:
-        by_language[entry["lang"]].append(entry["text"])
-    return [text for texts in by_language.values() for text in texts[:per_language]]
-
-
-SAMPLE = sample()
+POSITIVES = [entry["text"] for entry in CORPUS["positives"]]
 
 
 async def crisis_handoffs(stack: Stack, channel: str, address: str) -> list[Handoff]:
@@ -51,16 +42,15 @@ def is_help(text: str) -> bool:
     return "112" in text and "Du er ikke alene" in text
 
 
-async def test_sample_covers_every_language() -> None:
-    assert {e["lang"] for e in CORPUS["positives"]} <= {
-        e["lang"] for e in CORPUS["positives"] if e["text"] in SAMPLE
-    }
+async def test_the_corpus_covers_danish_english_and_more() -> None:
+    assert {"da", "en"} < {entry["lang"] for entry in CORPUS["positives"]}
+    assert len(POSITIVES) >= 100
 
 
 async def test_crisis_over_sms(stack: Stack) -> None:
     numbers = (f"+452012{n:04d}" for n in itertools.count(1000))
     failures = []
-    for text in SAMPLE:
+    for text in POSITIVES:
         phone = next(numbers)
         response = await stack.sms(text, sender=phone)
         assert response.status_code == 200
@@ -77,7 +67,7 @@ async def test_crisis_over_sms(stack: Stack) -> None:
 
 async def test_crisis_over_telegram(stack: Stack) -> None:
     failures = []
-    for number, text in enumerate(SAMPLE):
+    for number, text in enumerate(POSITIVES):
         chat_id = 6_000_000_000 + number
         response = await stack.telegram_update(text_update(text, chat_id=chat_id))
         assert response.status_code == 200
@@ -94,7 +84,7 @@ async def test_crisis_over_telegram(stack: Stack) -> None:
 
 async def test_crisis_over_the_simulator(stack: Stack) -> None:
     failures = []
-    for number, text in enumerate(SAMPLE):
+    for number, text in enumerate(POSITIVES):
         visitor = f"crisis-visitor-{number:03d}"
         response = await stack.http.post("/chat/api/messages",
                                          json={"visitor": visitor, "text": text})
