@@ -9,18 +9,13 @@ conversation is handed back and the bot answers again.
 from __future__ import annotations
 
 import asyncio
-import os
-import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 from sqlmodel import SQLModel
 
-from bot.app import create_app
 from bot.conversation.models import ConversationState
 from bot.database import Database
 from bot.migrate import alembic_config
@@ -28,31 +23,25 @@ from bot.people.models import ChannelIdentity, YoungPerson
 from bot.settings import Settings
 from bot.staff.service import hash_password
 from bot.tenants.models import Municipality, StaffMember
+from tests.browser import (
+    ARTIFACTS,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    free_port,
+    require_chromium,
+    serve,
+)
 from tests.fakes.twilio_api import FakeTwilio, signed_headers
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run"]
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 OUR_NUMBER = "+4550000001"
 SOFIE = "+4520123456"
 EMAIL, PASSWORD = "mette@indbakke.dk", "en-god-lang-kode"
 
-if not Path(CHROMIUM).exists():
-    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-        raise RuntimeError(f"CI needs {CHROMIUM} for the browser tests")
-    pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)",
-                allow_module_level=True)
+require_chromium()
 
 from playwright.async_api import Page, async_playwright, expect  # noqa: E402
 
 pytestmark = pytest.mark.browser
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 async def prepare(url: str) -> None:
@@ -131,26 +120,15 @@ async def served(database_url: str) -> AsyncIterator[Served]:
             twilio_api_base=fake.base_url,  # type: ignore[arg-type]
             dispatcher_interval=0.2,
         )
-        app = create_app(settings)
-        server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None,
-                                               timeout_graceful_shutdown=2))
-        task = asyncio.create_task(server.serve())
-        while not server.started:
-            if task.done():
-                task.result()
-            await asyncio.sleep(0.05)
-        try:
-            yield Served(f"http://127.0.0.1:{port}", fake, settings)
-        finally:
-            server.should_exit = True
-            await task
+        async with serve(settings, port) as base:
+            yield Served(base, fake, settings)
 
 
 @pytest.fixture
 async def page(served: Served) -> AsyncIterator[Page]:
     """A fresh Chromium page."""
     async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         context = await browser.new_context(viewport={"width": 1280, "height": 900},
                                             locale="da-DK")
         tab = await context.new_page()
