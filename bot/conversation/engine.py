@@ -197,7 +197,7 @@ class Engine:
             if step.show:
                 turn.say(await VIEWS[step.show](turn))
             if step.waits or not step.goto:
-                if await handoffs.active_handoff(turn.session, person_id=_id(turn.person)):
+                if turn.session.info.get(handoffs.OPENED_IN_SESSION):
                     # A human took over during this turn (a risky answer, say): buttons
                     # would now get no answer, and what the young person writes goes to them.
                     turn.flush()
