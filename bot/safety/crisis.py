@@ -12,10 +12,10 @@ from babel.dates import format_date
 
 from bot.handoff import service as handoffs
 from bot.i18n import babel_locale, tr
+from bot.safety.content import content_dir
 from bot.safety.helplines import Helpline, helplines_for
 from bot.safety.screen import CrisisMatch
 from bot.safety.screen import screen as _screen
-from bot.settings import REPO_ROOT
 from bot.tenants.models import Municipality
 
 if TYPE_CHECKING:
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 @lru_cache
 def _texts() -> dict[str, dict[str, str]]:
-    path = REPO_ROOT / "content" / "safety" / "crisis.yaml"
+    path = content_dir() / "safety" / "crisis.yaml"
     data: dict[str, dict[str, str]] = yaml.safe_load(path.read_text(encoding="utf-8"))
     return data
 
