@@ -9,7 +9,7 @@ from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, MetaData, event
+from sqlalchemy import ColumnElement, DateTime, MetaData, Select, event, update
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.types import TypeDecorator
@@ -115,3 +115,24 @@ class Database:
     async def dispose(self) -> None:
         """Close every pooled connection."""
         await self.engine.dispose()
+
+
+async def claim_ids(
+    session: AsyncSession,
+    model: Any,
+    *,
+    due: Select[Any],
+    values: dict[str, Any],
+    still: ColumnElement[bool] | None = None,
+) -> list[int]:
+    """Atomically take the rows `due` selects (by id), setting `values`; returns their ids.
+
+    No two workers get the same row: PostgreSQL skips rows another transaction holds
+    (FOR UPDATE SKIP LOCKED); SQLite ignores that clause, and there the single UPDATE is
+    atomic. `still` re-checks the condition on the row being updated.
+    """
+    statement = update(model).where(model.id.in_(due.with_for_update(skip_locked=True)))
+    if still is not None:
+        statement = statement.where(still)
+    result = await session.exec(statement.values(**values).returning(model.id))
+    return sorted(result.scalars().all())

@@ -7,12 +7,12 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import or_, update
+from sqlalchemy import or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.conversation.models import OUTBOUND, Message
-from bot.database import Database
+from bot.database import Database, claim_ids
 from bot.outbox.models import CANCELLED, FAILED, PENDING, SENT, OutboxItem
 from bot.people.models import ChannelIdentity
 from bot.tenants.models import Municipality
@@ -85,19 +85,10 @@ async def claim(
         )
         .order_by(col(OutboxItem.due_at), col(OutboxItem.id))
         .limit(limit)
-        # PostgreSQL: skip rows another worker is claiming. SQLite ignores this, and
-        # the single UPDATE below is atomic there anyway.
-        .with_for_update(skip_locked=True)
     )
-    statement = (
-        update(OutboxItem)
-        .where(col(OutboxItem.id).in_(due))
-        .values(lease_owner=owner, lease_until=now + timedelta(seconds=lease_seconds))
-        .returning(col(OutboxItem.id))
-    )
+    lease = {"lease_owner": owner, "lease_until": now + timedelta(seconds=lease_seconds)}
     async with db.session() as session:
-        result = await session.exec(statement)
-        return sorted(result.scalars().all())
+        return await claim_ids(session, OutboxItem, due=due, values=lease)
 
 
 @dataclass

@@ -14,7 +14,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.conversation.models import OUTBOUND, ConversationState, Message
-from bot.database import Database
+from bot.database import Database, claim_ids
 from bot.outbox.models import OutboxItem
 from bot.outbox.service import after_quiet_hours
 from bot.people.models import ChannelIdentity, YoungPerson
@@ -159,16 +159,9 @@ async def claim(session: AsyncSession, *, now: datetime, limit: int) -> list[int
         .where(Reminder.status == PENDING, Reminder.due_at <= now)
         .order_by(col(Reminder.due_at), col(Reminder.id))
         .limit(limit)
-        # PostgreSQL: a parallel sweep skips rows we hold. SQLite ignores this; its
-        # BEGIN IMMEDIATE already makes the two sweeps take turns.
-        .with_for_update(skip_locked=True)
     )
-    statement = (
-        update(Reminder).where(col(Reminder.id).in_(due), col(Reminder.status) == PENDING)
-        .values(status=CLAIMED).returning(col(Reminder.id))
-    )
-    result = await session.exec(statement)
-    return sorted(result.scalars().all())
+    return await claim_ids(session, Reminder, due=due, values={"status": CLAIMED},
+                           still=col(Reminder.status) == PENDING)
 
 
 @dataclass
