@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hmac
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -22,7 +21,7 @@ from bot.i18n import N_, babel_locale, native_name, tr
 from bot.plans.service import format_when
 from bot.settings import Settings
 from bot.staff import service as staff_service
-from bot.staff.deps import SESSION_COOKIE, get_db
+from bot.staff.deps import SessionDep, request_token
 from bot.staff.models import StaffSession
 from bot.tenants.models import Municipality, StaffMember
 
@@ -59,13 +58,7 @@ def secure_cookies(request: Request) -> bool:
     return settings_of(request).public_base.startswith("https://")
 
 
-async def inbox_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """One transaction per request, committed before the response is sent."""
-    async with get_db(request).session() as session:
-        yield session
-
-
-InboxSession = Annotated[AsyncSession, Depends(inbox_session, scope="function")]
+InboxSession = SessionDep
 
 
 @dataclass
@@ -83,15 +76,8 @@ class Login:
         return self.staff.role in ("team_lead", "admin")
 
 
-def _token(request: Request) -> tuple[str | None, bool]:
-    header = request.headers.get("authorization", "")
-    if header.lower().startswith("bearer "):
-        return header[7:].strip() or None, True
-    return request.cookies.get(SESSION_COOKIE), False
-
-
 async def find_login(request: Request, session: AsyncSession) -> Login | None:
-    token, bearer = _token(request)
+    token, bearer = request_token(request)
     if not token:
         return None
     found = await staff_service.session_for_token(session, token=token, now=utcnow())

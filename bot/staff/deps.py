@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
@@ -23,20 +24,22 @@ def get_db(request: Request) -> Database:
     return db
 
 
-async def get_session(request: Request):  # type: ignore[no-untyped-def]
-    """A session whose transaction commits when the request handler returns."""
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """One transaction per request, committed before the response is sent."""
     async with get_db(request).session() as session:
         yield session
 
 
-SessionDep = Annotated[AsyncSession, Depends(get_session)]
+# scope="function": commit when the handler returns, so the next request sees the change.
+SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 
 
 CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 
-def _token(request: Request) -> tuple[str | None, bool]:
+def request_token(request: Request) -> tuple[str | None, bool]:
+    """The staff session token, and whether it came as a Bearer header (not a cookie)."""
     header = request.headers.get("authorization", "")
     if header.lower().startswith("bearer "):
         return header[7:].strip() or None, True
@@ -45,7 +48,7 @@ def _token(request: Request) -> tuple[str | None, bool]:
 
 async def current_login(request: Request, session: SessionDep) -> tuple[StaffSession, StaffMember]:
     """The signed-in staff member and session, or 401; cookie writes need the CSRF header."""
-    token, bearer = _token(request)
+    token, bearer = request_token(request)
     found = await service.session_for_token(session, token=token, now=utcnow()) if token else None
     if found is None:
         raise HTTPException(status_code=401, detail="Sign in first.",
