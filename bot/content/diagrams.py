@@ -31,6 +31,9 @@ def diagram(flow: Flow, flows: Flows) -> str:
             if target:
                 dest = flows.resolve(target, flow.flow)
                 lines.append(f'    {_node(ref)} -- "{_label(choice.label)}" --> {_node(dest)}')
+        for outcome, target in step.routes.items():
+            dest = flows.resolve(target, flow.flow)
+            lines.append(f'    {_node(ref)} -- "{step.read}: {outcome}" --> {_node(dest)}')
         if step.goto and (step.input or step.choices_from or not step.choices):
             via = "input" if step.input else (step.choices_from or "")
             arrow = f' -- "{via}" -->' if via else " -->"

@@ -12,6 +12,9 @@ from bot.settings import REPO_ROOT
 
 CONTENT_DIR = REPO_ROOT / "content"
 MENU = "menu.main"
+# Actions after which the bot says nothing more: a human has the conversation (every
+# `handoff…` action), or the young person has said STOP.
+ENDING_ACTIONS = ("handoff", "opt_out")
 
 
 class ChoiceSpec(BaseModel):
@@ -36,13 +39,21 @@ class Step(BaseModel):
     choices: list[ChoiceSpec] = []
     choices_from: str | None = None
     input: str | None = None
+    # Free text read by a registered reader; its outcome picks the next step from `routes`.
+    read: str | None = None
+    routes: dict[str, str] = {}
     skip_if: str | None = None
     goto: str | None = None
 
     @property
     def waits(self) -> bool:
         """True when the step waits for the young person's answer."""
-        return bool(self.choices or self.choices_from or self.input)
+        return bool(self.choices or self.choices_from or self.input or self.read)
+
+    @property
+    def ends(self) -> bool:
+        """True when the step's action ends the bot's part (a human takes over, or STOP)."""
+        return (self.do or "").startswith(ENDING_ACTIONS)
 
 
 class Flow(BaseModel):
@@ -80,13 +91,14 @@ class Flows:
         flow_name, _, step_name = ref.partition(".")
         return f"{flow_name}.{step_name or self.flows[flow_name].start}"
 
-    def problems(self, actions: set[str], views: set[str], sources: set[str]) -> list[str]:
+    def problems(self, actions: set[str], views: set[str], sources: set[str],
+                 readers: set[str] | None = None) -> list[str]:
         """Everything wrong with the content: dangling links, unknown actions, dead ends."""
         found = []
         for flow in self.flows.values():
             for name, step in flow.steps.items():
                 where = f"{flow.flow}.{name}"
-                targets = [step.goto] + [c.goto for c in step.choices]
+                targets = [step.goto] + [c.goto for c in step.choices] + [*step.routes.values()]
                 for target in filter(None, targets):
                     if not self._exists(target, flow.flow):
                         found.append(f"{where}: goto {target!r} does not exist")
@@ -97,8 +109,13 @@ class Flows:
                     found.append(f"{where}: unknown view {step.show!r}")
                 if step.choices_from and step.choices_from not in sources:
                     found.append(f"{where}: unknown choices_from {step.choices_from!r}")
-                ends_in_human = (step.do or "").startswith("handoff")
-                if not step.waits and not step.goto and not ends_in_human:
+                if step.read and readers is not None and step.read not in readers:
+                    found.append(f"{where}: unknown reader {step.read!r}")
+                if step.routes and not step.read:
+                    found.append(f"{where}: routes without read")
+                if step.read and not (step.routes or step.goto):
+                    found.append(f"{where}: read {step.read!r} leads nowhere (no routes)")
+                if not step.waits and not step.goto and not step.ends:
                     found.append(f"{where}: dead end (no choices, no goto, no handoff)")
                 for choice in step.choices:
                     if not (choice.goto or choice.do or step.goto):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -25,10 +25,11 @@ from bot.conversation.registry import (
     choice_source,
 )
 from bot.handoff import service as handoffs
+from bot.handoff.models import Handoff
 from bot.i18n import LANGUAGES, native_name, normalise_language, tr
 from bot.people.models import ChannelIdentity, YoungPerson
 from bot.safety import crisis
-from bot.tenants.models import Municipality
+from bot.tenants.models import Municipality, StaffMember
 from channels.base import Choice, Inbound
 
 KEYWORD_TARGETS = {
@@ -44,6 +45,11 @@ KEYWORD_TARGETS = {
 }
 MAX_HOPS = 12
 MISSES_BEFORE_HUMAN = 2
+GENTLE_CHECK = "safety.check"
+GENTLE_TOPIC = "gentle_topic"
+# While a human holds the conversation, a message after this long a pause is acknowledged.
+ACK_AFTER = timedelta(minutes=10)
+ACK_KEY = "handoff_ack_at"
 
 
 @dataclass
@@ -114,7 +120,8 @@ class Engine:
             turn.person.cpr_warned = True
             turn.say(system_text("cpr_removed", turn.lang))
         match = crisis.screen(turn.text)
-        if match is not None:
+        if match is not None and not match.gentle:
+            # A crisis is always answered: during a handoff, at night, after STOP.
             await crisis.respond(turn, match)
             turn.flush(bypass_opt_out=True)
             return turn.replies
@@ -140,11 +147,19 @@ class Engine:
             return turn.replies
         if answered is not None:
             return turn.replies
-        if await handoffs.active_handoff(turn.session, person_id=_id(turn.person)) is not None:
-            # A human holds the conversation: the message waits for them in the inbox.
-            turn.flush()
+        held = await handoffs.active_handoff(turn.session, person_id=_id(turn.person))
+        if held is not None:
+            # A human holds the conversation: the message waits for them in the inbox, and
+            # the young person is told so (keywords and worrying messages every time).
+            if match is not None:
+                await handoffs.open_handoff(turn.session, person=turn.person, reason="crisis",
+                                            urgent=True, detail=f"gentle: {match.category}")
+            await acknowledge(turn, held, always=match is not None or keyword is not None)
             return turn.replies
-        if turn.state.step == "":
+        if match is not None:
+            turn.state.data = {**turn.state.data, GENTLE_TOPIC: match.category}
+            await self._enter(turn, GENTLE_CHECK)
+        elif turn.state.step == "":
             await self._enter(turn, self.flows.resolve(turn.state.flow))
         elif turn.inbound.has_media and not turn.text.strip():
             turn.say(system_text("media_only", turn.lang))
@@ -168,6 +183,10 @@ class Engine:
             turn.state.misses = 0
             _store_input(turn, step.input, turn.text)
             await self._enter(turn, step.goto or MENU)
+            return
+        if not options:
+            # A step that waits without choices (a handoff just closed): start afresh.
+            await self._enter(turn, MENU)
             return
         turn.state.misses += 1
         if turn.state.misses >= MISSES_BEFORE_HUMAN:
@@ -228,6 +247,32 @@ class Engine:
             # Never a dead end: every step offers the way back to the menu.
             options.append(Option(Choice("menu", system_text("menu_choice", turn.lang)), MENU))
         return options
+
+
+async def acknowledge(turn: Turn, held: Handoff, *, always: bool) -> None:
+    """Tell the young person their message reached a human, and when they will answer.
+
+    Said to the first message after a pause (not to every line of a burst), and always to
+    keywords ("menu", "hjælp") and worrying messages, so nobody writes into silence.
+    """
+    last = turn.state.data.get(ACK_KEY)
+    told_at = max(held.opened_at, datetime.fromisoformat(str(last)) if last else held.opened_at)
+    # Opening the handoff told them already; so did an acknowledgement a moment ago.
+    if turn.now - told_at < ACK_AFTER and not always:
+        return
+    staff = (await turn.session.get(StaffMember, held.assignee_id)
+             if held.assignee_id is not None else None)
+    name = handoffs.first_name(staff) if staff is not None else None
+    if handoffs.in_working_hours(turn.municipality, turn.now):
+        say = system_text("handoff_ack", turn.lang, contact=name) if name else system_text(
+            "handoff_ack_team", turn.lang)
+    else:
+        when = crisis.when_staff_see_it(turn.now, turn.municipality, turn.lang)
+        say = system_text("handoff_ack_closed", turn.lang, contact=name, when=when) if name \
+            else system_text("handoff_ack_closed_team", turn.lang, when=when)
+    turn.say(say)
+    turn.flush()
+    turn.state.data = {**turn.state.data, ACK_KEY: turn.now.isoformat()}
 
 
 def _match(turn: Turn, options: list[Option]) -> Option | None:

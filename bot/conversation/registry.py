@@ -28,11 +28,15 @@ class Option:
 Action = Callable[["Turn", str], Awaitable[None]]
 View = Callable[["Turn"], Awaitable[str]]
 ChoiceSource = Callable[["Turn"], Awaitable[list[Option]]]
+# Reads free text on a step (`read: name`) and says what it was: an outcome that the
+# step's `routes` turn into the next step.
+Reader = Callable[["Turn", str], Awaitable[str]]
 F = TypeVar("F")
 
 ACTIONS: dict[str, Action] = {}
 VIEWS: dict[str, View] = {}
 CHOICE_SOURCES: dict[str, ChoiceSource] = {}
+READERS: dict[str, Reader] = {}
 
 
 def action(name: str) -> Callable[[Action], Action]:
@@ -55,5 +59,13 @@ def choice_source(name: str) -> Callable[[ChoiceSource], ChoiceSource]:
     """Register choices built from data: `choices_from: name` in a step."""
     def register(function: ChoiceSource) -> ChoiceSource:
         CHOICE_SOURCES[name] = function
+        return function
+    return register
+
+
+def reader(name: str) -> Callable[[Reader], Reader]:
+    """Register a reader of free text: `read: name` and `routes: {outcome: step}` in a step."""
+    def register(function: Reader) -> Reader:
+        READERS[name] = function
         return function
     return register

@@ -309,8 +309,15 @@ async def hand_back(session: AsyncSession, login: Login, person: YoungPerson, *,
 
 
 async def close(session: AsyncSession, login: Login, person: YoungPerson, *, now: datetime) -> None:
-    """Close the handoff without a message; the bot answers the next message."""
+    """Close the handoff without a message; the bot answers the next message afresh."""
     await _close(session, login, person, now=now, action="close")
+    assert person.id is not None
+    state = await session.get(ConversationState, person.id)
+    if state is not None:
+        # The step the young person was on waited for a human; the next message starts anew.
+        state.flow, state.step, state.misses = "menu", "", 0
+        state.updated_at = now
+        session.add(state)
 
 
 async def _close(session: AsyncSession, login: Login, person: YoungPerson, *, now: datetime,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -21,6 +21,8 @@ class YoungPerson(SQLModel, table=True):
     municipality_id: int = Field(foreign_key="municipality.id", index=True)
     first_name: str | None = Field(default=None, max_length=60)
     birth_year: int | None = Field(default=None)
+    # Only when staff know it: makes age bands of help lines exact (else birth year is used).
+    birth_date: date | None = Field(default=None)
     language: str = Field(default="da", max_length=8)
     status: str = Field(default="active", max_length=12)
     contact_person_id: int | None = Field(default=None, foreign_key="staff_member.id", index=True)

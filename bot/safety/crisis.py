@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -12,14 +12,19 @@ from babel.dates import format_date
 
 from bot.handoff import service as handoffs
 from bot.i18n import babel_locale, tr
+from bot.people.models import YoungPerson
 from bot.safety.content import content_dir
-from bot.safety.helplines import Helpline, helplines_for
+from bot.safety.helplines import AgeRange, helplines_for
 from bot.safety.screen import CrisisMatch
 from bot.safety.screen import screen as _screen
 from bot.tenants.models import Municipality
 
 if TYPE_CHECKING:
     from bot.conversation.engine import Turn
+
+# SMS must stay within two segments: two lines there, three where screens are roomier.
+LINES_ON_SMS = 2
+LINES_ELSEWHERE = 3
 
 
 @lru_cache
@@ -40,71 +45,62 @@ def screen(message: str) -> CrisisMatch | None:
     return _screen(message)
 
 
-def _is_working_time(local: datetime, municipality: Municipality) -> bool:
-    start, end = municipality.work_start, municipality.work_end
-    return local.weekday() < 5 and start <= local.time() < end
-
-
-def in_working_hours(turn: Turn) -> bool:
-    """True when staff are at work in the municipality (weekdays, working hours)."""
-    local = turn.now.astimezone(ZoneInfo(turn.municipality.timezone))
-    return _is_working_time(local, turn.municipality)
-
-
-def next_opening(now: datetime, municipality: Municipality) -> datetime:
-    """The next start of working hours after `now`, in the municipality's local time."""
-    local = now.astimezone(ZoneInfo(municipality.timezone))
-    day = local.date() if local.time() < municipality.work_start else local.date() + timedelta(1)
-    while day.weekday() >= 5:
-        day += timedelta(days=1)
-    return datetime.combine(day, municipality.work_start, tzinfo=local.tzinfo)
-
-
 def when_staff_see_it(now: datetime, municipality: Municipality, language: str) -> str:
     """'i morgen kl. 08.00' or 'mandag kl. 08.00': when the message will be read."""
-    opens = next_opening(now, municipality)
+    opens = handoffs.next_work_start(municipality, now).astimezone(
+        ZoneInfo(municipality.timezone))
     local_today = now.astimezone(opens.tzinfo).date()
     clock = opens.strftime("%H.%M") if language == "da" else opens.strftime("%H:%M")
+    if opens.date() == local_today:
+        return text("today_at", language, time=clock)
     if opens.date() == local_today + timedelta(days=1):
         return text("tomorrow_at", language, time=clock)
     weekday = format_date(opens.date(), "EEEE", locale=babel_locale(language))
     return text("weekday_at", language, weekday=weekday, time=clock)
 
 
-def age_of(birth_year: int | None, now: datetime) -> int | None:
-    """Age in whole years, near enough for choosing help lines."""
-    return now.year - birth_year if birth_year else None
+def age_range(person: YoungPerson, today: date) -> AgeRange:
+    """The young person's age: exact from a birth date, else the two ages a birth year allows."""
+    if person.birth_date is not None:
+        born = person.birth_date
+        age = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+        return age, age
+    if person.birth_year is not None:
+        return today.year - person.birth_year - 1, today.year - person.birth_year
+    return None
 
 
-def _hours(line: Helpline, lang: str) -> str:
-    if line.hours.always:
-        return text("open_always", lang)
-    if line.hours.opens is None or line.hours.closes is None:
-        return ""
-    return text("open_hours", lang, opens=line.hours.opens.strftime("%H.%M"),
-                closes=line.hours.closes.strftime("%H.%M"))
-
-
-def _listing(lines: list[Helpline], lang: str) -> str:
-    return "\n".join(f"- {tr(lang, line.text)} {_hours(line, lang)}".rstrip() for line in lines)
+async def help_text(turn: Turn, topic: str, *, danger: bool) -> str:
+    """Help now: 112 first when in danger, who at the municipality knows, lines open now."""
+    lang, municipality = turn.lang, turn.municipality
+    local_now = turn.now.astimezone(ZoneInfo(municipality.timezone))
+    lines = helplines_for(
+        topic, age_range(turn.person, local_now.date()), local_now,
+        limit=LINES_ON_SMS if turn.inbound.channel == "sms" else LINES_ELSEWHERE,
+        include_unverified=not municipality.hide_unverified_helplines,
+    )
+    first = [text("intro", lang)]
+    if danger:
+        first.append(text("danger_first", lang))
+    name = await handoffs.responder_name(turn.session, person=turn.person, now=turn.now)
+    if handoffs.in_working_hours(municipality, turn.now):
+        first.append(text("handoff_now", lang, contact=name) if name
+                     else text("handoff_team", lang))
+    else:
+        when = when_staff_see_it(turn.now, municipality, lang)
+        first.append(text("after_hours", lang, contact=name, when=when) if name
+                     else text("after_hours_team", lang, when=when))
+    parts = [" ".join(first)]
+    if lines:
+        parts.append(text("lines_intro", lang) + "\n" + "\n".join(tr(lang, ln.text)
+                                                                   for ln in lines))
+    if not danger:
+        parts.append(text("danger_last", lang))
+    return "\n\n".join(parts)
 
 
 async def respond(turn: Turn, match: CrisisMatch) -> None:
-    """Say where to get help now, open an urgent handoff, and hold the bot back."""
-    lang = turn.lang
-    detail = f"{match.category}:{match.phrase_id}" + (" (gentle)" if match.gentle else "")
+    """Say where to get help now and open (or raise) an urgent handoff."""
     await handoffs.open_handoff(turn.session, person=turn.person, reason="crisis", urgent=True,
-                                detail=detail)
-    local_now = turn.now.astimezone(ZoneInfo(turn.municipality.timezone))
-    lines = helplines_for(age_of(turn.person.birth_year, turn.now), local_now)
-    turn.say(text("intro", lang) + " " + text("danger", lang))
-    turn.say(text("lines_intro", lang) + "\n" + _listing(lines, lang))
-    if in_working_hours(turn):
-        name = await handoffs.responder_name(turn.session, person=turn.person, now=turn.now)
-        turn.say(text("handoff_now", lang, contact=name) if name else text("handoff_team", lang))
-    else:
-        # Nobody reads the inbox at night: say so plainly, and give the lines once more.
-        turn.say(text("after_hours", lang, when=when_staff_see_it(turn.now, turn.municipality,
-                                                                    lang)))
-        short = "\n".join(f"- {line.name}: {line.contact}" for line in lines)
-        turn.say(text("after_hours_lines", lang) + "\n" + short)
+                                detail=f"{match.category}:{match.rule_id}:{match.language}")
+    turn.say(await help_text(turn, match.category, danger=match.category == "acute_danger"))

@@ -1,4 +1,4 @@
-"""Help lines to show next to an urgent handoff, chosen by age and what is open now."""
+"""Help lines to show next to an urgent handoff, chosen by what happened, age and hours."""
 
 from __future__ import annotations
 
@@ -13,9 +13,14 @@ import yaml
 from bot.safety.content import content_dir
 
 Kind = Literal["emergency", "phone", "chat", "sms"]
+TOPICS: Final = ("suicide", "self_harm", "violence", "abuse", "forced_marriage", "homelessness",
+                 "acute_danger", "general")
+"""What a line helps with: the crisis categories, and `general` for any worry."""
+VERIFIED_WITHIN_DAYS: Final = 365
 KINDS: tuple[Kind, ...] = ("emergency", "phone", "chat", "sms")
 MIN_OPTIONS: Final = 2
 MAX_OPTIONS: Final = 3
+AgeRange = tuple[int, int] | None
 
 
 class HelplineFileError(ValueError):
@@ -59,14 +64,22 @@ class Helpline:
     hours: Hours
     last_verified: date | None
     notes: str = ""
+    topics: tuple[str, ...] = ("general",)
+    sources: tuple[str, ...] = ()
 
-    def fits_age(self, age: int | None) -> bool:
-        """Tell whether the line serves this age (an unknown age fits every line)."""
+    def fits_age(self, age: int | None | AgeRange) -> bool:
+        """Tell whether the line serves this age, or any age of a range (unknown fits all)."""
         if age is None:
             return True
-        return (self.age_min is None or age >= self.age_min) and (
-            self.age_max is None or age <= self.age_max
+        low, high = (age, age) if isinstance(age, int) else age
+        return (self.age_min is None or high >= self.age_min) and (
+            self.age_max is None or low <= self.age_max
         )
+
+    def verified_since(self, today: date) -> bool:
+        """Tell whether the line's facts were checked within the last year."""
+        return (self.last_verified is not None
+                and (today - self.last_verified).days <= VERIFIED_WITHIN_DAYS)
 
     def is_open(self, now_local: datetime) -> bool | None:
         """Tell whether the line is open at a local time; None when unknown."""
@@ -140,6 +153,13 @@ def parse_helplines(data: Any, source: str = "helplines.yaml") -> tuple[Helpline
         verified = raw.get("last_verified")
         if verified is not None and not isinstance(verified, date):
             raise HelplineFileError(f"{where}: last_verified must be a date like 2026-01-31")
+        topics = raw.get("categories") or ["general"]
+        if not isinstance(topics, list) or not set(topics) <= set(TOPICS):
+            raise HelplineFileError(f"{where}: categories must be among {TOPICS}")
+        sources = raw.get("sources") or []
+        if not isinstance(sources, list) or not all(
+                isinstance(x, dict) and isinstance(x.get("url"), str) for x in sources):
+            raise HelplineFileError(f"{where}: sources must be a list of {{fact, url, seen}}")
         age_min, age_max = _age(raw.get("age_min"), where), _age(raw.get("age_max"), where)
         if age_min is not None and age_max is not None and age_min > age_max:
             raise HelplineFileError(f"{where}: age_min is above age_max")
@@ -155,6 +175,8 @@ def parse_helplines(data: Any, source: str = "helplines.yaml") -> tuple[Helpline
                 hours=_hours(raw.get("hours"), where),
                 last_verified=verified,
                 notes=str(raw.get("notes") or "").strip(),
+                topics=tuple(topics),
+                sources=tuple(str(x["url"]) for x in sources),
             )
         )
     if len(lines) < MIN_OPTIONS:
@@ -173,35 +195,37 @@ def load_helplines(content: Path | str | None = None) -> tuple[Helpline, ...]:
     return _cached((content_dir(content) / "safety" / "helplines.yaml").resolve())
 
 
-def _age_distance(line: Helpline, age: int | None) -> int:
-    if age is None:
-        return 0
-    below = line.age_min - age if line.age_min is not None and age < line.age_min else 0
-    above = age - line.age_max if line.age_max is not None and age > line.age_max else 0
-    return below + above
-
-
 def helplines_for(
-    age: int | None, now_local: datetime, content: Path | str | None = None
+    topic: str,
+    age: int | None | AgeRange,
+    now_local: datetime,
+    *,
+    limit: int = MAX_OPTIONS,
+    include_unverified: bool = True,
+    content: Path | str | None = None,
 ) -> list[Helpline]:
-    """Pick 2-3 help lines for this age, open-now first; 112 is separate (EMERGENCY)."""
+    """Up to `limit` lines for what happened, this age and this hour; 112 is separate.
+
+    Lines for the topic come before general lines; lines open now before lines whose hours
+    are unknown; closed lines are never offered. An age range (known birth year, unknown
+    birthday) errs toward including a line near its age boundary.
+    """
     lines = load_helplines(content)
+    today = now_local.date()
     order = {line.id: i for i, line in enumerate(lines)}
-    # Open now, then unknown hours, then closed; file order breaks ties.
-    openness = {True: 0, None: 1, False: 2}
+    openness = {True: 0, None: 1}
 
-    def rank(line: Helpline) -> tuple[int, int]:
-        return openness[line.is_open(now_local)], order[line.id]
+    def relevance(line: Helpline) -> int:
+        return 0 if topic in line.topics else 1 if "general" in line.topics else 2
 
-    chosen = sorted((line for line in lines if line.fits_age(age)), key=rank)[:MAX_OPTIONS]
-    if len(chosen) < MIN_OPTIONS:
-        # Never fewer than two: borrow the lines whose age band is nearest.
-        rest = sorted(
-            (line for line in lines if line not in chosen),
-            key=lambda line: (_age_distance(line, age), *rank(line)),
-        )
-        chosen += rest[: MIN_OPTIONS - len(chosen)]
-    return chosen
+    candidates = [
+        line for line in lines
+        if line.fits_age(age) and line.is_open(now_local) is not False and relevance(line) < 2
+        and (include_unverified or line.verified_since(today))
+    ]
+    candidates.sort(key=lambda line: (openness[line.is_open(now_local)], relevance(line),
+                                      order[line.id]))
+    return candidates[:limit]
 
 
 def clear_cache() -> None:

@@ -1,136 +1,349 @@
-"""Crisis screen: does a message, in any supported language, call for a human now?"""
+"""Crisis screen: does a message, in any supported language, call for a human now?
+
+Each language file names concepts (words for "I", "want", "die", "knife", ...) and rules
+("want" and "die" within six words). A message is cut into clauses and words; each word is
+folded (case, accents, æøå spellings, repeated letters), stemmed with the file's Snowball
+stemmer, and compared with the concept words exactly, by stem, by a written prefix
+("selvmord*") or by a small edit distance for long words (misspellings). Filler words
+between concepts do not matter. A rule that fires is a crisis, unless a negation next to it
+or a reported-speech or play word in the message softens it to a gentle check. Everything
+is explainable: the result names the rule that fired and why it was softened.
+"""
 
 from __future__ import annotations
 
+import itertools
 import re
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
+import snowballstemmer
+from rapidfuzz import process
+from rapidfuzz.distance import Levenshtein
+
+from bot.safety.concepts import (
+    CATEGORIES,
+    NEGATION_BEFORE,
+    NEGATION_REACH,
+    Category,
+    ConceptFile,
+    Rule,
+    load_concept_files,
+)
 from bot.safety.content import content_dir
 from bot.safety.normalise import normalise
-from bot.safety.phrases import (
-    CATEGORIES,
-    Category,
-    CompiledPattern,
-    PhraseFile,
-    compile_pattern,
-    load_phrase_files,
-    pattern_regex,
-)
 
 __all__ = ["CrisisMatch", "Screener", "clear_cache", "load_screener", "normalise", "screen"]
 
 _SEVERITY = {category: rank for rank, category in enumerate(CATEGORIES)}
+# Clause boundaries: a negation does not reach across them.
+_CLAUSES = re.compile(r"[.!?;,:\n]+|\s(?:men|but|ama|але|но|lakin|لكن|اما|laakiin|ale)\s",
+                      re.IGNORECASE)
+# A concept entry "#number" stands for any number written in digits ("tog 20 piller").
+NUMBER = "#number"
+Softened = Literal["", "negation", "reported", "play", "past"]
 
 
 @dataclass(frozen=True, slots=True)
 class CrisisMatch:
-    """A crisis phrase found in a message; gentle when it matched only in harmless contexts."""
+    """What the screen found: a crisis, or (gentle) a reason to ask whether all is well."""
 
     category: Category
-    phrase_id: str
+    rule_id: str
     language: str
     gentle: bool
+    softened: Softened = ""
 
 
-class _Dispatch:
-    """Regexes grouped by the first character a match can start with, tried at word starts.
+@dataclass(frozen=True, slots=True)
+class _Word:
+    folded: str
+    stem: str
+    prefix: bool
+    stemmer: str | None
 
-    One big alternation would try every phrase at every position; grouping by first
-    character tries only the handful that can start with the letter at hand.
-    """
 
-    def __init__(self, entries: Iterable[tuple[int, CompiledPattern]]) -> None:
-        by_char: dict[str, dict[int, list[str]]] = defaultdict(dict)
-        anywhere: dict[int, list[str]] = {}
-        for key, pattern in entries:
-            buckets = [anywhere] if pattern.starts is None else [by_char[c] for c in pattern.starts]
-            for bucket in buckets:
-                bucket.setdefault(key, []).append(pattern.regex)
-        self._by_char = {c: self._compile(b) for c, b in by_char.items()}
-        self._anywhere = self._compile(anywhere) if anywhere else None
+@dataclass(frozen=True, slots=True)
+class _Term:
+    concept: str
+    words: tuple[int, ...]
 
-    @staticmethod
-    def _compile(bucket: dict[int, list[str]]) -> re.Pattern[str]:
-        # Keys are in priority order, so the first branch that matches is the one to report.
-        return re.compile(
-            "|".join(f"(?P<k{key}>{'|'.join(rxs)})" for key, rxs in sorted(bucket.items()))
-        )
 
-    def matches(self, norm: str) -> list[tuple[int, int, int]]:
-        """Return (key, start, end) for the first-priority match at each word start."""
-        found = []
-        pos = 0
-        for word in norm.split(" "):
-            if word:
-                for rx in (self._by_char.get(word[0]), self._anywhere):
-                    m = rx.match(norm, pos) if rx is not None else None
-                    if m is not None and m.lastgroup is not None:
-                        found.append((int(m.lastgroup[1:]), m.start(), m.end()))
-            pos += len(word) + 1
+@dataclass(frozen=True, slots=True)
+class _Token:
+    folded: str
+    clause: int
+
+
+# Words shorter than this are compared only as whole words: Danish "fare" (danger) and
+# "far" (father) share the stem "far".
+_MIN_STEM = 4
+# Short words are too often other words one letter away ("igen" and "ingen").
+_MIN_FUZZY = 6
+
+
+def _allowed_distance(length: int) -> int:
+    # Misspellings: none for short words ("dø" and "dør" differ, and "gemmer" folds to
+    # "gemer", one letter from "gever"), one from 6 letters, two from 9.
+    return 0 if length < 6 else 1 if length < 9 else 2
+
+
+@lru_cache(maxsize=16)
+def _stemmer(name: str) -> snowballstemmer.stemmer:
+    return snowballstemmer.stemmer(name)
+
+
+@lru_cache(maxsize=65536)
+def _stem(name: str | None, folded: str) -> str:
+    return _stemmer(name).stemWord(folded) if name else folded
+
+
+def tokenise(text: str) -> list[_Token]:
+    """Folded words of a message, each with the number of its clause."""
+    tokens = []
+    for clause, part in enumerate(_CLAUSES.split(f" {text} ")):
+        tokens += [_Token(word, clause) for word in normalise(part).split()]
+    return tokens
+
+
+class _Vocabulary:
+    """Words of concepts, indexed for exact, stem, prefix and fuzzy look-up."""
+
+    def __init__(self, entries: Iterable[tuple[str, str, str | None]], *,
+                 fuzzy: bool = True) -> None:
+        """Index (concept, entry, stemmer) triples; an entry is one or more words."""
+        self.words: list[_Word] = []
+        self.terms: list[_Term] = []
+        index: dict[_Word, int] = {}
+
+        def word_id(text: str, stemmer: str | None) -> int:
+            if text == NUMBER:
+                word = _Word(NUMBER, NUMBER, False, None)
+            else:
+                prefix = text.endswith("*")
+                folded = normalise(text.rstrip("*"))
+                stem = folded if prefix else _stem(stemmer, folded)
+                word = _Word(folded, stem, prefix, stemmer)
+            if word not in index:
+                index[word] = len(self.words)
+                self.words.append(word)
+            return index[word]
+
+        for concept, entry, stemmer in entries:
+            ids = tuple(word_id(part, stemmer) for part in entry.split())
+            self.terms.append(_Term(concept, ids))
+        self._exact: dict[str, set[int]] = {}
+        self._by_stem: dict[tuple[str | None, str], set[int]] = {}
+        self._prefixes: list[tuple[str, int]] = []
+        fuzzy: list[tuple[str, int]] = []
+        self._number = index.get(_Word(NUMBER, NUMBER, False, None))
+        for i, w in enumerate(self.words):
+            if w.folded == NUMBER:
+                continue
+            if w.prefix:
+                self._prefixes.append((w.folded, i))
+                continue
+            self._exact.setdefault(w.folded, set()).add(i)
+            # A short stem stands only for a short word: "tidligere" must not become "tid".
+            if len(w.folded) >= _MIN_STEM and (len(w.stem) >= _MIN_STEM or len(w.folded) <= 5):
+                self._by_stem.setdefault((w.stemmer, w.stem), set()).add(i)
+            if fuzzy and _allowed_distance(len(w.folded)):
+                fuzzy.append((w.folded, i))
+        self._fuzzy_text = [text for text, _ in fuzzy]
+        self._fuzzy_ids = [i for _, i in fuzzy]
+        self._stemmers = {w.stemmer for w in self.words}
+        self._cache: dict[str, frozenset[int]] = {}
+
+    def matching(self, token: str) -> frozenset[int]:
+        """Ids of the concept words this folded token stands for."""
+        cached = self._cache.get(token)
+        if cached is not None:
+            return cached
+        found = set(self._exact.get(token, ()))
+        if self._number is not None and token.isdigit():
+            found.add(self._number)
+        if len(token) >= _MIN_STEM:
+            for stemmer in self._stemmers:
+                found |= self._by_stem.get((stemmer, _stem(stemmer, token)), set())
+        found.update(i for prefix, i in self._prefixes if token.startswith(prefix))
+        if len(token) >= _MIN_FUZZY:
+            for _text, distance, at in process.extract(
+                token, self._fuzzy_text, scorer=Levenshtein.distance, score_cutoff=2,
+                limit=None,
+            ):
+                word = self.words[self._fuzzy_ids[at]]
+                # The first letter is rarely the one mistyped; requiring it keeps "græde"
+                # from meeting "dræbe".
+                if distance <= _allowed_distance(len(word.folded)) and token[0] == word.folded[0]:
+                    found.add(self._fuzzy_ids[at])
+        result = frozenset(found)
+        if len(self._cache) < 100_000:
+            self._cache[token] = result
+        return result
+
+    def hits(self, tokens: list[_Token]) -> dict[str, list[tuple[int, int]]]:
+        """Where each concept occurs: (first, last) token positions."""
+        matched = [self.matching(t.folded) for t in tokens]
+        found: dict[str, list[tuple[int, int]]] = {}
+        for t in self.terms:
+            n = len(t.words)
+            for start in range(len(tokens) - n + 1):
+                if all(t.words[j] in matched[start + j] for j in range(n)):
+                    found.setdefault(t.concept, []).append((start, start + n - 1))
         return found
 
 
-class Screener:
-    """All languages' phrases compiled once; a message is normalised and scanned once."""
+_MAX_HITS_PER_CONCEPT = 12
 
-    def __init__(self, files: Iterable[PhraseFile]) -> None:
-        """Compile the phrases and exclusions of the given files."""
-        self.files = tuple(files)
-        # Most urgent category first so that, at one position, the most urgent phrase wins.
-        self._phrases = sorted(
-            (p for f in self.files for p in f.phrases), key=lambda p: _SEVERITY[p.category]
-        )
-        self._dispatch = _Dispatch(
-            (i, compile_pattern(pattern, phrase.id))
-            for i, phrase in enumerate(self._phrases)
-            for pattern in phrase.patterns
-        )
-        self._exclusions = [
-            re.compile(pattern_regex(e, f.language)) for f in self.files for e in f.exclusions
-        ]
 
-    def _excused(self, norm: str, start: int, end: int) -> bool:
-        return any(
-            m.start() < end and start < m.end()
-            for rx in self._exclusions
-            for m in rx.finditer(norm)
+def _best_span(rule: Rule, hits: dict[str, list[tuple[int, int]]]) -> tuple[int, int,
+                                                                          set[int]] | None:
+    """The narrowest place where every concept of the rule occurs, words not shared."""
+    lists = [hits.get(name, [])[:_MAX_HITS_PER_CONCEPT] for name in rule.concepts]
+    if not all(lists):
+        return None
+    best: tuple[int, int, set[int]] | None = None
+    for combo in itertools.product(*lists):
+        used: set[int] = set()
+        overlap = False
+        for first, last in combo:
+            span = set(range(first, last + 1))
+            if used & span:
+                overlap = True
+                break
+            used |= span
+        if overlap:
+            continue
+        start, end = min(f for f, _ in combo), max(last for _, last in combo)
+        if end - start + 1 <= rule.window and (best is None or end - start < best[1] - best[0]):
+            best = (start, end, used)
+    if best is None:
+        return None
+    # Words inside any reading of the rule's own concepts belong to the match: the "ik" of
+    # "ik noget sted" is part of the concept, not a negation of it.
+    start, end, used = best
+    for name in rule.concepts:
+        for first, last in hits.get(name, []):
+            span = set(range(first, last + 1))
+            if span & used:
+                used |= span
+    return start, end, used
+
+
+def _excepted(rule: Rule, span: tuple[int, int, set[int]],
+              hits: dict[str, list[tuple[int, int]]]) -> bool:
+    """True when an `unless` concept occurs within the rule's window of the match."""
+    start, end, _ = span
+    return any(start - rule.window <= first and last <= end + rule.window
+               for name in rule.unless for first, last in hits.get(name, []))
+
+
+class _LanguageScreen:
+    """The rules of one language over its own words."""
+
+    def __init__(self, file: ConceptFile) -> None:
+        self.file = file
+        self.vocabulary = _Vocabulary(
+            (concept, entry, file.stemmer)
+            for concept, entries in file.concepts.items() for entry in entries
         )
 
-    def screen_normalised(self, norm: str) -> CrisisMatch | None:
-        """Screen text that has already been through normalise()."""
-        found = self._dispatch.matches(norm)
-        if not found:
+    def screen(self, tokens: list[_Token], soft: _Soft) -> CrisisMatch | None:
+        hits = self.vocabulary.hits(tokens)
+        if not hits:
             return None
-        # Exclusions lower urgency only when every match sits in a known harmless context.
-        strict = [key for key, start, end in found if not self._excused(norm, start, end)]
-        gentle = not strict
-        phrase = self._phrases[min(strict or [key for key, _, _ in found])]
-        return CrisisMatch(phrase.category, phrase.id, phrase.language, gentle)
+        found: list[CrisisMatch] = []
+        subjects = hits.get("i", [])
+        for rule in self.file.rules:
+            span = _best_span(rule, hits)
+            if span is None or _excepted(rule, span, hits):
+                continue
+            softened = "" if rule.gentle else soft.softened(span, tokens, subjects)
+            found.append(CrisisMatch(rule.category, rule.id, self.file.language,
+                                     rule.gentle or bool(softened), softened))
+        return min(found, key=_rank, default=None)
+
+
+class _Soft:
+    """Negation, reported-speech and play words of every language, found once a message."""
+
+    def __init__(self, files: Iterable[ConceptFile]) -> None:
+        self.vocabulary = _Vocabulary(
+            ((kind, entry, f.stemmer)
+             for f in files for kind, entries in f.soften.items() for entry in entries),
+            fuzzy=False,
+        )
+        self._hits: dict[str, list[tuple[int, int]]] = {}
+
+    def read(self, tokens: list[_Token]) -> None:
+        """Find the softening words of a message before its rules are tried."""
+        self._hits = self.vocabulary.hits(tokens)
+
+    def softened(self, span: tuple[int, int, set[int]], tokens: list[_Token],
+                 subjects: list[tuple[int, int]]) -> Softened:
+        """Why a crisis reading is softened to a gentle check, or '' when it is not."""
+        start, end, used = span
+        clauses = {tokens[i].clause for i in used}
+        affirmed = {i for first, last in self._hits.get("affirm", [])
+                    for i in range(first, last + 1)}
+        for first, last in self._hits.get("negation", []):
+            if (set(range(first, last + 1)) & (used | affirmed)
+                    or tokens[first].clause not in clauses):
+                continue
+            inside_or_after = start <= first and last <= end + NEGATION_REACH
+            # "jeg har aldrig tænkt på selvmord": a negation shortly before, with no new
+            # subject in between ("jeg kan ikke mere jeg vil dø" stays a crisis).
+            before = start - NEGATION_BEFORE <= first < start and not any(
+                last < s < start for s, _ in subjects)
+            if inside_or_after or before:
+                return "negation"
+        for kind in ("reported", "past", "play"):
+            if any(first not in affirmed for first, _ in self._hits.get(kind, [])):
+                return kind
+        return ""
+
+
+def _rank(match: CrisisMatch) -> tuple[bool, int]:
+    return match.gentle, _SEVERITY[match.category]
+
+
+class Screener:
+    """Every language's rules, compiled once; a message is tokenised once."""
+
+    def __init__(self, files: Iterable[ConceptFile]) -> None:
+        """Build one screen per language file."""
+        self.files = tuple(files)
+        self._screens = [_LanguageScreen(f) for f in self.files]
+        self._soft = _Soft(self.files)
 
     def screen(self, text: str) -> CrisisMatch | None:
-        """Return the most urgent crisis match in the text, or None."""
-        return self.screen_normalised(normalise(text))
+        """The most urgent reading of the message: crisis before gentle, None when neither."""
+        tokens = tokenise(text)
+        if not tokens:
+            return None
+        self._soft.read(tokens)
+        found = [m for s in self._screens if (m := s.screen(tokens, self._soft)) is not None]
+        return min(found, key=_rank, default=None)
 
 
 @lru_cache(maxsize=8)
 def _cached(directory: Path) -> Screener:
-    return Screener(load_phrase_files(directory))
+    return Screener(load_concept_files(directory))
 
 
 def load_screener(content: Path | str | None = None) -> Screener:
-    """Return the (cached) screener for a content root's safety/phrases directory."""
-    return _cached((content_dir(content) / "safety" / "phrases").resolve())
+    """Return the (cached) screener for a content root's safety/concepts directory."""
+    return _cached((content_dir(content) / "safety" / "concepts").resolve())
 
 
 def screen(text: str, content: Path | str | None = None) -> CrisisMatch | None:
-    """Check a message against the crisis phrases of every language."""
+    """Check a message against the crisis rules of every language."""
     return load_screener(content).screen(text)
 
 
 def clear_cache() -> None:
-    """Forget loaded phrase files (after editing content, or in tests)."""
+    """Forget loaded concept files (after editing content, or in tests)."""
     _cached.cache_clear()

@@ -19,7 +19,7 @@ from sqlmodel import col, select
 from bot.clock import clock
 from bot.content.flows import Flows, flows
 from bot.content.texts import system_text
-from bot.conversation.engine import KEYWORD_TARGETS
+from bot.conversation.engine import GENTLE_CHECK, KEYWORD_TARGETS
 from bot.conversation.models import ConversationState
 from bot.database import Database
 from bot.demo import ensure_demo
@@ -37,9 +37,11 @@ pytestmark = pytest.mark.usefixtures("frozen_clock")
 ADDRESS = "demo-sofie"
 MAX_SEGMENTS = 3
 # Steps no button leads to: the scheduler (reminders, check-ins), a contact person (hand
-# back), the engine after two misses, or a keyword puts the young person there.
+# back), the engine after two misses, a worrying message (the gentle check) or a keyword
+# puts the young person there.
 ENTRIES = ("onboarding.welcome", "menu.main", "reminder.appointment", "reminder.milestone",
-           "checkin.ask", "handback.ask", "contact.offer", *KEYWORD_TARGETS.values())
+           "checkin.ask", "handback.ask", "contact.offer", GENTLE_CHECK,
+           *KEYWORD_TARGETS.values())
 # What a young person might type where the bot waits for free text.
 FREE_TEXT = {"first_name": "Yasmin", "milestone_text": "Jeg har søgt",
              "checkin_comment": "Det går fint", "handback_answer": "ok tak"}

@@ -1,0 +1,114 @@
+"""Measure the crisis screen on the labelled evaluation corpus (tests/data/safety/eval).
+
+`tune.yaml` is the share the phrase lists were tuned on; `holdout.yaml` was written apart
+and not read while tuning. Run `python -m tests.safety.evaluation [tune|holdout|all]`
+for the report the test prints.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.safety.screen import CrisisMatch, screen
+
+EVAL_DIR = Path(__file__).resolve().parents[1] / "data" / "safety" / "eval"
+SHARES = ("tune", "holdout")
+
+
+def load(share: str) -> list[dict[str, Any]]:
+    """The labelled messages of one share ('tune', 'holdout') or of both ('all')."""
+    shares = SHARES if share == "all" else (share,)
+    messages: list[dict[str, Any]] = []
+    for name in shares:
+        data = yaml.safe_load((EVAL_DIR / f"{name}.yaml").read_text(encoding="utf-8"))
+        messages += [{**m, "share": name} for m in data["messages"]]
+    return messages
+
+
+def outcome(match: CrisisMatch | None) -> str:
+    """'crisis', 'gentle' or 'none', as the young person would experience it."""
+    if match is None:
+        return "none"
+    return "gentle" if match.gentle else "crisis"
+
+
+@dataclass
+class Report:
+    """Counts by label and predicted outcome, per language and per crisis category."""
+
+    rows: list[tuple[dict[str, Any], str]] = field(default_factory=list)
+
+    def _subset(self, **where: str) -> list[tuple[dict[str, Any], str]]:
+        return [(m, p) for m, p in self.rows if all(m.get(k) == v for k, v in where.items())]
+
+    def recall(self, **where: str) -> tuple[float, int]:
+        """Share of crisis messages screened as crisis."""
+        crisis = [p for m, p in self._subset(label="crisis", **where)]
+        return (sum(p == "crisis" for p in crisis) / len(crisis) if crisis else 1.0), len(crisis)
+
+    def precision(self, **where: str) -> tuple[float, int]:
+        """Share of messages screened as crisis that are crisis messages."""
+        flagged = [m for m, p in self._subset(**where) if p == "crisis"]
+        hits = sum(m["label"] == "crisis" for m in flagged)
+        return (hits / len(flagged) if flagged else 1.0), len(flagged)
+
+    def rate(self, label: str, predicted: tuple[str, ...], **where: str) -> tuple[float, int]:
+        """Share of messages with this label screened as one of `predicted`."""
+        rows = self._subset(label=label, **where)
+        return (sum(p in predicted for _, p in rows) / len(rows) if rows else 0.0), len(rows)
+
+    def misses(self) -> list[tuple[dict[str, Any], str]]:
+        """Every message whose outcome differs from its label."""
+        return [(m, p) for m, p in self.rows if m["label"] != p]
+
+    def text(self) -> str:
+        """The printed report."""
+        lines = []
+        r, n = self.recall()
+        pr, f = self.precision()
+        g, gn = self.rate("gentle", ("gentle", "crisis"))
+        o, on = self.rate("none", ("gentle",))
+        oc, _ = self.rate("none", ("crisis",))
+        lines.append(f"crisis recall {r:.3f} (n={n})  precision {pr:.3f} (flagged={f})  "
+                     f"gentle messages caught {g:.3f} (n={gn})  "
+                     f"ordinary messages: gentle check {o:.3f}, crisis {oc:.3f} (n={on})")
+        langs = Counter(m["lang"] for m, _ in self.rows)
+        for lang in sorted(langs, key=lambda x: -langs[x]):
+            r, n = self.recall(lang=lang)
+            pr, f = self.precision(lang=lang)
+            o, on = self.rate("none", ("gentle",), lang=lang)
+            lines.append(f"  {lang}: recall {r:.3f} (n={n})  precision {pr:.3f} "
+                         f"(flagged={f})  ordinary→gentle {o:.3f} (n={on})")
+        cats = Counter(m.get("category") for m, _ in self.rows if m["label"] == "crisis")
+        for cat in sorted(c for c in cats if c):
+            r, n = self.recall(category=cat)
+            lines.append(f"  {cat}: recall {r:.3f} (n={n})")
+        return "\n".join(lines)
+
+
+def evaluate(share: str) -> Report:
+    """Screen every message of a share."""
+    report = Report()
+    for message in load(share):
+        report.rows.append((message, outcome(screen(message["text"]))))
+    return report
+
+
+def main() -> None:
+    """Print the report and, with --misses, every message screened differently."""
+    share = sys.argv[1] if len(sys.argv) > 1 else "tune"
+    report = evaluate(share)
+    print(report.text())
+    if "--misses" in sys.argv:
+        for m, p in report.misses():
+            print(f"  [{m['lang']}] {m['label']}/{m.get('category', '')} -> {p}: {m['text']}")
+
+
+if __name__ == "__main__":
+    main()
