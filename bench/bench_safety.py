@@ -4,8 +4,12 @@ Run: .venv/bin/python bench/bench_safety.py [--messages N]
 
 The reference (one `in` test per message) is measured in the same run on the same
 messages, so the ratio says how much the screen costs on this machine, whatever its speed.
-The design target is 20,000 messages/second for the screen. This is a measurement, not a
-test: nothing here fails on a slow machine.
+The messages are the labelled evaluation corpus (tests/data/safety/eval), so the screen
+reads what young people really write. The target is 2,000 messages/second on one core: the
+whole country's youth service at its busiest sends well under 100 messages a second, so
+that leaves twenty times headroom (the first screen's 20,000 was for exact phrases; reading
+concepts with stems and misspellings costs more). This is a measurement, not a test:
+nothing here fails on a slow machine.
 """
 
 from __future__ import annotations
@@ -20,15 +24,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bot.safety.cpr import redact_cpr
 from bot.safety.screen import load_screener
+from tests.safety.evaluation import load
 
-SAMPLE = (
-    "Hej, jeg kan ikke komme til mødet på tirsdag kl 10, kan vi flytte det?",
-    "ok tak 👍",
-    "I need help with my application, the deadline is soon and I am stressed",
-    "أريد أن أعرف موعدي القادم",
-    "hvornår skal jeg søge ind på optagelse.dk?",
-    "jeg orker ikke at leve mere",
-)
+TARGET = 2_000
 
 
 def rate(function: Callable[[str], object], messages: list[str], rounds: int = 3) -> float:
@@ -47,7 +45,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=12_000)
     args = parser.parse_args()
-    messages = [SAMPLE[i % len(SAMPLE)] for i in range(args.messages)]
+    corpus = [m["text"] for m in load("every")]
+    messages = [corpus[i % len(corpus)] for i in range(args.messages)]
     screener = load_screener()
     screener.screen("warm up")
 
@@ -58,7 +57,7 @@ def main() -> None:
     print(f"reference (in):       {reference:>10,.0f} msg/s")
     print(f"crisis screen:        {screen:>10,.0f} msg/s  ({reference / screen:,.1f}x slower)")
     print(f"CPR redaction:        {redact:>10,.0f} msg/s  ({reference / redact:,.1f}x slower)")
-    print(f"target 20,000 msg/s:  {'met' if screen >= 20_000 else 'NOT met'}")
+    print(f"target {TARGET:,} msg/s:   {'met' if screen >= TARGET else 'NOT met'}")
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ from bot.checkins import views as checkins_views
 from bot.conversation.service import Receipt, Receiver
 from bot.database import Database
 from bot.demo import ensure_demo
+from bot.i18n import detect
 from bot.inbox.routes import router as inbox_router
 from bot.migrate import upgrade
 from bot.outbox.dispatcher import Dispatcher
@@ -46,6 +47,8 @@ def create_app(settings: Settings | None = None, *, run_workers: bool = True) ->
         await upgrade(db)
         if settings.demo_data and await ensure_demo(db):
             log.info("demo.created")
+        # Load the language detector now, not on a young person's first long message.
+        await asyncio.to_thread(detect.warm_up)
         stop = asyncio.Event()
         tasks = [asyncio.create_task(dispatcher.run(stop))] if run_workers else []
         scheduler = Scheduler(db, wake=dispatcher.wake) if run_workers else None

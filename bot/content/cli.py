@@ -10,10 +10,12 @@ app = typer.Typer(help="Check and draw the content in content/.", no_args_is_hel
 @app.command("check")
 def check() -> None:
     """List every problem in the content; exit 1 if there are any."""
+    from bot.clock import utcnow
     from bot.content.check import problems
+    from bot.safety import check as safety
 
-    found = problems()
-    for line in found:
+    found = problems() + safety.problems()
+    for line in [*found, *safety.warnings(utcnow().date())]:
         typer.echo(line)
     if found:
         raise typer.Exit(1)

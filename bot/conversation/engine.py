@@ -8,17 +8,22 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import func
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.content.flows import MENU, Flows, Step, flows
 from bot.content.texts import fold, keyword_of, system_text
 from bot.conversation import hooks  # noqa: F401  (registers actions and views)
-from bot.conversation.models import ConversationState
+from bot.conversation.intents import answer_of, intent_of, is_question
+from bot.conversation.models import OUTBOUND, ConversationState, Message
+from bot.conversation.preferences import OFFER_STEP, offer_for, remember_offer
 from bot.conversation.registry import (
     ACTIONS,
     CHOICE_SOURCES,
+    READERS,
     VIEWS,
     Option,
     action,
@@ -27,6 +32,7 @@ from bot.conversation.registry import (
 from bot.handoff import service as handoffs
 from bot.handoff.models import Handoff
 from bot.i18n import LANGUAGES, native_name, normalise_language, tr
+from bot.i18n.detect import detect_language
 from bot.people.models import ChannelIdentity, YoungPerson
 from bot.safety import crisis
 from bot.tenants.models import Municipality, StaffMember
@@ -49,7 +55,6 @@ GENTLE_CHECK = "safety.check"
 GENTLE_TOPIC = "gentle_topic"
 # While a human holds the conversation, a message after this long a pause is acknowledged.
 ACK_AFTER = timedelta(minutes=10)
-ACK_KEY = "handoff_ack_at"
 
 
 @dataclass
@@ -179,7 +184,19 @@ class Engine:
             turn.state.misses = 0
             await self._pick(turn, step, picked)
             return
-        if step.input and turn.text.strip():
+        typed = turn.inbound.choice is None and bool(turn.text.strip())
+        # Before the step reads the text: another language, or a question for elsewhere.
+        goto = _elsewhere(turn, step, ref) if typed else None
+        if goto is not None:
+            turn.state.misses = 0
+            await self._enter(turn, goto)
+            return
+        if step.read and typed:
+            turn.state.misses = 0
+            outcome = await READERS[step.read](turn, turn.text)
+            await self._enter(turn, step.routes.get(outcome) or step.goto or ref)
+            return
+        if step.input and turn.text.strip() and not _question_for_name(step, turn.text):
             turn.state.misses = 0
             _store_input(turn, step.input, turn.text)
             await self._enter(turn, step.goto or MENU)
@@ -252,13 +269,16 @@ class Engine:
 async def acknowledge(turn: Turn, held: Handoff, *, always: bool) -> None:
     """Tell the young person their message reached a human, and when they will answer.
 
-    Said to the first message after a pause (not to every line of a burst), and always to
-    keywords ("menu", "hjælp") and worrying messages, so nobody writes into silence.
+    Said when nothing was sent to them for a while (not to every line of a burst, nor in a
+    live exchange with staff), and always to keywords ("menu", "hjælp") and worrying
+    messages, so nobody writes into silence.
     """
-    last = turn.state.data.get(ACK_KEY)
-    told_at = max(held.opened_at, datetime.fromisoformat(str(last)) if last else held.opened_at)
-    # Opening the handoff told them already; so did an acknowledgement a moment ago.
-    if turn.now - told_at < ACK_AFTER and not always:
+    last_sent = (await turn.session.exec(
+        select(func.max(Message.created_at)).where(
+            Message.young_person_id == _id(turn.person), Message.direction == OUTBOUND,
+            col(Message.internal).is_(False))
+    )).one()
+    if not always and last_sent is not None and turn.now - _aware(last_sent) < ACK_AFTER:
         return
     staff = (await turn.session.get(StaffMember, held.assignee_id)
              if held.assignee_id is not None else None)
@@ -272,7 +292,11 @@ async def acknowledge(turn: Turn, held: Handoff, *, always: bool) -> None:
             else system_text("handoff_ack_closed_team", turn.lang, when=when)
     turn.say(say)
     turn.flush()
-    turn.state.data = {**turn.state.data, ACK_KEY: turn.now.isoformat()}
+
+
+def _aware(moment: datetime) -> datetime:
+    # SQLite hands back naive datetimes; every stored time is UTC.
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def _match(turn: Turn, options: list[Option]) -> Option | None:
@@ -284,6 +308,11 @@ def _match(turn: Turn, options: list[Option]) -> Option | None:
     for option in options:
         if folded and folded in (fold(option.choice.key), fold(option.choice.label)):
             return option
+    # "ja tak", "jep", "nope": the choice keyed "yes" or "no".
+    answer = answer_of(turn.text)
+    keyed = [o for o in options if answer is not None and o.choice.key == answer]
+    if len(keyed) == 1:
+        return keyed[0]
     # "ja" for "Ja, skriv med et menneske": the first word, when only one choice has it.
     starts = [o for o in options if folded and fold(o.choice.label).startswith(folded + " ")]
     return starts[0] if len(starts) == 1 else None
@@ -306,3 +335,36 @@ def _store_input(turn: Turn, field_name: str, text: str) -> None:
 def _id(person: YoungPerson) -> int:
     assert person.id is not None
     return person.id
+
+
+def _elsewhere(turn: Turn, step: Step, ref: str) -> str | None:
+    """Where typed text leads before the step reads it, if not to the step itself.
+
+    Written in another language we have texts for (or one we have none for): offer that
+    language (or English) once. A global question or wish ('hvornår er mit møde?'): its step.
+    """
+    if ref == GENTLE_CHECK:
+        # "Er du okay?" is answered yes or no; a worried answer is never sent elsewhere.
+        return None
+    # Where a step asks for free text (a check-in comment), the text must be mostly the
+    # question: "jeg har brug for hjælp, jeg dropper ud" is an answer, and is kept.
+    intent = intent_of(turn.text, tight=bool(step.input))
+    if _may_offer_language(step, ref):
+        detected = detect_language(turn.text)
+        code = offer_for(turn, detected)
+        if code is not None and detected is not None:
+            # After the answer, go where the message asked to go, or back to this step.
+            remember_offer(turn, code, detected=detected, after=intent.goto if intent else ref)
+            return OFFER_STEP
+    return intent.goto if intent else None
+
+
+def _may_offer_language(step: Step, ref: str) -> bool:
+    # Not for a name, nor while a language is being chosen or offered.
+    return (step.input != "first_name" and step.choices_from != "languages"
+            and ref != OFFER_STEP)
+
+
+def _question_for_name(step: Step, text: str) -> bool:
+    """A question is not a name ('hvad mener du?' at 'Hvad vil du gerne kaldes?')."""
+    return step.input == "first_name" and is_question(text)

@@ -17,8 +17,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from bot.content.flows import CONTENT_DIR
 from bot.content.texts import fold
 
-# A phrase still matches with this many more words around it.
+# A phrase still matches with this many more words around it; `tight`: where a step asks
+# for free text, so an answer that mentions a phrase stays an answer.
 EXTRA_WORDS = 6
+EXTRA_WORDS_TIGHT = 2
 # Shorter words must be spelled exactly ("nu", "er", "plan", "stop").
 FORGIVING_FROM = 5
 
@@ -85,14 +87,15 @@ def _answers() -> dict[str, str]:
             for said in saying}
 
 
-def intent_of(text: str) -> Intent | None:
+def intent_of(text: str, *, tight: bool = False) -> Intent | None:
     """The global intent a message asks for ('hvornår er mit møde?' -> plan.appointment)."""
     said = words(text)
     if not said:
         return None
+    extra = EXTRA_WORDS_TIGHT if tight else EXTRA_WORDS
     best: tuple[int, str] | None = None
     for name, phrase in _phrases():
-        if len(said) > len(phrase) + EXTRA_WORDS or not _contains(said, phrase):
+        if len(said) > len(phrase) + extra or not _contains(said, phrase):
             continue
         if best is None or len(phrase) > best[0]:
             best = (len(phrase), name)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from bot.content.texts import fold, system_text
-from bot.conversation.registry import Option, action, choice_source, view
+from bot.conversation import intents
+from bot.conversation.registry import Option, action, choice_source, reader, view
 from bot.plans import changes
 from bot.plans import service as plans
 from bot.plans.models import Milestone
@@ -33,9 +34,9 @@ async def show_next_appointment(turn: Turn) -> str:
 
 # Words that carry no meaning for matching "Jeg har søgt" against "Søg ind på optagelse.dk".
 _FILLER = frozenset({
-    "jeg", "har", "er", "det", "den", "en", "et", "på", "i", "til", "at", "og", "med", "min",
-    "mit", "mine", "nu", "lige", "blevet", "gjort", "faerdig", "done", "have", "has", "i've",
-    "ive", "my", "the", "a", "to",
+    "jeg", "har", "er", "det", "den", "en", "et", "paa", "i", "til", "at", "og", "med", "min",
+    "mit", "mine", "nu", "lige", "blevet", "gjort", "faerdig", "faerdigt", "faerdige", "done",
+    "finished", "have", "has", "i've", "ive", "im", "am", "is", "with", "my", "the", "a", "to",
 })
 
 
@@ -66,11 +67,25 @@ def _same_stem(word: str, other: str) -> bool:
                                                  other.startswith(word))
 
 
+# Conversation data: the step waiting for "Ja" in plan.confirm.
+CONFIRMING = "milestone_confirm"
+
+
 async def _open(turn: Turn) -> list[Milestone]:
     plan = await plans.get_plan(turn.session, person_id=turn.person.id or 0)
     if plan is None or plan.id is None:
         return []
     return (await plans.open_milestones(turn.session, plan_id=plan.id))[:plans.MILESTONES_SHOWN]
+
+
+async def _own_open(turn: Turn, milestone_id: object) -> Milestone | None:
+    """This young person's milestone with that id, if it is still open."""
+    try:
+        _plan, milestone = await changes.milestone_of(turn.session, person=turn.person,
+                                                      milestone_id=int(str(milestone_id)))
+    except (changes.NotFound, ValueError):
+        return None
+    return milestone if milestone.status == "open" else None
 
 
 async def _done(turn: Turn, milestone: Milestone | None) -> None:
@@ -81,6 +96,15 @@ async def _done(turn: Turn, milestone: Milestone | None) -> None:
     turn.say(system_text("milestone_done", turn.lang, title=milestone.title))
 
 
+def _propose(turn: Turn, milestone: Milestone | None) -> None:
+    """Remember the step the young person is asked to confirm (or forget it)."""
+    data = dict(turn.state.data)
+    data.pop(CONFIRMING, None)
+    if milestone is not None:
+        data[CONFIRMING] = milestone.id
+    turn.state.data = data
+
+
 @view("milestone_pick")
 async def show_milestone_pick(turn: Turn) -> str:
     """The question which step is done; the steps themselves are the choices."""
@@ -89,10 +113,19 @@ async def show_milestone_pick(turn: Turn) -> str:
     return system_text("milestone_pick", turn.lang)
 
 
+@choice_source("plan_done")
+async def plan_done_choice(turn: Turn) -> list[Option]:
+    """'Jeg er færdig med et skridt', only when there is an open step to be done with."""
+    if not await _open(turn):
+        return []
+    return [Option(Choice("done", system_text("plan_done_choice", turn.lang)), goto="plan.pick")]
+
+
 @choice_source("milestones")
 async def milestone_choices(turn: Turn) -> list[Option]:
-    """One choice per open milestone, named by its title."""
-    return [Option(Choice(f"m{m.id}", _short(m.title)), do=f"milestone_done:{m.id}")
+    """One choice per open milestone, named by its title; it asks to confirm, never marks."""
+    return [Option(Choice(f"m{m.id}", _short(m.title)), goto="plan.confirm",
+                   do=f"milestone_propose:{m.id}")
             for m in await _open(turn)]
 
 
@@ -101,36 +134,54 @@ def _short(title: str, limit: int = 40) -> str:
     return title if len(title) <= limit else title[: limit - 3].rstrip() + "..."
 
 
-@action("milestone_done")
-async def milestone_done(turn: Turn, argument: str) -> None:
-    """Mark a milestone of this young person's plan done (`do: milestone_done:<id>`)."""
-    milestone = None
-    try:
-        _plan, milestone = await changes.milestone_of(turn.session, person=turn.person,
-                                                      milestone_id=int(argument))
-    except (changes.NotFound, ValueError):
-        milestone = None
-    await _done(turn, milestone)
+@reader("milestone_report")
+async def read_report(turn: Turn, text: str) -> str:
+    """What a free-text report on the plan says; nothing is marked done here.
+
+    found (one open step is named, now waiting for "Ja"), not_done ("ikke", "not yet"),
+    question, unclear, or no_steps.
+    """
+    _propose(turn, None)
+    milestones = await _open(turn)
+    if not milestones:
+        return "no_steps"
+    if intents.is_negated(text):
+        return "not_done"
+    if intents.is_question(text):
+        return "question"
+    found = match_milestone(text, milestones)
+    if found is None:
+        return "unclear"
+    _propose(turn, found)
+    return "found"
 
 
-@action("milestone_done_text")
-async def milestone_done_text(turn: Turn, _argument: str) -> None:
-    """Mark done the milestone a free-text report names ('Jeg har søgt')."""
-    data = dict(turn.state.data)
-    text = str(data.pop("milestone_text", ""))
-    turn.state.data = data
-    await _done(turn, match_milestone(text, await _open(turn)))
+@action("milestone_propose")
+async def milestone_propose(turn: Turn, argument: str) -> None:
+    """A picked step (`do: milestone_propose:<id>`): ask to confirm it, if it is theirs."""
+    _propose(turn, await _own_open(turn, argument))
+
+
+@view("milestone_confirm")
+async def show_milestone_confirm(turn: Turn) -> str:
+    """'Skal jeg skrive, at du er færdig med …?' for the step waiting for "Ja"."""
+    value = turn.state.data.get(CONFIRMING)
+    milestone = await _own_open(turn, value) if value else None
+    if milestone is None:
+        return system_text("milestone_not_found", turn.lang)
+    return system_text("milestone_confirm", turn.lang, title=milestone.title)
+
+
+@action("milestone_confirmed")
+async def milestone_confirmed(turn: Turn, _argument: str) -> None:
+    """"Ja" to the confirmation: now the step is marked done."""
+    value = turn.state.data.get(CONFIRMING)
+    _propose(turn, None)
+    await _done(turn, await _own_open(turn, value) if value else None)
 
 
 @action("milestone_done_current")
 async def milestone_done_current(turn: Turn, _argument: str) -> None:
-    """Mark done the milestone the last reminder was about."""
+    """Mark done the milestone the last reminder was about ("Det har jeg gjort")."""
     milestone_id = turn.state.data.get("milestone_id")
-    milestone = None
-    if milestone_id:
-        try:
-            _plan, milestone = await changes.milestone_of(turn.session, person=turn.person,
-                                                          milestone_id=int(milestone_id))
-        except changes.NotFound:
-            milestone = None
-    await _done(turn, milestone)
+    await _done(turn, await _own_open(turn, milestone_id) if milestone_id else None)

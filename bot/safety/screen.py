@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Literal, cast
 
 import snowballstemmer
 from rapidfuzz import process
@@ -42,6 +42,7 @@ _SEVERITY = {category: rank for rank, category in enumerate(CATEGORIES)}
 # Clause boundaries: a negation does not reach across them.
 _CLAUSES = re.compile(r"[.!?;,:\n]+|\s(?:men|but|ama|але|но|lakin|لكن|اما|laakiin|ale)\s",
                       re.IGNORECASE)
+_SEP = "\x1f"
 # A concept entry "#number" stands for any number written in digits ("tog 20 piller").
 NUMBER = "#number"
 Softened = Literal["", "negation", "reported", "play", "past"]
@@ -64,6 +65,7 @@ class _Word:
     stem: str
     prefix: bool
     stemmer: str | None
+    fuzzy: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,34 +114,33 @@ def tokenise(text: str) -> list[_Token]:
 class _Vocabulary:
     """Words of concepts, indexed for exact, stem, prefix and fuzzy look-up."""
 
-    def __init__(self, entries: Iterable[tuple[str, str, str | None]], *,
-                 fuzzy: bool = True) -> None:
-        """Index (concept, entry, stemmer) triples; an entry is one or more words."""
+    def __init__(self, entries: Iterable[tuple[str, str, str | None, bool]]) -> None:
+        """Index (concept, entry, stemmer, fuzzy) entries; an entry is one or more words."""
         self.words: list[_Word] = []
         self.terms: list[_Term] = []
         index: dict[_Word, int] = {}
 
-        def word_id(text: str, stemmer: str | None) -> int:
+        def word_id(text: str, stemmer: str | None, fuzzy: bool) -> int:
             if text == NUMBER:
-                word = _Word(NUMBER, NUMBER, False, None)
+                word = _Word(NUMBER, NUMBER, False, None, False)
             else:
                 prefix = text.endswith("*")
                 folded = normalise(text.rstrip("*"))
                 stem = folded if prefix else _stem(stemmer, folded)
-                word = _Word(folded, stem, prefix, stemmer)
+                word = _Word(folded, stem, prefix, stemmer, fuzzy)
             if word not in index:
                 index[word] = len(self.words)
                 self.words.append(word)
             return index[word]
 
-        for concept, entry, stemmer in entries:
-            ids = tuple(word_id(part, stemmer) for part in entry.split())
+        for concept, entry, stemmer, fuzzy in entries:
+            ids = tuple(word_id(part, stemmer, fuzzy) for part in entry.split())
             self.terms.append(_Term(concept, ids))
         self._exact: dict[str, set[int]] = {}
         self._by_stem: dict[tuple[str | None, str], set[int]] = {}
         self._prefixes: list[tuple[str, int]] = []
         fuzzy: list[tuple[str, int]] = []
-        self._number = index.get(_Word(NUMBER, NUMBER, False, None))
+        self._number = index.get(_Word(NUMBER, NUMBER, False, None, False))
         for i, w in enumerate(self.words):
             if w.folded == NUMBER:
                 continue
@@ -150,12 +151,20 @@ class _Vocabulary:
             # A short stem stands only for a short word: "tidligere" must not become "tid".
             if len(w.folded) >= _MIN_STEM and (len(w.stem) >= _MIN_STEM or len(w.folded) <= 5):
                 self._by_stem.setdefault((w.stemmer, w.stem), set()).add(i)
-            if fuzzy and _allowed_distance(len(w.folded)):
+            if w.fuzzy and _allowed_distance(len(w.folded)):
                 fuzzy.append((w.folded, i))
         self._fuzzy_text = [text for text, _ in fuzzy]
         self._fuzzy_ids = [i for _, i in fuzzy]
         self._stemmers = {w.stemmer for w in self.words}
         self._cache: dict[str, frozenset[int]] = {}
+        # Terms by their first word (or two), so a message is read once, not once per term.
+        self._one_word: dict[int, set[str]] = {}
+        self._two_words: dict[tuple[int, int], list[_Term]] = {}
+        for t in self.terms:
+            if len(t.words) == 1:
+                self._one_word.setdefault(t.words[0], set()).add(t.concept)
+            else:
+                self._two_words.setdefault(t.words[:2], []).append(t)
 
     def matching(self, token: str) -> frozenset[int]:
         """Ids of the concept words this folded token stands for."""
@@ -187,13 +196,21 @@ class _Vocabulary:
     def hits(self, tokens: list[_Token]) -> dict[str, list[tuple[int, int]]]:
         """Where each concept occurs: (first, last) token positions."""
         matched = [self.matching(t.folded) for t in tokens]
-        found: dict[str, list[tuple[int, int]]] = {}
-        for t in self.terms:
-            n = len(t.words)
-            for start in range(len(tokens) - n + 1):
-                if all(t.words[j] in matched[start + j] for j in range(n)):
-                    found.setdefault(t.concept, []).append((start, start + n - 1))
-        return found
+        found: dict[str, set[tuple[int, int]]] = {}
+        last = len(tokens) - 1
+        for start, ids in enumerate(matched):
+            for word in ids:
+                for concept in self._one_word.get(word, ()):
+                    found.setdefault(concept, set()).add((start, start))
+                if start == last:
+                    continue
+                for second in matched[start + 1]:
+                    for t in self._two_words.get((word, second), ()):
+                        n = len(t.words)
+                        if start + n <= len(tokens) and all(
+                                t.words[j] in matched[start + j] for j in range(2, n)):
+                            found.setdefault(t.concept, set()).add((start, start + n - 1))
+        return {concept: sorted(spans) for concept, spans in found.items()}
 
 
 _MAX_HITS_PER_CONCEPT = 12
@@ -242,22 +259,20 @@ def _excepted(rule: Rule, span: tuple[int, int, set[int]],
 
 
 class _LanguageScreen:
-    """The rules of one language over its own words."""
+    """The rules of one language, read over the concept hits of that language."""
 
     def __init__(self, file: ConceptFile) -> None:
         self.file = file
-        self.vocabulary = _Vocabulary(
-            (concept, entry, file.stemmer)
-            for concept, entries in file.concepts.items() for entry in entries
-        )
+        self._rules = [(rule, frozenset(rule.concepts)) for rule in file.rules]
 
-    def screen(self, tokens: list[_Token], soft: _Soft) -> CrisisMatch | None:
-        hits = self.vocabulary.hits(tokens)
-        if not hits:
-            return None
+    def screen(self, hits: dict[str, list[tuple[int, int]]], tokens: list[_Token],
+               soft: _Soft) -> CrisisMatch | None:
         found: list[CrisisMatch] = []
         subjects = hits.get("i", [])
-        for rule in self.file.rules:
+        present = hits.keys()
+        for rule, needs in self._rules:
+            if not needs <= present:
+                continue
             span = _best_span(rule, hits)
             if span is None or _excepted(rule, span, hits):
                 continue
@@ -267,29 +282,20 @@ class _LanguageScreen:
         return min(found, key=_rank, default=None)
 
 
+@dataclass(frozen=True, slots=True)
 class _Soft:
-    """Negation, reported-speech and play words of every language, found once a message."""
+    """Negation, reported-speech, past and play words of every language in one message."""
 
-    def __init__(self, files: Iterable[ConceptFile]) -> None:
-        self.vocabulary = _Vocabulary(
-            ((kind, entry, f.stemmer)
-             for f in files for kind, entries in f.soften.items() for entry in entries),
-            fuzzy=False,
-        )
-        self._hits: dict[str, list[tuple[int, int]]] = {}
-
-    def read(self, tokens: list[_Token]) -> None:
-        """Find the softening words of a message before its rules are tried."""
-        self._hits = self.vocabulary.hits(tokens)
+    hits: dict[str, list[tuple[int, int]]]
 
     def softened(self, span: tuple[int, int, set[int]], tokens: list[_Token],
                  subjects: list[tuple[int, int]]) -> Softened:
         """Why a crisis reading is softened to a gentle check, or '' when it is not."""
         start, end, used = span
         clauses = {tokens[i].clause for i in used}
-        affirmed = {i for first, last in self._hits.get("affirm", [])
+        affirmed = {i for first, last in self.hits.get("affirm", [])
                     for i in range(first, last + 1)}
-        for first, last in self._hits.get("negation", []):
+        for first, last in self.hits.get("negation", []):
             if (set(range(first, last + 1)) & (used | affirmed)
                     or tokens[first].clause not in clauses):
                 continue
@@ -301,8 +307,8 @@ class _Soft:
             if inside_or_after or before:
                 return "negation"
         for kind in ("reported", "past", "play"):
-            if any(first not in affirmed for first, _ in self._hits.get(kind, [])):
-                return kind
+            if any(first not in affirmed for first, _ in self.hits.get(kind, [])):
+                return cast(Softened, kind)
         return ""
 
 
@@ -311,21 +317,36 @@ def _rank(match: CrisisMatch) -> tuple[bool, int]:
 
 
 class Screener:
-    """Every language's rules, compiled once; a message is tokenised once."""
+    """Every language's concepts in one index, so a message is read once."""
 
     def __init__(self, files: Iterable[ConceptFile]) -> None:
-        """Build one screen per language file."""
+        """Index the concept and softening words of every file; one rule set per language."""
         self.files = tuple(files)
-        self._screens = [_LanguageScreen(f) for f in self.files]
-        self._soft = _Soft(self.files)
+        self._screens = {f.language: _LanguageScreen(f) for f in self.files}
+        entries: list[tuple[str, str, str | None, bool]] = []
+        for f in self.files:
+            entries += [(f"{f.language}{_SEP}{concept}", entry, f.stemmer, True)
+                        for concept, words in f.concepts.items() for entry in words]
+            # Softening words are function words: no misspellings ("igen" is not "ingen").
+            entries += [(kind, entry, f.stemmer, False)
+                        for kind, words in f.soften.items() for entry in words]
+        self._vocabulary = _Vocabulary(entries)
 
     def screen(self, text: str) -> CrisisMatch | None:
         """The most urgent reading of the message: crisis before gentle, None when neither."""
         tokens = tokenise(text)
         if not tokens:
             return None
-        self._soft.read(tokens)
-        found = [m for s in self._screens if (m := s.screen(tokens, self._soft)) is not None]
+        by_language: dict[str, dict[str, list[tuple[int, int]]]] = {}
+        soft: dict[str, list[tuple[int, int]]] = {}
+        for key, spans in self._vocabulary.hits(tokens).items():
+            language, sep, concept = key.partition(_SEP)
+            if sep:
+                by_language.setdefault(language, {})[concept] = spans
+            else:
+                soft[key] = spans
+        found = [m for language, hits in by_language.items()
+                 if (m := self._screens[language].screen(hits, tokens, _Soft(soft)))]
         return min(found, key=_rank, default=None)
 
 

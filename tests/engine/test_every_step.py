@@ -19,7 +19,9 @@ from sqlmodel import col, select
 from bot.clock import clock
 from bot.content.flows import Flows, flows
 from bot.content.texts import system_text
+from bot.conversation import preferences
 from bot.conversation.engine import GENTLE_CHECK, KEYWORD_TARGETS
+from bot.conversation.intents import reading
 from bot.conversation.models import ConversationState
 from bot.database import Database
 from bot.demo import ensure_demo
@@ -37,14 +39,18 @@ pytestmark = pytest.mark.usefixtures("frozen_clock")
 ADDRESS = "demo-sofie"
 MAX_SEGMENTS = 3
 # Steps no button leads to: the scheduler (reminders, check-ins), a contact person (hand
-# back), the engine after two misses, a worrying message (the gentle check) or a keyword
-# puts the young person there.
+# back), the engine after two misses, a worrying message (the gentle check), a keyword, a
+# question in free text (content/intents.yaml), text in another language (the language
+# offer) or an empty plan puts the young person there.
 ENTRIES = ("onboarding.welcome", "menu.main", "reminder.appointment", "reminder.milestone",
-           "checkin.ask", "handback.ask", "contact.offer", GENTLE_CHECK,
-           *KEYWORD_TARGETS.values())
+           "checkin.ask", "handback.ask", "contact.offer", GENTLE_CHECK, "plan.no_steps",
+           preferences.OFFER_STEP, *KEYWORD_TARGETS.values(),
+           *(intent.goto for intent in reading().intents.values()))
 # What a young person might type where the bot waits for free text.
-FREE_TEXT = {"first_name": "Yasmin", "milestone_text": "Jeg har søgt",
-             "checkin_comment": "Det går fint", "handback_answer": "ok tak"}
+FREE_TEXT = {"first_name": "Yasmin", "checkin_comment": "Det går fint",
+             "handback_answer": "ok tak"}
+# What they might type where a step reads free text (short, so no language offer).
+READ_TEXT = {"milestone_report": ["Jeg har søgt", "ikke endnu", "bananer", "hvorfor?"]}
 # Labels that are the same word in Danish and English.
 SAME_IN_BOTH = {"OK", "Menu"} | {native_name(code) for code in LANGUAGES}
 PLACEHOLDER = re.compile(r"\{\w+\}")
@@ -63,6 +69,7 @@ class Seen:
     message: Outbound
     language: str
     human_holds: bool
+    opted_out: bool = False
 
 
 @dataclass
@@ -87,8 +94,11 @@ class Walker:
     async def run(self) -> Walk:
         """Enter every entry step, then press every choice of every step reached."""
         ids = await self._ids()
+        other = "en" if self.language == "da" else "da"
         data = {"reminder.appointment": {"appointment_id": ids["appointment"]},
-                "reminder.milestone": {"milestone_id": ids["milestone"]}}
+                "reminder.milestone": {"milestone_id": ids["milestone"]},
+                preferences.OFFER_STEP: {preferences.PENDING: {
+                    "code": other, "detected": other, "after": "menu.main"}}}
         queue: list[tuple[str, dict[str, Any], tuple[Choice, ...]]] = []
         explored: set[str] = set()
         for ref in ENTRIES:
@@ -102,6 +112,8 @@ class Walker:
             actions: list[Choice | str] = [*choices]
             if step.input:
                 actions.append(FREE_TEXT[step.input])
+            if step.read:
+                actions += READ_TEXT[step.read]
             for action in actions:
                 landed, offered = await self._turn(ref, step_data, action)
                 if landed not in explored and self.content.step(landed).waits:
@@ -141,6 +153,9 @@ class Walker:
             for appointment in (await session.exec(select(Appointment))).all():
                 appointment.status = "planned"
                 session.add(appointment)
+            for identity in (await session.exec(select(ChannelIdentity))).all():
+                identity.opted_out_at = None  # "Ja, stop beskederne" opts out
+                session.add(identity)
             state = await session.get(ConversationState, person_id)
             assert state is not None
             if entering:
@@ -171,11 +186,14 @@ class Walker:
             held = (await session.exec(select(Handoff).where(
                 Handoff.young_person_id == person_id,
                 col(Handoff.status).in_(OPEN_STATUSES)))).first() is not None
+            stopped = (await session.exec(select(ChannelIdentity).where(
+                ChannelIdentity.address == ADDRESS))).one().opted_out_at is not None
         assert person is not None and state is not None
         if len(sent) > 1:
             self.walk.bursts.append(f"{ref} {did}: {len(sent)} messages in one turn")
         for message in sent:
-            self.walk.seen.append(Seen(ref, did, message, person.language or "da", held))
+            self.walk.seen.append(Seen(ref, did, message, person.language or "da", held,
+                                       stopped))
         return f"{state.flow}.{state.step}", sent[-1].choices if sent else ()
 
 
@@ -203,7 +221,8 @@ def _problems(walk: Walk) -> list[str]:
     for seen in walk.seen:
         text, choices = seen.message.text, seen.message.choices
         where = f"[{seen.language}] {seen.where} {seen.did}: {text[:50]!r}"
-        if not choices and not seen.human_holds:
+        if not choices and not seen.human_holds and not seen.opted_out:
+            # After STOP the only way on is START, and the message says so.
             found.append(f"{where}: no way on (no choices, no human)")
         segments, shortened = _sms_segments(text, choices)
         if segments > MAX_SEGMENTS or shortened:
@@ -229,7 +248,8 @@ def _untranslated(danish: Walk, english: Walk) -> list[str]:
     pieces = [piece.strip() for source in sources if catalog.get(source) != source
               for piece in PLACEHOLDER.split(source) if len(piece.strip()) >= 12]
     for seen in english.seen:
-        if seen.language != "en":
+        if seen.language != "en" or (seen.where, seen.did) == (preferences.OFFER_STEP, "enter"):
+            # The language offer is written in the offered language, on purpose.
             continue
         text = seen.message.text
         where = f"[en] {seen.where} {seen.did}: {text[:50]!r}"

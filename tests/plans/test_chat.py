@@ -60,15 +60,23 @@ async def test_mark_milestone_done_over_chat(db: Database, channel: str, how: st
     shown = await chat.say("min plan")
     assert "Dit mål: Starte på tømrer i august" in shown[-1].text
     if how == "words":
-        reply = await chat.say("Jeg har søgt")
+        asked = await chat.say("Jeg har søgt")
     else:
         await chat.tap("Jeg er færdig med et skridt")
         offered = [c.label for c in chat.channel.sent[-1].choices]
         # The young person's own open steps are the choices, then the way back.
         assert offered == ["Søg ind på optagelse.dk", "Skriv dit CV færdigt", "Menu"]
-        reply = await (chat.say("1") if how == "number"
+        asked = await (chat.say("1") if how == "number"
                        else chat.tap("Søg ind på optagelse.dk"))
+    # First the question, one message; nothing is marked yet.
+    assert len(asked) == 1
+    assert asked[0].text == "Skal jeg skrive, at du er færdig med 'Søg ind på optagelse.dk'?"
+    assert [c.label for c in asked[0].choices] == ["Ja", "Nej", "Menu"]
+    assert await _done_titles(db) == []
+    reply = await chat.tap("Ja")
+    assert len(reply) == 1
     assert "Godt gået!" in reply[-1].text and "Søg ind på optagelse.dk" in reply[-1].text
+    assert "Jeg kunne ikke finde" not in reply[-1].text
     # The plan shown afterwards has only the open step left.
     assert "Skriv dit CV færdigt" in reply[-1].text
     assert "- Søg ind" not in reply[-1].text
@@ -87,7 +95,13 @@ async def test_words_that_match_no_step_change_nothing(db: Database) -> None:
     chat = Harness(db)
     await chat.say("min plan")
     reply = await chat.say("hvornår holder I åbent")
-    assert "Jeg kunne ikke finde det skridt" in reply[-1].text
+    assert reply[-1].text == "Det kan jeg ikke svare på her. Din kontaktperson kan svare dig."
+    assert "Skriv med min kontaktperson" in [c.label for c in reply[-1].choices]
+    reply = await chat.say("bananer")
+    assert reply[-1].text.startswith("Jeg ved ikke, hvilket skridt du mener.")
+    # The open steps are offered again.
+    assert [c.label for c in reply[-1].choices][:2] == ["Søg ind på optagelse.dk",
+                                                        "Skriv dit CV færdigt"]
     assert await _done_titles(db) == []
 
 
@@ -158,8 +172,13 @@ async def test_with_no_open_steps_only_the_way_back_is_offered(db: Database) -> 
     await chat.say("min plan")
     await chat.tap("Jeg er færdig med et skridt")
     await chat.tap("Søg ind på optagelse.dk")
+    await chat.tap("Ja")
     await chat.tap("Jeg er færdig med et skridt")
     await chat.tap("Skriv dit CV færdigt")
-    picked = await chat.tap("Jeg er færdig med et skridt")
-    assert "Du har ingen skridt lige nu." in picked[-1].text
-    assert [c.key for c in picked[-1].choices] == ["menu"]
+    shown = await chat.tap("Ja")
+    assert "Du har ingen skridt lige nu." in shown[-1].text
+    # Nothing left to be done with, so that choice is not offered.
+    assert "done" not in [c.key for c in shown[-1].choices]
+    assert "Jeg er færdig med et skridt" not in [c.label for c in shown[-1].choices]
+    reply = await chat.say("Jeg har søgt")
+    assert reply[-1].text == "Du har ingen skridt lige nu."

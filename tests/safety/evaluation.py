@@ -1,8 +1,10 @@
 """Measure the crisis screen on the labelled evaluation corpus (tests/data/safety/eval).
 
-`tune.yaml` is the share the phrase lists were tuned on; `holdout.yaml` was written apart
-and not read while tuning. Run `python -m tests.safety.evaluation [tune|holdout|all]`
-for the report the test prints.
+Three shares, each written by someone who had not read the concept files: `tune.yaml` (the
+concept files were tuned on it), `holdout.yaml` (measured once unseen, then read for tuning)
+and `fresh.yaml` (written after tuning; never read while tuning: it says how the screen does
+on messages it has not seen). Run `python -m tests.safety.evaluation [tune|holdout|fresh|all]`
+for the report the test prints; `all` is the shares that may be tuned on.
 """
 
 from __future__ import annotations
@@ -19,11 +21,12 @@ from bot.safety.screen import CrisisMatch, screen
 
 EVAL_DIR = Path(__file__).resolve().parents[1] / "data" / "safety" / "eval"
 SHARES = ("tune", "holdout")
+UNSEEN = ("fresh",)
 
 
 def load(share: str) -> list[dict[str, Any]]:
     """The labelled messages of one share ('tune', 'holdout') or of both ('all')."""
-    shares = SHARES if share == "all" else (share,)
+    shares = SHARES if share == "all" else (*SHARES, *UNSEEN) if share == "every" else (share,)
     messages: list[dict[str, Any]] = []
     for name in shares:
         data = yaml.safe_load((EVAL_DIR / f"{name}.yaml").read_text(encoding="utf-8"))

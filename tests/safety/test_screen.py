@@ -1,4 +1,4 @@
-"""Crisis screen: corpus precision/recall, normalisation, exclusions, phrase-file format."""
+"""Crisis screen: concept matching, softening, the concept-file format, normalisation."""
 
 from __future__ import annotations
 
@@ -6,99 +6,102 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
+from bot.safety.concepts import ConceptFileError, load_concept_files, parse_concept_file
 from bot.safety.normalise import normalise
-from bot.safety.phrases import (
-    PhraseFileError,
-    compile_pattern,
-    load_phrase_files,
-    parse_phrase_file,
-)
-from bot.safety.screen import CrisisMatch, Screener, clear_cache, screen
+from bot.safety.screen import CrisisMatch, clear_cache, screen
+from tests.safety.evaluation import load
 
 REPO = Path(__file__).resolve().parents[2]
-CORPUS: dict[str, list[dict[str, Any]]] = yaml.safe_load(
-    (REPO / "tests" / "data" / "safety" / "corpus.yaml").read_text(encoding="utf-8")
-)
 
 
-def _ids(entries: list[dict[str, Any]]) -> list[str]:
-    return [f"{e['lang']}:{e['text'][:40]}" for e in entries]
+# --- how the screen reads young people's writing (examples from the issue) -----------
 
 
-# --- corpus ---------------------------------------------------------------
+@pytest.mark.parametrize(("text", "category"), [
+    ("jeg vil sgu bare dø", "suicide"),            # filler words
+    ("jeg vil faktisk ikke leve mere", "suicide"),
+    ("ta mit liv", "suicide"),                      # colloquial form
+    ("vil gerne være død", "suicide"),
+    ("har skrevet farvelbrev", "suicide"),
+    ("jeg vil bare forsvinde", "suicide"),
+    ("unalive", "suicide"),
+    ("jeg har skåret mig", "self_harm"),
+    ("jeg skar mig i går", "self_harm"),
+    ("jeg er i fare", "acute_danger"),
+    ("han har en kniv", "acute_danger"),
+    ("har spist en pakke panodil", "acute_danger"),
+    ("jeg sover på gaden i nat", "homelessness"),   # homelessness by itself is a crisis
+    ("min far har slået mig", "violence"),          # violence named by its actor
+    ("min stedfar tæsker mig", "violence"),
+    ("min onkel rører mig", "abuse"),
+    ("han truer med at dele mine billeder", "abuse"),
+    ("mine forældre vil gifte mig bort", "forced_marriage"),
+    ("kill me", "suicide"),                         # English inside Danish
+    ("i wanna end it", "suicide"),
+    ("jeg vil selvmorde", "suicide"),               # misspelt
+    ("JEG VIL IKK LEVE MERE!!!", "suicide"),
+    ("min  faar  slaar  mig", "violence"),          # no æøå, odd spacing
+])
+def test_crisis(text: str, category: str) -> None:
+    match = screen(text)
+    assert match is not None and not match.gentle, (text, match)
+    assert match.category == category
 
 
-def test_corpus_size() -> None:
-    positives = CORPUS["positives"]
-    assert sum(e["lang"] == "da" for e in positives) >= 40
-    assert sum(e["lang"] == "en" for e in positives) >= 25
-    assert len(CORPUS["negatives"]) >= 40
-    assert {e["lang"] for e in positives} >= {"ar", "tr", "pl", "uk", "so", "fa"}
+@pytest.mark.parametrize(("text", "why"), [
+    ("min far slår mig ikke", "negation"),           # negation after the verb
+    ("jeg har aldrig tænkt på selvmord", "negation"),
+    ("vi læser om selvmord til dansk", "reported"),  # reported speech
+    ("jeg slår mig selv ihjel i FIFA", "play"),      # game and joke contexts
+    ("kill me lol", "play"),
+])
+def test_softened_to_a_gentle_check_never_silenced(text: str, why: str) -> None:
+    assert screen(text) == CrisisMatch(screen(text).category, screen(text).rule_id,  # type: ignore[union-attr]
+                                       screen(text).language, True, why)  # type: ignore[union-attr]
 
 
-def test_precision_and_recall() -> None:
-    expected_hits = CORPUS["positives"] + CORPUS["gentle"]
-    tp = sum(screen(e["text"]) is not None for e in expected_hits)
-    fp_texts = [e["text"] for e in CORPUS["negatives"] if screen(e["text"]) is not None]
-    recall = tp / len(expected_hits)
-    precision = tp / (tp + len(fp_texts))
-    print(
-        f"\ncrisis screen: recall={recall:.3f} precision={precision:.3f} "
-        f"(positives={len(expected_hits)}, negatives={len(CORPUS['negatives'])}, "
-        f"false positives={fp_texts})"
-    )
-    assert recall == 1.0
-    assert precision >= 0.9
+@pytest.mark.parametrize("text", ["jeg kan ikke mere", "jeg er bange", "ingen vil savne mig"])
+def test_borderline_messages_get_the_gentle_check(text: str) -> None:
+    match = screen(text)
+    assert match is not None and match.gentle and match.softened == ""
 
 
-@pytest.mark.parametrize("entry", CORPUS["positives"], ids=_ids(CORPUS["positives"]))
-def test_positive_is_urgent_with_category(entry: dict[str, Any]) -> None:
-    match = screen(entry["text"])
-    assert match is not None, entry["text"]
-    assert not match.gentle
-    assert match.category == entry["category"]
-
-
-@pytest.mark.parametrize("entry", CORPUS["gentle"], ids=_ids(CORPUS["gentle"]))
-def test_exclusion_gives_gentle_match_never_none(entry: dict[str, Any]) -> None:
-    match = screen(entry["text"])
-    assert match is not None
-    assert match.gentle
-
-
-def test_exclusion_does_not_hide_a_real_crisis_in_the_same_message() -> None:
-    match = screen("vi så en film om selvmord, og nu vil jeg bare dø")
-    assert match is not None
-    assert not match.gentle
-    assert match.phrase_id == "vil_doe"
-
-
-def test_most_urgent_category_wins() -> None:
-    match = screen("han slår mig og jeg har taget 20 piller")
-    assert match == CrisisMatch("acute_danger", "taget_piller", "da", gentle=False)
-
-
-@pytest.mark.parametrize("text", ["", "   ", "👍", "ok", "1234", "?!", "جيد", "\u200c"], ids=repr)
-def test_harmless_short_texts(text: str) -> None:
+@pytest.mark.parametrize("text", [
+    "jeg dør af grin", "hvornår er mit møde", "min far kører mig til mødet",
+    "jeg skal skære grøntsager på køkkenlinjen", "jeg kan ikke komme i morgen",
+    "kan jeg få hjælp til mit cv", "min far får ny bil", "ok", "", "👍", "1234", "جيد",
+])
+def test_ordinary_messages_pass(text: str) -> None:
     assert screen(text) is None
 
 
+def test_a_real_crisis_is_not_softened_by_a_joke_elsewhere_when_affirmed() -> None:
+    match = screen("vil bare ik eksistere mere og det er ik for sjov")
+    assert match is not None and not match.gentle
+
+
+def test_a_negation_before_a_new_subject_does_not_soften() -> None:
+    match = screen("jeg kan ikke mere jeg vil dø")
+    assert match is not None and not match.gentle
+
+
+def test_most_urgent_category_wins() -> None:
+    match = screen("min far slår mig og jeg har taget 20 piller")
+    assert match is not None and match.category == "acute_danger"
+
+
 def test_any_language_regardless_of_setting() -> None:
-    match = screen("hej, jeg ved ikke... أريد أن أموت")
-    assert match is not None
-    assert match.language == "ar"
+    # Every language's rules read every message: English written by a Danish-speaker.
+    match = screen("hej, jeg ved ikke... my stepdad hits me")
+    assert match is not None and match.language == "en" and not match.gentle
 
 
-def test_every_phrase_file_declares_review_state() -> None:
-    files = load_phrase_files(REPO / "content" / "safety" / "phrases")
-    languages = {f.language for f in files}
-    assert languages >= {"da", "en", "ar", "tr", "pl", "uk", "so", "fa"}
-    # Machine-drafted files must stay marked until a native speaker has reviewed them.
-    for f in files:
-        if f.language not in ("da", "en"):
-            assert f.reviewed is False, f.language
+def test_every_concept_file_declares_review_state() -> None:
+    files = load_concept_files(REPO / "content" / "safety" / "concepts")
+    assert {f.language for f in files} >= {"da", "en"}
+    # Drafted files must stay marked until a native speaker and a professional have reviewed.
+    assert all(f.reviewed is False for f in files)
 
 
 # --- normalisation -----------------------------------------------------------
@@ -141,101 +144,50 @@ def test_normalise_keeps_non_latin_letters() -> None:
 
 
 def test_normalise_is_idempotent() -> None:
-    for entry in CORPUS["positives"] + CORPUS["negatives"]:
+    for entry in load("all"):
         once = normalise(entry["text"])
         assert normalise(once) == once
 
 
-# --- pattern syntax and file format ----------------------------------------
+GOOD = {"language": "xx", "reviewed": False, "concepts": {"a": ["blå"], "b": ["banan*"]},
+        "rules": [{"id": "r", "category": "suicide", "all": ["a", "b"]}]}
 
 
-@pytest.mark.parametrize(
-    ("pattern", "text", "hit"),
-    [
-        ("jeg vil [bare] dø", "jeg vil dø", True),
-        ("jeg vil [bare] dø", "jeg vil bare dø", True),
-        ("jeg vil [bare] dø", "jeg vil ikke dø", False),
-        ("orker/gider ikke", "gider ikke", True),
-        ("selvmord*", "selvmordstanker", True),
-        ("selvmord*", "ikkeselvmord", False),
-        ("dø", "dødtræt", False),
-        ("(do not/dont) want", "do not want", True),
-        ("(do not/dont) want", "do want", False),
-        ("har taget * piller", "har taget 20 piller", True),
-        ("[i dag/i aften] kom", "i aften kom", True),
-    ],
-)
-def test_pattern_syntax(pattern: str, text: str, hit: bool) -> None:
-    screener = Screener(
-        [
-            parse_phrase_file(
-                {
-                    "language": "xx",
-                    "reviewed": False,
-                    "phrases": [{"id": "t", "category": "suicide", "patterns": [pattern]}],
-                },
-                "test",
-            )
-        ]
-    )
-    assert (screener.screen(text) is not None) is hit
-    assert compile_pattern(pattern).regex
-
-
-@pytest.mark.parametrize(
-    "data",
-    [
-        [],
-        {"language": "da", "phrases": [{"id": "a", "category": "suicide", "patterns": ["x"]}]},
-        {"language": "da", "reviewed": False, "phrases": []},
-        {
-            "language": "da",
-            "reviewed": False,
-            "phrases": [{"id": "a", "category": "sad", "patterns": ["x"]}],
-        },
-        {
-            "language": "da",
-            "reviewed": False,
-            "phrases": [{"id": "a", "category": "suicide", "patterns": ["[x]"]}],
-        },
-        {
-            "language": "da",
-            "reviewed": False,
-            "phrases": [{"id": "a", "category": "suicide", "patterns": ["se*lv"]}],
-        },
-        {
-            "language": "da",
-            "reviewed": False,
-            "phrases": [{"id": "a", "category": "suicide", "patterns": ["a (b"]}],
-        },
-        {
-            "language": "da",
-            "reviewed": False,
-            "phrases": [
-                {"id": "a", "category": "suicide", "patterns": ["x"]},
-                {"id": "a", "category": "suicide", "patterns": ["y"]},
-            ],
-        },
-    ],
-)
-def test_bad_phrase_files_are_rejected(data: Any) -> None:
-    with pytest.raises(PhraseFileError):
-        parse_phrase_file(data, "test")
+@pytest.mark.parametrize("data", [
+    None,
+    {**GOOD, "language": ""},
+    {**GOOD, "reviewed": "no"},
+    {**GOOD, "stemmer": "klingon"},
+    {**GOOD, "concepts": {}},
+    {**GOOD, "concepts": {"a": []}},
+    {**GOOD, "concepts": {"a": ["x*y"], "b": ["z"]}},
+    {**GOOD, "rules": []},
+    {**GOOD, "rules": [{"id": "r", "category": "nope", "all": ["a"]}]},
+    {**GOOD, "rules": [{"id": "r", "category": "suicide", "all": ["unknown"]}]},
+    {**GOOD, "rules": [{"id": "r", "category": "suicide", "all": ["a", "b"], "window": 1}]},
+    {**GOOD, "rules": [{"id": "r", "category": "distress", "all": ["a"]}]},
+    {**GOOD, "soften": {"sarcasm": ["x"]}},
+], ids=repr)
+def test_bad_concept_files_are_rejected(data: Any) -> None:
+    with pytest.raises(ConceptFileError):
+        parse_concept_file(data, "test")
 
 
 def test_content_dir_from_argument_and_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    phrases = tmp_path / "safety" / "phrases"
-    phrases.mkdir(parents=True)
-    (phrases / "xx.yaml").write_text(
-        "language: xx\nreviewed: false\nphrases:\n"
-        "  - {id: blue, category: suicide, patterns: [blå banan]}\n",
+    concepts = tmp_path / "safety" / "concepts"
+    concepts.mkdir(parents=True)
+    (concepts / "xx.yaml").write_text(
+        "language: xx\nreviewed: false\nconcepts:\n  a: [blå]\n  b: [banan*]\n"
+        "rules:\n  - {id: blue, category: suicide, all: [a, b], window: 4}\n",
         encoding="utf-8",
     )
     clear_cache()
     try:
-        assert screen("en blå banan", tmp_path) == CrisisMatch("suicide", "blue", "xx", False)
+        assert screen("en blå og gul banan", tmp_path) == CrisisMatch("suicide", "blue", "xx",
+                                                                       False)
+        assert screen("en blå bil og en lang historie om en banan", tmp_path) is None
         assert screen("jeg vil dø", tmp_path) is None
         monkeypatch.setenv("INDGANG_CONTENT_DIR", str(tmp_path))
-        assert screen("BLAA BANAN") is not None
+        assert screen("BLAA BANANER") is not None
     finally:
         clear_cache()

@@ -1,0 +1,241 @@
+"""Property: whatever a young person, the staff and the clock do, the bot is never silent.
+
+Random sequences of messages (ordinary, questions, keywords, crisis and worrying messages,
+numbers, emoji, right-to-left text), button presses, staff actions (take, reply, close,
+transfer, hand back) and clock jumps (minutes, nights, weekends). After each inbound:
+
+- the young person got at least one message, unless a human holds the conversation and
+  they were told so (or written to) within the last ten minutes, or they opted out with STOP
+  (and even then a crisis message is answered);
+- a message that asks them to choose shows choices;
+- no message names an option it does not offer;
+- the replies of one turn never contradict each other (praise and "could not find").
+
+Each sequence has its own seed; a failure prints the seed and the steps to replay it.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlmodel import select
+
+from bot.clock import clock
+from bot.database import Database
+from bot.demo import ensure_demo
+from bot.handoff import service as handoffs
+from bot.inbox import service as inbox
+from bot.inbox.web import Login
+from bot.people.models import ChannelIdentity, YoungPerson
+from bot.conversation.models import ConversationState
+from bot.safety.screen import screen
+from bot.staff.models import StaffSession
+from bot.tenants.models import Municipality, StaffMember
+from channels.base import Outbound
+from tests.safety.evaluation import load
+from tests.support import Harness
+
+COPENHAGEN = ZoneInfo("Europe/Copenhagen")
+ACK_WINDOW = timedelta(minutes=10)
+SEQUENCES = {"sqlite": int(os.environ.get("INDGANG_PROPERTY_SQLITE", "2000")),
+             "postgresql": int(os.environ.get("INDGANG_PROPERTY_POSTGRESQL", "500"))}
+
+ORDINARY = ["hej", "ok", "tak", "bananer", "hvornår er mit møde?", "hvad er min plan",
+            "jeg har IKKE skrevet mit cv færdigt endnu", "jeg har søgt", "1", "2", "3", "9",
+            "ja", "nej", "👍", "🙂🙂🙂", "مرحبا، متى موعدي؟", "when is my meeting",
+            "kan du flytte mit møde", "", "jeg ved det ikke", "Skriv dit CV færdigt"]
+KEYWORDS = ["menu", "hjælp", "kontakt", "sprog", "min plan", "hvad ved I om mig", "start",
+            "stop", "pause"]
+_crisis = [m["text"] for m in load("tune") if m["label"] == "crisis"]
+CRISIS = [t for t in _crisis if (m := screen(t)) is not None and not m.gentle][:60]
+GENTLE = ["jeg kan ikke mere", "jeg er bange", "ingen vil savne mig", "min far slår mig ikke"]
+
+# "Vælg en af mulighederne" / "Du kan også vælge Nej tak": asking to choose, or naming a choice.
+ASKS_TO_CHOOSE = re.compile(r"\b(vælg|choose)\b", re.IGNORECASE)
+NAMES_OPTION = re.compile(r"\b(?:vælge|choose|pick|tryk på|press)\s+(?!one of|en af)"
+                          r"([A-ZÆØÅ][\w ]{1,30}?)[.,!]", re.IGNORECASE)
+PRAISE = ("Godt gået", "Well done")
+FAILURE = ("kunne ikke finde", "could not find", "couldn't find")
+
+
+@dataclass
+class World:
+    """One young person, the staff, and what the test has seen."""
+
+    harness: Harness
+    person_id: int
+    municipality: Municipality
+    mette: StaffMember
+    ali: StaffMember
+    opted_out: bool = False
+    last_out_at: datetime | None = None
+    steps: list[str] = field(default_factory=list)
+
+
+def _login(staff: StaffMember, municipality: Municipality) -> Login:
+    row = StaffSession(token_hash="x" * 64, staff_id=staff.id or 0, csrf_token="x",
+                       expires_at=clock.now() + timedelta(hours=1))
+    return Login(staff=staff, row=row, municipality=municipality, via_bearer=False)
+
+
+async def _new_person(db: Database, n: int, rng: random.Random) -> World:
+    async with db.session() as session:
+        town = (await session.exec(select(Municipality))).one()
+        mette = (await session.exec(select(StaffMember).where(
+            StaffMember.role == "contact_person"))).first()
+        ali = (await session.exec(select(StaffMember).where(
+            StaffMember.role == "team_lead"))).first()
+        assert town.id is not None and mette is not None and ali is not None
+        person = YoungPerson(municipality_id=town.id, first_name=f"Ung{n}",
+                             birth_year=rng.choice([2002, 2006, 2009, 2011]),
+                             language=rng.choice(["da", "da", "en"]),
+                             contact_person_id=mette.id)
+        session.add(person)
+        await session.flush()
+        assert person.id is not None
+        address = f"prop-{n}-{rng.randrange(10**9)}"
+        session.add(ChannelIdentity(young_person_id=person.id, channel="web", address=address,
+                                    verified=True))
+        session.add(ConversationState(young_person_id=person.id, flow="menu", step=""))
+        person_id = person.id
+    return World(Harness(db, address=address), person_id, town, mette, ali)
+
+
+def _problems(world: World, did: str, got: list[Outbound], held: bool) -> list[str]:
+    found = []
+    now = clock.now()
+    covered = held and world.last_out_at is not None and now - world.last_out_at < ACK_WINDOW
+    crisis = (m := screen(did)) is not None and not m.gentle
+    if not got and not covered and not (world.opted_out and not crisis):
+        found.append(f"silent after {did!r} (human holds: {held})")
+    for out in got:
+        labels = {c.label.casefold() for c in out.choices}
+        if ASKS_TO_CHOOSE.search(out.text) and not out.choices:
+            found.append(f"asks to choose without choices: {out.text!r}")
+        for named in NAMES_OPTION.findall(out.text):
+            if named.strip().casefold() not in labels:
+                found.append(f"names option {named!r} it does not offer: {out.text!r}")
+    texts = " ".join(o.text for o in got)
+    if any(p in texts for p in PRAISE) and any(f in texts for f in FAILURE):
+        found.append(f"contradictory replies: {[o.text for o in got]!r}")
+    return found
+
+
+async def _held(db: Database, person_id: int) -> bool:
+    async with db.session() as session:
+        return await handoffs.active_handoff(session, person_id=person_id) is not None
+
+
+async def _staff_act(db: Database, world: World, rng: random.Random) -> str:
+    act = rng.choice(["take", "reply", "reply", "close", "transfer", "hand_back"])
+    now = clock.now()
+    async with db.session() as session:
+        person = await session.get(YoungPerson, world.person_id)
+        assert person is not None
+        staff = rng.choice([world.mette, world.ali])
+        login = _login(staff, world.municipality)
+        try:
+            if act == "take":
+                await inbox.take(session, login, person, now=now)
+            elif act == "reply":
+                await inbox.reply(session, login, person, text="Hej, det er Mette.", now=now)
+            elif act == "close":
+                await inbox.close(session, login, person, now=now)
+            elif act == "transfer":
+                other = world.ali if staff is world.mette else world.mette
+                await inbox.assign(session, login, person, to=other.id or 0, now=now)
+            else:
+                await inbox.hand_back(session, login, person, now=now)
+        except (inbox.Refused, inbox.NotFound):
+            return f"staff {act}: refused"
+    before = len(world.harness.channel.sent)
+    while await world.harness.dispatcher.dispatch_once():
+        pass
+    if len(world.harness.channel.sent) > before:
+        world.last_out_at = clock.now()
+    return f"staff {act}"
+
+
+def _jump(rng: random.Random) -> str:
+    kind = rng.choice(["1m", "11m", "3h", "night", "weekend"])
+    if kind == "1m":
+        clock.advance(timedelta(minutes=1))
+    elif kind == "11m":
+        clock.advance(timedelta(minutes=11))
+    elif kind == "3h":
+        clock.advance(timedelta(hours=3))
+    else:
+        local = clock.now().astimezone(COPENHAGEN)
+        day = local.date() + timedelta(days=1)
+        if kind == "weekend":
+            while day.weekday() != 5:
+                day += timedelta(days=1)
+        hour = 23 if kind == "night" else 10
+        moment = datetime(day.year, day.month, day.day, hour, 30, tzinfo=COPENHAGEN)
+        clock.set(max(moment, clock.now() + timedelta(minutes=1)))
+    return f"clock +{kind}"
+
+
+def _message(rng: random.Random, last: Outbound | None) -> tuple[str, str | None]:
+    roll = rng.random()
+    if last is not None and last.choices and roll < 0.35:
+        choice = rng.choice(last.choices)
+        return choice.label, choice.key
+    if roll < 0.6:
+        return rng.choice(ORDINARY), None
+    if roll < 0.8:
+        return rng.choice(KEYWORDS), None
+    if roll < 0.9:
+        return rng.choice(GENTLE), None
+    return rng.choice(CRISIS), None
+
+
+async def _sequence(db: Database, n: int, seed: int) -> list[str]:
+    rng = random.Random(seed)
+    start = datetime(2026, 3, 2, 7, 0, tzinfo=UTC) + timedelta(minutes=rng.randrange(7 * 24 * 60))
+    clock.set(start)
+    world = await _new_person(db, n, rng)
+    last: Outbound | None = None
+    for _ in range(rng.randint(3, 9)):
+        roll = rng.random()
+        if roll < 0.2:
+            world.steps.append(await _staff_act(db, world, rng))
+            continue
+        if roll < 0.35:
+            world.steps.append(_jump(rng))
+            continue
+        text, choice = _message(rng, last)
+        held = await _held(db, world.person_id)
+        got = await world.harness.say(text, choice=choice)
+        world.steps.append(f"young {text!r}" + (f" [{choice}]" if choice else ""))
+        if text.strip().casefold() == "stop":
+            world.opted_out = True
+        elif text.strip().casefold() == "start":
+            world.opted_out = False
+        if got:
+            world.last_out_at = clock.now()
+            last = got[-1]
+        problems = _problems(world, text, got, held)
+        if problems:
+            return [f"seed {seed}: {p}" for p in problems] + ["  steps: " + " | ".join(
+                world.steps)]
+    return []
+
+
+async def test_never_silent_never_a_missing_choice(db: Database, backend: str) -> None:
+    await ensure_demo(db)
+    failures: list[str] = []
+    try:
+        for n in range(SEQUENCES[backend]):
+            failures += await _sequence(db, n, seed=1000 + n)
+            if len(failures) > 20:
+                break
+    finally:
+        clock.reset()
+    assert not failures, "\n".join(failures)

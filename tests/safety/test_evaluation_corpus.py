@@ -1,0 +1,38 @@
+"""Acceptance: the crisis screen on the labelled evaluation corpus, per language and category.
+
+The corpus (tests/data/safety/eval) was written apart from the concept files, the way young
+people write. The thresholds hold for the shares the concept files were tuned on (`tune`,
+`holdout`); the unseen share (`fresh`) is printed beside them, so a reader sees how the
+screen does on messages nobody tuned it for.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from tests.safety.evaluation import SHARES, UNSEEN, evaluate, load
+
+OTHER_LANGUAGES = ("ar", "fa", "pl", "ru", "so", "tr", "uk")
+
+
+def test_corpus_is_large_and_varied_enough() -> None:
+    messages = load("every")
+    assert len(messages) >= 400
+    per_language = Counter(m["lang"] for m in messages)
+    assert all(per_language[lang] >= 20 for lang in OTHER_LANGUAGES), per_language
+    labels = Counter(m["label"] for m in messages)
+    assert labels["crisis"] >= 200 and labels["gentle"] >= 80 and labels["none"] >= 150
+    for m in messages:
+        assert (m["label"] == "crisis") == ("category" in m), m
+
+
+def test_recall_and_precision_on_the_whole_corpus() -> None:
+    for share in (*SHARES, *UNSEEN):
+        print(f"\n--- {share} ---\n{evaluate(share).text()}")
+    report = evaluate("all")
+    print(f"\n--- all ---\n{report.text()}")
+    recall, crisis = report.recall()
+    precision, flagged = report.precision()
+    missed = [m["text"] for m, p in report.rows if m["label"] == "crisis" and p != "crisis"]
+    assert recall >= 0.98, f"recall {recall:.3f} of {crisis}; missed: {missed}"
+    assert precision >= 0.9, f"precision {precision:.3f} of {flagged} flagged"
