@@ -28,6 +28,10 @@ async def open_handoff(turn: Turn, reason: str) -> None:
 async def handoff_opened(turn: Turn) -> str:
     """Tell the young person who will answer, until when a stand-in covers, and when."""
     routed = await handoffs.route(turn.session, person=turn.person, now=turn.now)
+    held_by = await handoffs.assignee(turn.session, person_id=turn.person.id or 0)
+    if held_by is not None and (routed.staff is None or routed.staff.id != held_by.id):
+        # Routing now could pick someone else than the handoff went to: name who has it.
+        routed = handoffs.Route(held_by)
     if routed.staff is None:
         parts = [system_text("handoff_opened_team", turn.lang)]
     elif routed.away is not None and routed.away.absent_until is not None:

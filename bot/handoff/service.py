@@ -161,6 +161,14 @@ async def responder_name(
     return first_name(staff) if staff else None
 
 
+async def assignee(session: AsyncSession, *, person_id: int) -> StaffMember | None:
+    """Who the young person's open handoff went to, if it is open and assigned."""
+    held = await active_handoff(session, person_id=person_id)
+    if held is None or held.assignee_id is None:
+        return None
+    return await session.get(StaffMember, held.assignee_id)
+
+
 def first_name(staff: StaffMember) -> str:
     """'Mette' for 'Mette Hansen'."""
     return staff.name.split()[0] if staff.name.strip() else staff.name

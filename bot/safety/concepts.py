@@ -57,6 +57,7 @@ class ConceptFile:
     concepts: dict[str, tuple[str, ...]]
     rules: tuple[Rule, ...]
     soften: dict[str, tuple[str, ...]]
+    negation_after: int = NEGATION_REACH
 
 
 def _require(cond: bool, message: str) -> None:
@@ -135,8 +136,13 @@ def parse_concept_file(data: Any, source: str) -> ConceptFile:
              f"{source}: 'soften' may hold only {SOFTENERS}")
     soften = {name: _entries(words, f"{source}: soften {name}")
               for name, words in cast(dict[str, Any], raw_soften).items()}
+    # Danish and English negate after the verb ("slår mig ikke"); Slavic languages and
+    # Arabic before it, so a negation after a match belongs to the next clause there.
+    after = data.get("negation_after", NEGATION_REACH)
+    _require(isinstance(after, int) and not isinstance(after, bool) and 0 <= after <= 5,
+             f"{source}: negation_after must be a whole number from 0 to 5")
     return ConceptFile(str(language), bool(reviewed), stemmer, concepts,
-                       tuple(rules), soften)
+                       tuple(rules), soften, after)
 
 
 def load_concept_files(directory: Path) -> tuple[ConceptFile, ...]:
@@ -152,5 +158,6 @@ def load_concept_files(directory: Path) -> tuple[ConceptFile, ...]:
                 raise ConceptFileError(f"{path.name}: not valid YAML: {exc}") from exc
         files.append(parse_concept_file(data, path.name))
     languages = [f.language for f in files]
-    _require(len(languages) == len(set(languages)), f"two concept files for one language: {languages}")
+    _require(len(languages) == len(set(languages)),
+             f"two concept files for one language: {languages}")
     return tuple(files)

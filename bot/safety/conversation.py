@@ -26,5 +26,4 @@ async def open_urgent_handoff(turn: Turn, reason: str) -> None:
 async def show_crisis_help(turn: Turn) -> str:
     """Who knows now, and help lines for what the worrying message was about."""
     topic = str(turn.state.data.get(TOPIC_KEY, "general"))
-    return crisis.text("gentle_yes", turn.lang) + " " + await crisis.help_text(
-        turn, topic, danger=False)
+    return await crisis.help_text(turn, topic, danger=False)

@@ -82,7 +82,9 @@ async def help_text(turn: Turn, topic: str, *, danger: bool) -> str:
     first = [text("intro", lang)]
     if danger:
         first.append(text("danger_first", lang))
-    name = await handoffs.responder_name(turn.session, person=turn.person, now=turn.now)
+    # Name whoever the handoff went to, not whoever routing would pick now.
+    staff = await handoffs.assignee(turn.session, person_id=turn.person.id or 0)
+    name = handoffs.first_name(staff) if staff is not None else None
     if handoffs.in_working_hours(municipality, turn.now):
         first.append(text("handoff_now", lang, contact=name) if name
                      else text("handoff_team", lang))

@@ -67,7 +67,7 @@ class Helpline:
     topics: tuple[str, ...] = ("general",)
     sources: tuple[str, ...] = ()
 
-    def fits_age(self, age: int | None | AgeRange) -> bool:
+    def fits_age(self, age: int | AgeRange | None) -> bool:
         """Tell whether the line serves this age, or any age of a range (unknown fits all)."""
         if age is None:
             return True
@@ -197,7 +197,7 @@ def load_helplines(content: Path | str | None = None) -> tuple[Helpline, ...]:
 
 def helplines_for(
     topic: str,
-    age: int | None | AgeRange,
+    age: int | AgeRange | None,
     now_local: datetime,
     *,
     limit: int = MAX_OPTIONS,

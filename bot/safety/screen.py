@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal, cast
+from typing import Literal
 
 import snowballstemmer
 from rapidfuzz import process
@@ -27,7 +27,6 @@ from rapidfuzz.distance import Levenshtein
 from bot.safety.concepts import (
     CATEGORIES,
     NEGATION_BEFORE,
-    NEGATION_REACH,
     Category,
     ConceptFile,
     Rule,
@@ -133,8 +132,8 @@ class _Vocabulary:
                 self.words.append(word)
             return index[word]
 
-        for concept, entry, stemmer, fuzzy in entries:
-            ids = tuple(word_id(part, stemmer, fuzzy) for part in entry.split())
+        for concept, entry, stemmer, misspellable in entries:
+            ids = tuple(word_id(part, stemmer, misspellable) for part in entry.split())
             self.terms.append(_Term(concept, ids))
         self._exact: dict[str, set[int]] = {}
         self._by_stem: dict[tuple[str | None, str], set[int]] = {}
@@ -164,7 +163,7 @@ class _Vocabulary:
             if len(t.words) == 1:
                 self._one_word.setdefault(t.words[0], set()).add(t.concept)
             else:
-                self._two_words.setdefault(t.words[:2], []).append(t)
+                self._two_words.setdefault((t.words[0], t.words[1]), []).append(t)
 
     def matching(self, token: str) -> frozenset[int]:
         """Ids of the concept words this folded token stands for."""
@@ -276,7 +275,8 @@ class _LanguageScreen:
             span = _best_span(rule, hits)
             if span is None or _excepted(rule, span, hits):
                 continue
-            softened = "" if rule.gentle else soft.softened(span, tokens, subjects)
+            softened = "" if rule.gentle else soft.softened(
+                span, tokens, subjects, after=self.file.negation_after)
             found.append(CrisisMatch(rule.category, rule.id, self.file.language,
                                      rule.gentle or bool(softened), softened))
         return min(found, key=_rank, default=None)
@@ -289,7 +289,7 @@ class _Soft:
     hits: dict[str, list[tuple[int, int]]]
 
     def softened(self, span: tuple[int, int, set[int]], tokens: list[_Token],
-                 subjects: list[tuple[int, int]]) -> Softened:
+                 subjects: list[tuple[int, int]], *, after: int) -> Softened:
         """Why a crisis reading is softened to a gentle check, or '' when it is not."""
         start, end, used = span
         clauses = {tokens[i].clause for i in used}
@@ -299,16 +299,17 @@ class _Soft:
             if (set(range(first, last + 1)) & (used | affirmed)
                     or tokens[first].clause not in clauses):
                 continue
-            inside_or_after = start <= first and last <= end + NEGATION_REACH
+            inside_or_after = start <= first and last <= end + after
             # "jeg har aldrig tænkt på selvmord": a negation shortly before, with no new
             # subject in between ("jeg kan ikke mere jeg vil dø" stays a crisis).
             before = start - NEGATION_BEFORE <= first < start and not any(
                 last < s < start for s, _ in subjects)
             if inside_or_after or before:
                 return "negation"
-        for kind in ("reported", "past", "play"):
+        kinds: tuple[Softened, ...] = ("reported", "past", "play")
+        for kind in kinds:
             if any(first not in affirmed for first, _ in self.hits.get(kind, [])):
-                return cast(Softened, kind)
+                return kind
         return ""
 
 

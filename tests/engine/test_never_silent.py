@@ -23,17 +23,16 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-import pytest
 from sqlmodel import select
 
 from bot.clock import clock
+from bot.conversation.models import ConversationState
 from bot.database import Database
 from bot.demo import ensure_demo
 from bot.handoff import service as handoffs
 from bot.inbox import service as inbox
 from bot.inbox.web import Login
 from bot.people.models import ChannelIdentity, YoungPerson
-from bot.conversation.models import ConversationState
 from bot.safety.screen import screen
 from bot.staff.models import StaffSession
 from bot.tenants.models import Municipality, StaffMember

@@ -44,7 +44,10 @@ async def test_absent_contact_person_hands_to_the_named_stand_in(
     [handoff] = await _handoffs(db)
     assert handoff.assignee_id == staff["Ali"].id
     clock.set(datetime(2026, 3, 9, 8, tzinfo=UTC))
-    assert await chat.say("hallo?") == []  # the human still holds the chat
+    # The human still holds the chat; after a week's silence the young person is told so.
+    [ack] = await chat.say("hallo?")
+    assert ack.text.startswith("Din besked er sendt til Ali.") and ack.choices == ()
+    assert await chat.say("er du der?") == []  # a burst is not acknowledged line by line
 
 
 async def test_without_contact_person_round_robin_respects_capacity(

@@ -9,6 +9,7 @@ files of their own for hours and dates the shipped file does not have.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -41,7 +42,7 @@ AGES: list[int | tuple[int, int] | None] = [None, 9, 12, 14, 15, (14, 15), 16, 1
 EVERY_TOPIC = (*TOPICS, "distress")
 
 
-def ids(lines: list[Helpline]) -> list[str]:
+def ids(lines: Iterable[Helpline]) -> list[str]:
     return [line.id for line in lines]
 
 
