@@ -42,6 +42,7 @@ _SEVERITY = {category: rank for rank, category in enumerate(CATEGORIES)}
 _CLAUSES = re.compile(r"[.!?;,:\n]+|\s(?:men|but|ama|але|но|lakin|لكن|اما|laakiin|ale)\s",
                       re.IGNORECASE)
 _SEP = "\x1f"
+CONTEXT_REACH = 4
 # A concept entry "#number" stands for any number written in digits ("tog 20 piller").
 NUMBER = "#number"
 Softened = Literal["", "negation", "reported", "play", "past"]
@@ -102,11 +103,22 @@ def _stem(name: str | None, folded: str) -> str:
     return _stemmer(name).stemWord(folded) if name else folded
 
 
+# Spellings of one word that folding does not bring together: Danish "ik"/"ikk" for "ikke".
+_SAME_WORD = {"ik": "ike"}
+# Emoji carry tone that folding would drop: laughing faces make a message play.
+_EMOJI_WORDS = str.maketrans({"😂": " haha ", "🤣": " haha ", "😆": " haha ", "😹": " haha "})
+
+
+def fold_words(text: str) -> list[str]:
+    """The folded words of a text, as both messages and concept entries are compared."""
+    return [_SAME_WORD.get(word, word) for word in normalise(text).split()]
+
+
 def tokenise(text: str) -> list[_Token]:
     """Folded words of a message, each with the number of its clause."""
     tokens = []
-    for clause, part in enumerate(_CLAUSES.split(f" {text} ")):
-        tokens += [_Token(word, clause) for word in normalise(part).split()]
+    for clause, part in enumerate(_CLAUSES.split(f" {text.translate(_EMOJI_WORDS)} ")):
+        tokens += [_Token(word, clause) for word in fold_words(part)]
     return tokens
 
 
@@ -124,7 +136,7 @@ class _Vocabulary:
                 word = _Word(NUMBER, NUMBER, False, None, False)
             else:
                 prefix = text.endswith("*")
-                folded = normalise(text.rstrip("*"))
+                folded = "".join(fold_words(text.rstrip("*")))
                 stem = folded if prefix else _stem(stemmer, folded)
                 word = _Word(folded, stem, prefix, stemmer, fuzzy)
             if word not in index:
@@ -276,7 +288,9 @@ class _LanguageScreen:
             if span is None or _excepted(rule, span, hits):
                 continue
             softened = "" if rule.gentle else soft.softened(
-                span, tokens, subjects, after=self.file.negation_after)
+                span, tokens, subjects, after=self.file.negation_after,
+                # Danger now is danger now, also when it is a friend's ("min ven vågner ikke").
+                reported=rule.category != "acute_danger")
             found.append(CrisisMatch(rule.category, rule.id, self.file.language,
                                      rule.gentle or bool(softened), softened))
         return min(found, key=_rank, default=None)
@@ -289,7 +303,8 @@ class _Soft:
     hits: dict[str, list[tuple[int, int]]]
 
     def softened(self, span: tuple[int, int, set[int]], tokens: list[_Token],
-                 subjects: list[tuple[int, int]], *, after: int) -> Softened:
+                 subjects: list[tuple[int, int]], *, after: int,
+                 reported: bool = True) -> Softened:
         """Why a crisis reading is softened to a gentle check, or '' when it is not."""
         start, end, used = span
         clauses = {tokens[i].clause for i in used}
@@ -306,10 +321,14 @@ class _Soft:
                 last < s < start for s, _ in subjects)
             if inside_or_after or before:
                 return "negation"
-        kinds: tuple[Softened, ...] = ("reported", "past", "play")
+        # Reported speech, the past and play reach the clause they are in, and a few words
+        # beyond: "kill me lol", not a "lol" three sentences before "jeg vil dø".
+        kinds: tuple[Softened, ...] = ("reported", "past", "play") if reported else ("play",)
         for kind in kinds:
-            if any(first not in affirmed for first, _ in self.hits.get(kind, [])):
-                return kind
+            for first, last in self.hits.get(kind, []):
+                near = start - CONTEXT_REACH <= last and first <= end + CONTEXT_REACH
+                if first not in affirmed and (near or tokens[first].clause in clauses):
+                    return kind
         return ""
 
 

@@ -1,10 +1,11 @@
 """Measure the crisis screen on the labelled evaluation corpus (tests/data/safety/eval).
 
-Three shares, each written by someone who had not read the concept files: `tune.yaml` (the
-concept files were tuned on it), `holdout.yaml` (measured once unseen, then read for tuning)
-and `fresh.yaml` (written after tuning; never read while tuning: it says how the screen does
-on messages it has not seen). Run `python -m tests.safety.evaluation [tune|holdout|fresh|all]`
-for the report the test prints; `all` is the shares that may be tuned on.
+Four shares, each written by someone who had not read the concept files: `tune.yaml` (the
+concept files were tuned on it); `holdout.yaml` and `fresh.yaml` (each measured once while
+unseen, then read for the next round of tuning); `fresh2.yaml` (written after the last round
+and never read while tuning: it says how the screen does on messages it has not seen).
+Run `python -m tests.safety.evaluation [tune|holdout|fresh|fresh2|all|every]` for the
+report the test prints; `all` is the shares that may be tuned on, `every` adds the unseen.
 """
 
 from __future__ import annotations
@@ -20,8 +21,8 @@ import yaml
 from bot.safety.screen import CrisisMatch, screen
 
 EVAL_DIR = Path(__file__).resolve().parents[1] / "data" / "safety" / "eval"
-SHARES = ("tune", "holdout")
-UNSEEN = ("fresh",)
+SHARES = ("tune", "holdout", "fresh")
+UNSEEN = ("fresh2",)
 
 
 def load(share: str) -> list[dict[str, Any]]:
