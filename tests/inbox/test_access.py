@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
@@ -71,7 +72,9 @@ async def test_other_municipality_gets_404_on_every_route(
     # Nothing was read into the audit trail, sent or changed.
     assert await _counts(db, world.people["bo"]) == before
     listing = await staff.get("/inbox/people")
-    assert "Bo" not in listing.text and "Sofie" in listing.text
+    # Form tokens are random text and may spell "Bo": look at names, not attribute values.
+    visible = re.sub(r'value="[^"]*"', "", listing.text)
+    assert not re.search(r"\bBo\b", visible) and "Sofie" in visible
     queue = await staff.get("/inbox")
     assert f"/inbox/people/{world.people['bo']}/" not in queue.text
 
