@@ -1,11 +1,12 @@
 """Measure the crisis screen on the labelled evaluation corpus (tests/data/safety/eval).
 
-Four shares, each written by someone who had not read the concept files: `tune.yaml` (the
-concept files were tuned on it); `holdout.yaml` and `fresh.yaml` (each measured once while
-unseen, then read for the next round of tuning); `fresh2.yaml` (written after the last round
-and never read while tuning: it says how the screen does on messages it has not seen).
-Run `python -m tests.safety.evaluation [tune|holdout|fresh|fresh2|all|every]` for the
-report the test prints; `all` is the shares that may be tuned on, `every` adds the unseen.
+Five shares, each written by someone who had not read the concept files: `tune.yaml` (the
+concept files were tuned on it); `holdout.yaml`, `fresh.yaml` and `fresh2.yaml` (each
+measured once while unseen, then read for the next round of tuning); `fresh3.yaml` (written
+after the last round and never read while tuning: it says how the screen does on messages it
+has not seen). Run `python -m tests.safety.evaluation [tune|holdout|fresh|fresh2|fresh3|all|
+every]` for the report the test prints; `all` is the shares that may be tuned on, `every`
+adds the unseen one.
 """
 
 from __future__ import annotations
@@ -21,8 +22,8 @@ import yaml
 from bot.safety.screen import CrisisMatch, screen
 
 EVAL_DIR = Path(__file__).resolve().parents[1] / "data" / "safety" / "eval"
-SHARES = ("tune", "holdout", "fresh")
-UNSEEN = ("fresh2",)
+SHARES = ("tune", "holdout", "fresh", "fresh2")
+UNSEEN = ("fresh3",)
 
 
 def load(share: str) -> list[dict[str, Any]]:
@@ -79,7 +80,9 @@ class Report:
         g, gn = self.rate("gentle", ("gentle", "crisis"))
         o, on = self.rate("none", ("gentle",))
         oc, _ = self.rate("none", ("crisis",))
+        caught, _ = self.rate("crisis", ("crisis", "gentle"))
         lines.append(f"crisis recall {r:.3f} (n={n})  precision {pr:.3f} (flagged={f})  "
+                     f"crisis met by at least a gentle check {caught:.3f}  "
                      f"gentle messages caught {g:.3f} (n={gn})  "
                      f"ordinary messages: gentle check {o:.3f}, crisis {oc:.3f} (n={on})")
         langs = Counter(m["lang"] for m, _ in self.rows)

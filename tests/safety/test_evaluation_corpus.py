@@ -2,8 +2,8 @@
 
 The corpus (tests/data/safety/eval) was written apart from the concept files, the way young
 people write. The thresholds hold for the shares the concept files were tuned on (`tune`,
-`holdout`, `fresh`); the unseen share (`fresh2`) is printed beside them, so a reader sees how
-the screen does on messages nobody tuned it for.
+`holdout`, `fresh`, `fresh2`); the unseen share (`fresh3`) is printed beside them, so a
+reader sees how the screen does on messages nobody tuned it for.
 """
 
 from __future__ import annotations
