@@ -21,6 +21,7 @@ from bot.migrate import upgrade
 from bot.outbox.dispatcher import Dispatcher
 from bot.people import views as people_views
 from bot.plans import views as plans_views
+from bot.safety.screen import load_screener
 from bot.scheduler import Scheduler
 from bot.security import SecurityHeaders
 from bot.settings import Settings, get_settings
@@ -47,8 +48,10 @@ def create_app(settings: Settings | None = None, *, run_workers: bool = True) ->
         await upgrade(db)
         if settings.demo_data and await ensure_demo(db):
             log.info("demo.created")
-        # Load the language detector now, not on a young person's first long message.
+        # Build the language detector and the crisis screen now, not on a young person's
+        # first message (each takes a second or two).
         await asyncio.to_thread(detect.warm_up)
+        await asyncio.to_thread(load_screener)
         stop = asyncio.Event()
         tasks = [asyncio.create_task(dispatcher.run(stop))] if run_workers else []
         scheduler = Scheduler(db, wake=dispatcher.wake) if run_workers else None

@@ -19,7 +19,7 @@ from bot.content.texts import fold, keyword_of, system_text
 from bot.conversation import hooks  # noqa: F401  (registers actions and views)
 from bot.conversation.intents import answer_of, intent_of, is_question
 from bot.conversation.models import OUTBOUND, ConversationState, Message
-from bot.conversation.preferences import OFFER_STEP, offer_for, remember_offer
+from bot.conversation.preferences import OFFER_STEP, offer_for, remember_offer, stop
 from bot.conversation.registry import (
     ACTIONS,
     CHOICE_SOURCES,
@@ -145,10 +145,7 @@ class Engine:
                 await self._enter(turn, MENU)
             return turn.replies
         if keyword == "stop":
-            turn.identity.opted_out_at = turn.now
-            if answered != "stop":
-                turn.say(system_text("stopped", turn.lang))
-                turn.flush(bypass_opt_out=True)
+            stop(turn, answered=answered == "stop")
             return turn.replies
         if answered is not None:
             return turn.replies

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
+from rapidfuzz.distance import OSA
 
 from bot.content.flows import CONTENT_DIR
 from bot.content.texts import fold
@@ -143,21 +144,5 @@ def _close(word: str, wanted: str) -> bool:
     # An ending: 'moedet' for 'moede', 'kontaktpersonen' for 'kontaktperson'.
     if word.startswith(wanted) and len(word) - len(wanted) <= 3:
         return True
-    return _one_edit(word, wanted)
-
-
-def _one_edit(a: str, b: str) -> bool:
-    """True when one letter is added, dropped, changed, or two neighbours are swapped."""
-    if abs(len(a) - len(b)) > 1:
-        return False
-    if len(a) == len(b):
-        diff = [i for i in range(len(a)) if a[i] != b[i]]
-        if len(diff) == 1:
-            return True
-        return (len(diff) == 2 and diff[1] == diff[0] + 1
-                and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]])
-    short, long = (a, b) if len(a) < len(b) else (b, a)
-    i = 0
-    while i < len(short) and short[i] == long[i]:
-        i += 1
-    return short[i:] == long[i + 1:]
+    # One letter added, dropped or changed, or two neighbours swapped.
+    return OSA.distance(word, wanted, score_cutoff=1) <= 1

@@ -111,9 +111,15 @@ async def decline(turn: Turn, _argument: str) -> None:
     _forget(turn)
 
 
+def stop(turn: Turn, *, answered: bool = False) -> None:
+    """Opt the channel out; say so unless the provider already answered the STOP."""
+    turn.identity.opted_out_at = turn.now
+    if not answered:
+        turn.say(system_text("stopped", turn.lang))
+        turn.flush(bypass_opt_out=True)
+
+
 @action("opt_out")
 async def opt_out(turn: Turn, _argument: str) -> None:
     """The same as the keyword STOP, after the young person said yes to stopping."""
-    turn.identity.opted_out_at = turn.now
-    turn.say(system_text("stopped", turn.lang))
-    turn.flush(bypass_opt_out=True)
+    stop(turn)

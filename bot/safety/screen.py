@@ -365,8 +365,9 @@ class Screener:
                 by_language.setdefault(language, {})[concept] = spans
             else:
                 soft[key] = spans
+        softening = _Soft(soft)
         found = [m for language, hits in by_language.items()
-                 if (m := self._screens[language].screen(hits, tokens, _Soft(soft)))]
+                 if (m := self._screens[language].screen(hits, tokens, softening))]
         return min(found, key=_rank, default=None)
 
 
