@@ -25,7 +25,7 @@ from bot.safety.screen import load_screener
 from bot.scheduler import Scheduler
 from bot.security import SecurityHeaders
 from bot.settings import Settings, get_settings
-from bot.wiring import build_channels, build_routers
+from bot.wiring import build_channels, build_engine, build_routers
 
 log = structlog.get_logger(__name__)
 
@@ -41,7 +41,7 @@ def create_app(settings: Settings | None = None, *, run_workers: bool = True) ->
     def wake(_receipt: Receipt) -> None:
         dispatcher.wake()
 
-    receiver = Receiver(db, on_commit=wake)
+    receiver = Receiver(db, build_engine(), on_commit=wake)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

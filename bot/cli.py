@@ -154,7 +154,7 @@ def telegram_poll() -> None:
     from bot.database import Database
     from bot.migrate import upgrade
     from bot.outbox.dispatcher import Dispatcher
-    from bot.wiring import build_channels, telegram_channel
+    from bot.wiring import build_channels, build_engine, telegram_channel
     from channels.telegram.polling import poll
 
     config = settings()
@@ -167,7 +167,7 @@ def telegram_poll() -> None:
         await upgrade(db)
         channels = build_channels(config)
         dispatcher = Dispatcher(db, channels, config)
-        receiver = Receiver(db, on_commit=lambda _r: dispatcher.wake())
+        receiver = Receiver(db, build_engine(), on_commit=lambda _r: dispatcher.wake())
         stop = asyncio.Event()
         worker = asyncio.create_task(dispatcher.run(stop))
         channel = telegram_channel(config)

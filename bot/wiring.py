@@ -1,4 +1,4 @@
-"""The one place in bot/ that knows the concrete channels: builds them and their routes."""
+"""The composition root: the conversation's plug-ins, and the concrete channels and routes."""
 
 from __future__ import annotations
 
@@ -6,11 +6,20 @@ from typing import Any
 
 from fastapi import APIRouter
 
+from bot.checkins import conversation as checkins
 from bot.clock import utcnow
+from bot.conversation import preferences
+from bot.conversation.engine import Engine
+from bot.conversation.registry import ConversationPlugin, Registry
 from bot.conversation.service import Receiver, messages_for_address
 from bot.database import Database
 from bot.demo import DEMO_VISITORS
+from bot.handoff import conversation as handoff
 from bot.outbox.service import record_status
+from bot.plans import conversation as plans
+from bot.privacy import conversation as privacy
+from bot.reminders import conversation as reminders
+from bot.safety import conversation as safety
 from bot.settings import Settings
 from channels.base import Channel
 from channels.sms.channel import SmsChannel
@@ -19,6 +28,26 @@ from channels.telegram.channel import TelegramChannel
 from channels.web.channel import WebChannel
 
 SMS_STATUS_PATH = "/webhooks/twilio/status"
+
+# Every domain's part of the conversation.
+CONVERSATION: tuple[ConversationPlugin, ...] = (
+    preferences.plugin, safety.plugin, handoff.plugin, plans.plugin, checkins.plugin,
+    reminders.plugin, privacy.plugin,
+)
+# What runs before a flow step, in this order: a crisis is answered before anything else
+# (a human holding the conversation, STOP); a worry is asked about only when no human has it.
+GUARDS = ("privacy.cpr_notice", "safety.crisis", "preferences.opt_out", "handoff.held",
+          "safety.worry")
+
+
+def build_registry() -> Registry:
+    """Every action, view, choice source, reader and guard the flows can use."""
+    return Registry.of(CONVERSATION, guard_order=GUARDS)
+
+
+def build_engine() -> Engine:
+    """The conversation engine with every domain's plug-in."""
+    return Engine(build_registry())
 
 
 def build_channels(settings: Settings) -> dict[str, Channel]:

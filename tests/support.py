@@ -9,6 +9,7 @@ from bot.conversation.service import Receipt, Receiver
 from bot.database import Database
 from bot.outbox.dispatcher import Dispatcher
 from bot.settings import Settings
+from bot.wiring import build_engine
 from channels.base import Capabilities, Choice, Outbound, SendError, SendResult
 
 
@@ -47,7 +48,7 @@ class Harness:
         self.address = address
         self.channel = CollectingChannel(name=channel)
         self.settings = Settings(database_url=db.url, send_backoff_base=2.0)
-        self.receiver = Receiver(db)
+        self.receiver = Receiver(db, build_engine())
         self.dispatcher = Dispatcher(db, {channel: self.channel}, self.settings)
 
     async def send(self, text: str = "", *, choice: str | None = None,

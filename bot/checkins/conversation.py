@@ -11,12 +11,14 @@ from bot.checkins import service
 from bot.checkins.models import CheckinSchedule
 from bot.checkins.scheduled import question_text
 from bot.content.texts import system_text
-from bot.conversation.registry import action, view
+from bot.conversation.registry import ConversationPlugin
 from bot.i18n import babel_locale
 from bot.plans.service import format_when
 
 if TYPE_CHECKING:
-    from bot.conversation.engine import Turn
+    from bot.conversation.turn import Turn
+
+plugin = ConversationPlugin("checkins")
 
 
 def _checkin_id(turn: Turn) -> int | None:
@@ -24,19 +26,19 @@ def _checkin_id(turn: Turn) -> int | None:
     return int(value) if value else None
 
 
-@view("checkin_question")
+@plugin.view("checkin_question")
 async def show_question(turn: Turn) -> str:
     """How is it going with the goal, 1 to 5."""
     return await question_text(turn.session, person=turn.person, language=turn.lang)
 
 
-@view("checkin_comment_question")
+@plugin.view("checkin_comment_question")
 async def show_comment_question(turn: Turn) -> str:
     """The one optional free-text question."""
     return system_text("checkin_comment_question", turn.lang)
 
 
-@action("checkin_score")
+@plugin.action("checkin_score")
 async def record_score(turn: Turn, argument: str) -> None:
     """Store the 1-5 answer (`do: checkin_score:3`); a low streak hands over to a human."""
     checkin = await service.current(turn.session, person_id=turn.person.id or 0,
@@ -49,7 +51,7 @@ async def record_score(turn: Turn, argument: str) -> None:
         turn.say(system_text("checkin_risk", turn.lang))
 
 
-@action("checkin_comment")
+@plugin.action("checkin_comment")
 async def record_comment(turn: Turn, _argument: str) -> None:
     """Store the free-text answer kept in the conversation data."""
     text = str(turn.state.data.get("checkin_comment", ""))
@@ -69,14 +71,14 @@ async def _schedule(turn: Turn, **changes: object) -> CheckinSchedule:
                                       **changes)  # type: ignore[arg-type]
 
 
-@action("checkin_pause")
+@plugin.action("checkin_pause")
 async def pause(turn: Turn, _argument: str) -> None:
     """Stop check-ins until START."""
     await _schedule(turn, paused=True)
     turn.say(system_text("checkin_paused", turn.lang))
 
 
-@action("checkin_resume")
+@plugin.action("checkin_resume")
 async def resume(turn: Turn, _argument: str) -> None:
     """Start paused check-ins again (START); nothing to say when they were not paused."""
     existing = await turn.session.get(CheckinSchedule, turn.person.id)
@@ -88,7 +90,7 @@ async def resume(turn: Turn, _argument: str) -> None:
     turn.say(system_text("checkin_resumed", turn.lang, when=when))
 
 
-@action("checkin_day")
+@plugin.action("checkin_day")
 async def change_day(turn: Turn, argument: str) -> None:
     """Move check-ins to another weekday (`do: checkin_day:0` is Monday)."""
     schedule = await _schedule(turn, weekday=int(argument), paused=False)

@@ -5,18 +5,21 @@ from __future__ import annotations
 from bot.content.diagrams import diagram
 from bot.content.flows import CONTENT_DIR, Flows, load_flows
 from bot.content.texts import keywords
-from bot.conversation.engine import Engine  # noqa: F401  (registers the built-in sources)
 from bot.conversation.intents import reading
-from bot.conversation.registry import ACTIONS, CHOICE_SOURCES, READERS, VIEWS
+from bot.conversation.registry import Registry
 
 
-def problems(flows: Flows | None = None) -> list[str]:
-    """Everything wrong with the shipped content, one line each."""
+def problems(registry: Registry, flows: Flows | None = None) -> list[str]:
+    """Everything wrong with the shipped content, one line each.
+
+    `registry` holds the names the flows may use (the composition root builds it).
+    """
     try:
         flows = flows or load_flows()
     except ValueError as exc:
         return [str(exc)]
-    found = flows.problems(set(ACTIONS), set(VIEWS), set(CHOICE_SOURCES), set(READERS))
+    found = flows.problems(set(registry.actions), set(registry.views),
+                           set(registry.choice_sources), set(registry.readers))
     for flow in flows.flows.values():
         path = CONTENT_DIR / "flows" / f"{flow.flow}.mmd"
         if not path.exists() or path.read_text(encoding="utf-8") != diagram(flow, flows):

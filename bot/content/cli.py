@@ -13,8 +13,9 @@ def check() -> None:
     from bot.clock import utcnow
     from bot.content.check import problems
     from bot.safety import check as safety
+    from bot.wiring import build_registry
 
-    found = problems() + safety.problems()
+    found = problems(build_registry()) + safety.problems()
     for line in [*found, *safety.warnings(utcnow().date())]:
         typer.echo(line)
     if found:
@@ -27,7 +28,6 @@ def diagrams() -> None:
     """Write a Mermaid diagram beside each flow (content/flows/<flow>.mmd)."""
     from bot.content.diagrams import write_all
     from bot.content.flows import load_flows
-    from bot.conversation import hooks  # noqa: F401  (so actions are known)
 
     for path in write_all(load_flows()):
         typer.echo(f"wrote {path.name}")

@@ -44,6 +44,9 @@ class Step(BaseModel):
     routes: dict[str, str] = {}
     skip_if: str | None = None
     goto: str | None = None
+    # Typed text here is only ever an answer: never a question for another step, nor a
+    # reason to offer another language ("Er du okay?" is answered, not redirected).
+    stays: bool = False
 
     @property
     def waits(self) -> bool:

@@ -1,4 +1,4 @@
-"""The settings flow's own actions: offering another language, and a STOP that was asked.
+"""The young person's preferences: their language, and whether we may write at all (STOP).
 
 When a young person writes in a language we have texts for, other than their own, the
 engine asks once, in that language: "Do you want to write in English?" (settings.offer).
@@ -16,12 +16,15 @@ from babel import Locale
 
 from bot.content.flows import MENU
 from bot.content.texts import system_text
-from bot.conversation.registry import Option, action, choice_source, view
-from bot.i18n import LANGUAGES, SOURCE_LANGUAGE
+from bot.conversation.registry import ConversationPlugin
+from bot.conversation.turn import Option
+from bot.i18n import LANGUAGES, SOURCE_LANGUAGE, native_name
+from bot.i18n.detect import detect_language
 from channels.base import Choice
 
 if TYPE_CHECKING:
-    from bot.conversation.engine import Turn
+    from bot.content.flows import Step
+    from bot.conversation.turn import Steps, Turn
 
 OFFER_STEP = "settings.offer"
 # Offered when the young person writes in a language we have no texts for.
@@ -29,6 +32,8 @@ FALLBACK = "en"
 # Conversation data: the offer waiting for an answer, and every language offered so far.
 PENDING = "language_offer"
 OFFERED = "languages_offered"
+
+plugin = ConversationPlugin("preferences")
 
 
 def language_name(code: str, in_language: str) -> str:
@@ -68,7 +73,7 @@ def _forget(turn: Turn) -> None:
     turn.state.data = data
 
 
-@view("language_offer")
+@plugin.view("language_offer")
 async def show_offer(turn: Turn) -> str:
     """'Vil du skrive på dansk?' / 'Do you want to write in English?', in that language."""
     pending = _pending(turn)
@@ -83,7 +88,7 @@ async def show_offer(turn: Turn) -> str:
     ])
 
 
-@choice_source("language_offer")
+@plugin.choice_source("language_offer")
 async def offer_choices(turn: Turn) -> list[Option]:
     """Yes and No, in the offered language; both go on where the young person was."""
     pending = _pending(turn)
@@ -95,7 +100,7 @@ async def offer_choices(turn: Turn) -> list[Option]:
     ]
 
 
-@action("language_accept")
+@plugin.action("language_accept")
 async def accept(turn: Turn, code: str) -> None:
     """'Ja'/'Yes': write to them in that language from now on, and say so in it."""
     _forget(turn)
@@ -105,7 +110,7 @@ async def accept(turn: Turn, code: str) -> None:
                              language_name=language_name(code, code)))
 
 
-@action("language_decline")
+@plugin.action("language_decline")
 async def decline(turn: Turn, _argument: str) -> None:
     """'Nej'/'No': keep the language; the offer is remembered and not made again."""
     _forget(turn)
@@ -119,7 +124,58 @@ def stop(turn: Turn, *, answered: bool = False) -> None:
         turn.flush(bypass_opt_out=True)
 
 
-@action("opt_out")
+@plugin.action("opt_out")
 async def opt_out(turn: Turn, _argument: str) -> None:
     """The same as the keyword STOP, after the young person said yes to stopping."""
     stop(turn)
+
+
+@plugin.guard("opt_out")
+async def keep_opt_out(turn: Turn, steps: Steps) -> bool:
+    """STOP, START and an opted-out channel; keywords the provider already answered.
+
+    The provider (Twilio's Advanced Opt-Out) may have answered STOP/START/HELP itself,
+    perhaps for a word we do not list: keep our records in step, but never answer twice.
+    """
+    answered = turn.inbound.provider_answered
+    if turn.identity.opted_out_at is not None:
+        if turn.keyword in ("start", "start_when_stopped"):
+            turn.identity.opted_out_at = None
+            if answered == "start":
+                turn.state.flow, turn.state.step = "menu", "main"
+                return True
+            turn.say(system_text("restarted", turn.lang))
+            await steps.enter(turn, MENU)
+        return True
+    if turn.keyword == "stop":
+        stop(turn, answered=answered == "stop")
+        return True
+    return answered is not None
+
+
+@plugin.redirect("language_offer")
+def offer_language(turn: Turn, step: Step, ref: str, intended: str | None) -> str | None:
+    """Written in another language we have texts for (or one we have none for): offer that
+    language (or English) once; after the answer, go on where the message asked to go."""
+    if step.input == "first_name" or step.choices_from == "languages" or ref == OFFER_STEP:
+        return None
+    detected = detect_language(turn.text)
+    code = offer_for(turn, detected)
+    if code is None or detected is None:
+        return None
+    remember_offer(turn, code, detected=detected, after=intended or ref)
+    return OFFER_STEP
+
+
+@plugin.choice_source("languages")
+async def every_language(turn: Turn) -> list[Option]:
+    """Every language a young person can choose, named in itself."""
+    return [Option(Choice(code, native_name(code)), do=f"set_language:{code}")
+            for code in LANGUAGES]
+
+
+@plugin.action("set_language")
+async def set_language(turn: Turn, code: str) -> None:
+    """The language the young person chose from the list."""
+    if code in LANGUAGES:
+        turn.person.language = code

@@ -11,8 +11,9 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.clock import utcnow
-from bot.conversation.engine import Engine, Turn
+from bot.conversation.engine import Engine
 from bot.conversation.models import INBOUND, ConversationState, Message
+from bot.conversation.turn import Turn
 from bot.database import Database
 from bot.outbox import service as outbox
 from bot.people import service as people
@@ -36,10 +37,10 @@ class Receipt:
 class Receiver:
     """Turns inbound messages into stored rows and replies; used by every channel."""
 
-    def __init__(self, db: Database, engine: Engine | None = None,
+    def __init__(self, db: Database, engine: Engine,
                  on_commit: Callable[[Receipt], None] | None = None) -> None:
         self.db = db
-        self.engine = engine or Engine()
+        self.engine = engine
         self.on_commit = on_commit
 
     async def __call__(self, inbound: Inbound) -> Receipt:

@@ -2,29 +2,39 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
+from sqlalchemy import func
+from sqlmodel import col, select
 
 from bot.content.texts import system_text
-from bot.conversation.registry import action, view
+from bot.conversation.models import OUTBOUND, Message
+from bot.conversation.registry import ConversationPlugin
 from bot.handoff import service as handoffs
+from bot.handoff.models import Handoff
 from bot.i18n import babel_locale
 from bot.plans.service import format_when
+from bot.safety import crisis
+from bot.tenants.models import StaffMember
 
 if TYPE_CHECKING:
-    from bot.conversation.engine import Turn
+    from bot.conversation.turn import Steps, Turn
+
+plugin = ConversationPlugin("handoff")
+# While a human holds the conversation, a message after this long a pause is acknowledged.
+ACK_AFTER = timedelta(minutes=10)
 
 
-@action("handoff")
+@plugin.action("handoff")
 async def open_handoff(turn: Turn, reason: str) -> None:
     """Hand the conversation to the contact person (`do: handoff:<reason>`)."""
     await handoffs.open_handoff(turn.session, person=turn.person, reason=reason or "asked")
 
 
-@view("handoff_opened")
+@plugin.view("handoff_opened")
 async def handoff_opened(turn: Turn) -> str:
     """Tell the young person who will answer, until when a stand-in covers, and when."""
     routed = await handoffs.route(turn.session, person=turn.person, now=turn.now)
@@ -58,3 +68,53 @@ def day_name(moment: datetime, *, now: datetime, language: str, timezone: str) -
     if day - now.astimezone(zone).date() < timedelta(days=7):
         return format_date(day, "EEEE", locale=locale)
     return format_date(day, "d. MMMM" if language == "da" else "d MMMM", locale=locale)
+
+
+@plugin.guard("held")
+async def wait_for_human(turn: Turn, _steps: Steps) -> bool:
+    """A human holds the conversation: the message waits for them in the inbox.
+
+    The young person is told so (to keywords and worrying messages every time); a worrying
+    message makes the handoff urgent.
+    """
+    held = await handoffs.active_handoff(turn.session, person_id=turn.person.id or 0)
+    if held is None:
+        return False
+    if turn.worry is not None:
+        await handoffs.open_handoff(turn.session, person=turn.person, reason="crisis",
+                                    urgent=True, detail=f"gentle: {turn.worry}")
+    await acknowledge(turn, held, always=turn.worry is not None or turn.keyword is not None)
+    return True
+
+
+async def acknowledge(turn: Turn, held: Handoff, *, always: bool) -> None:
+    """Tell the young person their message reached a human, and when they will answer.
+
+    Said when nothing was sent to them for a while (not to every line of a burst, nor in a
+    live exchange with staff), and always to keywords ("menu", "hjælp") and worrying
+    messages, so nobody writes into silence.
+    """
+    last_sent = (await turn.session.exec(
+        select(func.max(Message.created_at)).where(
+            Message.young_person_id == turn.person.id, Message.direction == OUTBOUND,
+            col(Message.internal).is_(False))
+    )).one()
+    if not always and last_sent is not None and turn.now - _aware(last_sent) < ACK_AFTER:
+        return
+    staff = (await turn.session.get(StaffMember, held.assignee_id)
+             if held.assignee_id is not None else None)
+    name = handoffs.first_name(staff) if staff is not None else None
+    if handoffs.in_working_hours(turn.municipality, turn.now):
+        say = system_text("handoff_ack", turn.lang, contact=name) if name else system_text(
+            "handoff_ack_team", turn.lang)
+    else:
+        when = crisis.when_staff_see_it(turn.now, turn.municipality, turn.lang)
+        say = system_text("handoff_ack_closed", turn.lang, contact=name, when=when) if name \
+            else system_text("handoff_ack_closed_team", turn.lang, when=when)
+    turn.say(say)
+    turn.flush()
+
+
+def _aware(moment: datetime) -> datetime:
+    # SQLite hands back naive datetimes; every stored time is UTC.
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

@@ -11,6 +11,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.clock import utcnow
+from bot.conversation.turn import HUMAN_TOOK_OVER
 from bot.handoff.models import Handoff
 from bot.people.models import YoungPerson
 from bot.tenants.models import Municipality, StaffMember
@@ -18,7 +19,6 @@ from bot.tenants.models import Municipality, StaffMember
 OPEN_STATUSES = ("open", "held")
 # Set in session.info when a handoff is opened, so the engine knows a human took over during
 # its own transaction without asking the database again.
-OPENED_IN_SESSION = "indgang.handoff_opened"
 
 
 async def active_handoff(session: AsyncSession, *, person_id: int) -> Handoff | None:
@@ -42,7 +42,7 @@ async def open_handoff(
 ) -> Handoff:
     """Open a handoff, or raise the priority of the one already open."""
     assert person.id is not None
-    session.info[OPENED_IN_SESSION] = True
+    session.info[HUMAN_TOOK_OVER] = True
     existing = await active_handoff(session, person_id=person.id)
     if existing is not None:
         if urgent and not existing.urgent:

@@ -6,24 +6,27 @@ from typing import TYPE_CHECKING
 
 from bot.content.texts import fold, system_text
 from bot.conversation import intents
-from bot.conversation.registry import Option, action, choice_source, reader, view
+from bot.conversation.registry import ConversationPlugin
+from bot.conversation.turn import Option
 from bot.plans import changes
 from bot.plans import service as plans
 from bot.plans.models import Milestone
 from channels.base import Choice
 
 if TYPE_CHECKING:
-    from bot.conversation.engine import Turn
+    from bot.conversation.turn import Turn
+
+plugin = ConversationPlugin("plans")
 
 
-@view("plan")
+@plugin.view("plan")
 async def show_plan(turn: Turn) -> str:
     """The goal and next milestones."""
     return await plans.plan_text(turn.session, person=turn.person, language=turn.lang,
                                  timezone=turn.municipality.timezone)
 
 
-@view("next_appointment")
+@plugin.view("next_appointment")
 async def show_next_appointment(turn: Turn) -> str:
     """When and where the next meeting is."""
     return await plans.next_appointment_text(
@@ -105,7 +108,7 @@ def _propose(turn: Turn, milestone: Milestone | None) -> None:
     turn.state.data = data
 
 
-@view("milestone_pick")
+@plugin.view("milestone_pick")
 async def show_milestone_pick(turn: Turn) -> str:
     """The question which step is done; the steps themselves are the choices."""
     if not await _open(turn):
@@ -113,7 +116,7 @@ async def show_milestone_pick(turn: Turn) -> str:
     return system_text("milestone_pick", turn.lang)
 
 
-@choice_source("plan_done")
+@plugin.choice_source("plan_done")
 async def plan_done_choice(turn: Turn) -> list[Option]:
     """'Jeg er færdig med et skridt', only when there is an open step to be done with."""
     if not await _open(turn):
@@ -121,7 +124,7 @@ async def plan_done_choice(turn: Turn) -> list[Option]:
     return [Option(Choice("done", system_text("plan_done_choice", turn.lang)), goto="plan.pick")]
 
 
-@choice_source("milestones")
+@plugin.choice_source("milestones")
 async def milestone_choices(turn: Turn) -> list[Option]:
     """One choice per open milestone, named by its title; it asks to confirm, never marks."""
     return [Option(Choice(f"m{m.id}", _short(m.title)), goto="plan.confirm",
@@ -134,7 +137,7 @@ def _short(title: str, limit: int = 40) -> str:
     return title if len(title) <= limit else title[: limit - 3].rstrip() + "..."
 
 
-@reader("milestone_report")
+@plugin.reader("milestone_report")
 async def read_report(turn: Turn, text: str) -> str:
     """What a free-text report on the plan says; nothing is marked done here.
 
@@ -156,13 +159,13 @@ async def read_report(turn: Turn, text: str) -> str:
     return "found"
 
 
-@action("milestone_propose")
+@plugin.action("milestone_propose")
 async def milestone_propose(turn: Turn, argument: str) -> None:
     """A picked step (`do: milestone_propose:<id>`): ask to confirm it, if it is theirs."""
     _propose(turn, await _own_open(turn, argument))
 
 
-@view("milestone_confirm")
+@plugin.view("milestone_confirm")
 async def show_milestone_confirm(turn: Turn) -> str:
     """'Skal jeg skrive, at du er færdig med …?' for the step waiting for "Ja"."""
     value = turn.state.data.get(CONFIRMING)
@@ -172,7 +175,7 @@ async def show_milestone_confirm(turn: Turn) -> str:
     return system_text("milestone_confirm", turn.lang, title=milestone.title)
 
 
-@action("milestone_confirmed")
+@plugin.action("milestone_confirmed")
 async def milestone_confirmed(turn: Turn, _argument: str) -> None:
     """"Ja" to the confirmation: now the step is marked done."""
     value = turn.state.data.get(CONFIRMING)
@@ -180,7 +183,7 @@ async def milestone_confirmed(turn: Turn, _argument: str) -> None:
     await _done(turn, await _own_open(turn, value) if value else None)
 
 
-@action("milestone_done_current")
+@plugin.action("milestone_done_current")
 async def milestone_done_current(turn: Turn, _argument: str) -> None:
     """Mark done the milestone the last reminder was about ("Det har jeg gjort")."""
     milestone_id = turn.state.data.get("milestone_id")

@@ -5,24 +5,26 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from bot.content.texts import system_text
-from bot.conversation.registry import view
+from bot.conversation.registry import ConversationPlugin
 from bot.handoff import service as handoffs
 from bot.i18n import native_name, normalise_language
 from bot.privacy import service
 
 if TYPE_CHECKING:
-    from bot.conversation.engine import Turn
+    from bot.conversation.turn import Steps, Turn
 
 CHANNEL_TEXTS = {"web": "channel_web", "sms": "channel_sms", "telegram": "channel_telegram"}
 
+plugin = ConversationPlugin("privacy")
 
-@view("privacy_notice")
+
+@plugin.view("privacy_notice")
 async def privacy_notice(turn: Turn) -> str:
     """How long we keep data, and how to stop or see it (first contact)."""
     return system_text("privacy_notice", turn.lang, days=turn.municipality.retention_days)
 
 
-@view("privacy_summary")
+@plugin.view("privacy_summary")
 async def privacy_summary(turn: Turn) -> str:
     """A plain list of what is stored about the young person, and who can see it."""
     lang = turn.lang
@@ -51,10 +53,19 @@ async def privacy_summary(turn: Turn) -> str:
     ])
 
 
-@view("privacy_request_sent")
+@plugin.view("privacy_request_sent")
 async def privacy_request_sent(turn: Turn) -> str:
     """Tell the young person who sends the full export, and how."""
     name = await handoffs.responder_name(turn.session, person=turn.person, now=turn.now)
     if name is None:
         return system_text("privacy_request_sent_team", turn.lang)
     return system_text("privacy_request_sent", turn.lang, contact=name)
+
+
+@plugin.guard("cpr_notice")
+async def cpr_notice(turn: Turn, _steps: Steps) -> bool:
+    """Say once that a CPR number was taken out of a message before it was stored."""
+    if turn.cpr_removed and not turn.person.cpr_warned:
+        turn.person.cpr_warned = True
+        turn.say(system_text("cpr_removed", turn.lang))
+    return False

@@ -5,14 +5,16 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from bot.content.texts import system_text
-from bot.conversation.registry import action, view
+from bot.conversation.registry import ConversationPlugin
 from bot.handoff import service as handoffs
 from bot.plans import changes
 from bot.plans.models import Appointment, Milestone
 from bot.reminders import messages
 
 if TYPE_CHECKING:
-    from bot.conversation.engine import Turn
+    from bot.conversation.turn import Turn
+
+plugin = ConversationPlugin("reminders")
 
 
 async def _appointment(turn: Turn) -> Appointment | None:
@@ -27,7 +29,7 @@ async def _appointment(turn: Turn) -> Appointment | None:
     return appointment
 
 
-@view("appointment_reminder")
+@plugin.view("appointment_reminder")
 async def show_appointment_reminder(turn: Turn) -> str:
     """The reminder's text again: when and where."""
     appointment = await _appointment(turn)
@@ -37,7 +39,7 @@ async def show_appointment_reminder(turn: Turn) -> str:
                                      timezone=turn.municipality.timezone)
 
 
-@view("milestone_reminder")
+@plugin.view("milestone_reminder")
 async def show_milestone_reminder(turn: Turn) -> str:
     """The milestone reminder's text again."""
     value = turn.state.data.get("milestone_id")
@@ -47,7 +49,7 @@ async def show_milestone_reminder(turn: Turn) -> str:
     return messages.milestone_text(milestone, overdue=False, language=turn.lang)
 
 
-@action("appointment_confirm")
+@plugin.action("appointment_confirm")
 async def confirm(turn: Turn, _argument: str) -> None:
     """'Jeg kommer': the appointment is confirmed, and the plan's history says so."""
     appointment = await _appointment(turn)
@@ -59,7 +61,7 @@ async def confirm(turn: Turn, _argument: str) -> None:
                                          actor="young_person", status="confirmed")
 
 
-@action("handoff_appointment")
+@plugin.action("handoff_appointment")
 async def ask_for_other_time(turn: Turn, reason: str) -> None:
     """'Jeg har brug for en anden tid': a handoff with the appointment attached."""
     appointment = await _appointment(turn)

@@ -20,7 +20,7 @@ from bot.safety.screen import screen as _screen
 from bot.tenants.models import Municipality
 
 if TYPE_CHECKING:
-    from bot.conversation.engine import Turn
+    from bot.conversation.turn import Turn
 
 # SMS must stay within two segments: two lines there, three where screens are roomier.
 LINES_ON_SMS = 2

@@ -20,7 +20,7 @@ from bot.clock import clock
 from bot.content.flows import Flows, flows
 from bot.content.texts import system_text
 from bot.conversation import preferences
-from bot.conversation.engine import GENTLE_CHECK, KEYWORD_TARGETS
+from bot.conversation.engine import KEYWORD_TARGETS
 from bot.conversation.intents import reading
 from bot.conversation.models import ConversationState
 from bot.database import Database
@@ -31,6 +31,7 @@ from bot.i18n import LANGUAGES, LOCALES_DIR, _catalog, native_name, tr
 from bot.people.models import ChannelIdentity, YoungPerson
 from bot.plans.models import Appointment, Milestone, Plan
 from bot.plans.service import format_when
+from bot.safety.conversation import GENTLE_CHECK
 from channels.base import Choice, Outbound
 from tests.support import Harness
 

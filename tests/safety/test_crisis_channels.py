@@ -20,8 +20,8 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.clock import clock
-from bot.conversation.engine import Turn
 from bot.conversation.models import ConversationState
+from bot.conversation.turn import Turn
 from bot.handoff import service as handoffs
 from bot.handoff.models import Handoff
 from bot.people.models import ChannelIdentity, YoungPerson

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from bot.content.check import problems
 from bot.content.flows import Flow, Flows
-from bot.conversation.registry import ACTIONS, CHOICE_SOURCES, VIEWS
 from bot.i18n import check as catalogs
+from bot.wiring import build_registry
 
 
 def test_shipped_content_has_no_problems() -> None:
-    assert problems() == []
+    assert problems(build_registry()) == []
 
 
 def test_catalogs_are_current_and_english_is_complete() -> None:
@@ -27,7 +27,9 @@ def test_broken_flows_are_reported() -> None:
             "d": {"show": "unknown_view", "goto": "a"},
         },
     })})
-    found = broken.problems(set(ACTIONS), set(VIEWS), set(CHOICE_SOURCES))
+    registry = build_registry()
+    found = broken.problems(set(registry.actions), set(registry.views),
+                            set(registry.choice_sources))
     assert any("goto 'nowhere' does not exist" in line for line in found)
     assert any("demo.b: dead end" in line for line in found)
     assert any("unknown action 'explode'" in line for line in found)
