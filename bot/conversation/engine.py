@@ -35,6 +35,7 @@ from bot.i18n import LANGUAGES, native_name, normalise_language, tr
 from bot.i18n.detect import detect_language
 from bot.people.models import ChannelIdentity, YoungPerson
 from bot.safety import crisis
+from bot.tenants import hours
 from bot.tenants.models import Municipality, StaffMember
 from channels.base import Choice, Inbound
 
@@ -280,11 +281,11 @@ async def acknowledge(turn: Turn, held: Handoff, *, always: bool) -> None:
     staff = (await turn.session.get(StaffMember, held.assignee_id)
              if held.assignee_id is not None else None)
     name = handoffs.first_name(staff) if staff is not None else None
-    if handoffs.in_working_hours(turn.municipality, turn.now):
+    if hours.in_working_hours(turn.municipality, turn.now):
         say = system_text("handoff_ack", turn.lang, contact=name) if name else system_text(
             "handoff_ack_team", turn.lang)
     else:
-        when = crisis.when_staff_see_it(turn.now, turn.municipality, turn.lang)
+        when = hours.when_staff_see_it(turn.now, turn.municipality, turn.lang)
         say = system_text("handoff_ack_closed", turn.lang, contact=name, when=when) if name \
             else system_text("handoff_ack_closed_team", turn.lang, when=when)
     turn.say(say)

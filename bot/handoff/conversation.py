@@ -12,7 +12,7 @@ from bot.content.texts import system_text
 from bot.conversation.registry import action, view
 from bot.handoff import service as handoffs
 from bot.i18n import babel_locale
-from bot.plans.service import format_when
+from bot.tenants import hours
 
 if TYPE_CHECKING:
     from bot.conversation.engine import Turn
@@ -43,9 +43,8 @@ async def handoff_opened(turn: Turn) -> str:
     else:
         parts = [system_text("handoff_opened", turn.lang,
                              contact=handoffs.first_name(routed.staff))]
-    if not handoffs.in_working_hours(turn.municipality, turn.now):
-        opens = handoffs.next_work_start(turn.municipality, turn.now)
-        when = format_when(opens, language=turn.lang, timezone=turn.municipality.timezone)
+    if not hours.in_working_hours(turn.municipality, turn.now):
+        when = hours.when_staff_see_it(turn.now, turn.municipality, turn.lang)
         parts.append(system_text("handoff_after_hours", turn.lang, when=when))
     return " ".join(parts)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -32,6 +32,7 @@ from bot.inbox.web import (
 from bot.people import service as people
 from bot.people.models import YoungPerson
 from bot.plans.service import next_appointment
+from bot.tenants import hours
 
 STATIC = Path(__file__).parent / "static"
 STATIC_FILES = {"htmx.min.js": "text/javascript", "inbox.js": "text/javascript",
@@ -132,10 +133,7 @@ async def _conversation_context(session: AsyncSession, login: Login, person: You
 
 def default_later(login: Login, now: datetime) -> datetime:
     """The suggested 'send later' time: the next working day's start (e.g. tomorrow 08:00)."""
-    zone = ZoneInfo(login.municipality.timezone)
-    day = now.astimezone(zone).date() + timedelta(days=1)
-    moment = datetime.combine(day, login.municipality.work_start, tzinfo=zone)
-    return handoffs.next_work_start(login.municipality, moment)
+    return hours.next_working_day_start(login.municipality, now)
 
 
 def chart_points(checkins: list[Any], width: int = 220, height: int = 60) -> str:
