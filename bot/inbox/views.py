@@ -15,6 +15,7 @@ from bot.audit import service as audit
 from bot.clock import utcnow
 from bot.content.texts import system_text
 from bot.conversation.service import history
+from bot.handoff import operations
 from bot.handoff import service as handoffs
 from bot.i18n import N_, normalise_language, tr
 from bot.inbox import plan_edits, service
@@ -205,7 +206,7 @@ def parse_local(value: str, timezone: str) -> datetime | None:
 async def take(session: InboxSession, login: FormLogin, person_id: int) -> Response:
     """Take the conversation."""
     person = await load_person(session, login, person_id)
-    await service.take(session, login, person, now=utcnow())
+    await operations.take(session, staff=login.staff, person=person, now=utcnow())
     return _back(person_id)
 
 
@@ -215,8 +216,8 @@ async def assign(request: Request, session: InboxSession, login: FormLogin, pers
     """Give the conversation to a colleague (any department)."""
     person = await load_person(session, login, person_id)
     try:
-        await service.assign(session, login, person, to=to, now=utcnow())
-    except service.Refused as refused:
+        await operations.assign(session, staff=login.staff, person=person, to=to, now=utcnow())
+    except operations.Refused as refused:
         return await _refused(request, session, login, person, str(refused))
     return _back(person_id, "actions")
 
@@ -245,9 +246,9 @@ async def reply(request: Request, session: InboxSession, login: FormLogin, perso
             return await _refused(request, session, login, person,
                                   N_("Beskeden ser fortrolig ud. Den er ikke sendt."),
                                   draft=text, status=409, guard=hits)
-        message = await service.reply(session, login, person, text=text, now=now,
-                                      due_at=due_at)
-    except service.Refused as refused:
+        message = await operations.reply(session, staff=login.staff, person=person, text=text,
+                                         now=now, due_at=due_at)
+    except operations.Refused as refused:
         return await _refused(request, session, login, person, str(refused), draft=text)
     if hits:
         await audit.record(session, staff=login.staff, young_person_id=person.id,
@@ -264,8 +265,8 @@ async def _digital_post(session: AsyncSession, login: Login, person: YoungPerson
     lang = normalise_language(person.language)
     await service.note(session, login, person, now=now,
                        text=tr("da", "Sendes med Digital Post:") + "\n" + text)
-    await service.reply(session, login, person, now=now,
-                        text=system_text("digital_post_notice", lang))
+    await operations.reply(session, staff=login.staff, person=person, now=now,
+                           text=system_text("digital_post_notice", lang))
     await audit.record(session, staff=login.staff, young_person_id=person.id,
                        action="digital_post", now=now)
 
@@ -277,7 +278,7 @@ async def add_note(request: Request, session: InboxSession, login: FormLogin, pe
     person = await load_person(session, login, person_id)
     try:
         await service.note(session, login, person, text=text, now=utcnow())
-    except service.Refused as refused:
+    except operations.Refused as refused:
         return await _refused(request, session, login, person, str(refused))
     return _back(person_id)
 
@@ -301,8 +302,8 @@ async def hand_back(request: Request, session: InboxSession, login: FormLogin,
     """Hand the conversation back to the bot and ask the one optional question."""
     person = await load_person(session, login, person_id)
     try:
-        await service.hand_back(session, login, person, now=utcnow())
-    except service.Refused as refused:
+        await operations.hand_back(session, staff=login.staff, person=person, now=utcnow())
+    except operations.Refused as refused:
         return await _refused(request, session, login, person, str(refused))
     request.app.state.dispatcher.wake()
     return RedirectResponse("/inbox", status_code=303)
@@ -314,7 +315,7 @@ async def close(request: Request, session: InboxSession, login: FormLogin,
     """Close the handoff without a message."""
     person = await load_person(session, login, person_id)
     try:
-        await service.close(session, login, person, now=utcnow())
-    except service.Refused as refused:
+        await operations.close(session, staff=login.staff, person=person, now=utcnow())
+    except operations.Refused as refused:
         return await _refused(request, session, login, person, str(refused))
     return RedirectResponse("/inbox", status_code=303)
