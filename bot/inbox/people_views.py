@@ -16,8 +16,9 @@ from bot.audit import service as audit
 from bot.clock import utcnow
 from bot.i18n import LANGUAGES, N_, native_name
 from bot.inbox import plan_edits, service
+from bot.inbox.login import FormLogin, InboxSession, Login, PageLogin
+from bot.inbox.pages import render, settings_of
 from bot.inbox.views import load_person, parse_local
-from bot.inbox.web import FormLogin, InboxSession, Login, PageLogin, render, settings_of
 from bot.people import service as people
 from bot.people.models import YoungPerson
 from bot.tenants.models import StaffMember

@@ -11,7 +11,7 @@ from bot.audit import service as audit
 from bot.checkins import service as checkin_service
 from bot.checkins.models import Checkin, CheckinSchedule
 from bot.clock import utcnow
-from bot.inbox.web import Login
+from bot.inbox.login import Login
 from bot.people.models import YoungPerson
 from bot.plans import changes
 from bot.plans.models import Appointment, Milestone, Plan

@@ -20,7 +20,7 @@ from bot.handoff import service as handoffs
 from bot.handoff.models import Handoff
 from bot.handoff.operations import Refused
 from bot.i18n import tr
-from bot.inbox.web import Login
+from bot.inbox.login import Login
 from bot.outbox import service as outbox
 from bot.outbox.models import PENDING, OutboxItem
 from bot.people import service as people

@@ -20,16 +20,8 @@ from bot.handoff import service as handoffs
 from bot.i18n import N_, normalise_language, tr
 from bot.inbox import plan_edits, service
 from bot.inbox.content import canned_for, confidential_hits
-from bot.inbox.web import (
-    UI_LANGUAGES,
-    ApiLogin,
-    FormLogin,
-    InboxSession,
-    Login,
-    PageLogin,
-    render,
-    ui_language,
-)
+from bot.inbox.login import ApiLogin, FormLogin, InboxSession, Login, PageLogin
+from bot.inbox.pages import UI_LANGUAGES, render, ui_language
 from bot.people import service as people
 from bot.people.models import YoungPerson
 from bot.plans.service import next_appointment
