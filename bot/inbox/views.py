@@ -12,18 +12,20 @@ from fastapi.responses import FileResponse, RedirectResponse, Response
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.audit import service as audit
+from bot.checkins import service as checkin_service
 from bot.clock import utcnow
 from bot.content.texts import system_text
 from bot.conversation.service import history
 from bot.handoff import operations
 from bot.handoff import service as handoffs
 from bot.i18n import N_, normalise_language, tr
-from bot.inbox import plan_edits, service
+from bot.inbox import service
 from bot.inbox.content import canned_for, confidential_hits
 from bot.inbox.login import ApiLogin, FormLogin, InboxSession, Login, PageLogin
 from bot.inbox.pages import UI_LANGUAGES, render, ui_language
 from bot.people import service as people
 from bot.people.models import YoungPerson
+from bot.plans import changes
 from bot.plans.service import next_appointment
 from bot.tenants import hours
 
@@ -31,6 +33,7 @@ STATIC = Path(__file__).parent / "static"
 STATIC_FILES = {"htmx.min.js": "text/javascript", "inbox.js": "text/javascript",
                 "inbox.css": "text/css"}
 VIEWS = ("all", "mine", "team", "unassigned")
+CHART_CHECKINS = 20
 
 router = APIRouter(prefix="/inbox", tags=["inbox"], include_in_schema=False)
 
@@ -96,10 +99,12 @@ async def _conversation_context(session: AsyncSession, login: Login, person: You
                                 lang: str) -> dict[str, Any]:
     assert person.id is not None
     now = utcnow()
-    plan = await plan_edits.plan_of(session, person)
+    plan = await changes.ensure_plan(session, person=person, now=now)
     assert plan.id is not None
     staff = {s.id: s for s in await service.colleagues(session, login)}
-    checkins = await plan_edits.checkins(session, person_id=person.id)
+    # The latest answered check-ins, oldest first, for the chart.
+    checkins = [c for c in await checkin_service.history(session, person_id=person.id)
+                if c.score is not None][-CHART_CHECKINS:]
     identity = await people.preferred_identity(session, person_id=person.id)
     return {
         "person": person,
@@ -108,7 +113,7 @@ async def _conversation_context(session: AsyncSession, login: Login, person: You
         "scheduled": await service.scheduled(session, person_id=person.id),
         "handoff": await handoffs.active_handoff(session, person_id=person.id),
         "plan": plan,
-        "milestones": [m for m in await plan_edits.milestones(session, plan_id=plan.id)
+        "milestones": [m for m in await changes.all_milestones(session, plan_id=plan.id)
                        if m.status == "open"],
         "appointment": await next_appointment(session, person_id=person.id, now=now),
         "checkins": checkins,
