@@ -15,6 +15,7 @@ from bot.checkins import views as checkins_views
 from bot.conversation.service import Receipt, Receiver
 from bot.database import Database
 from bot.demo import ensure_demo
+from bot.http_headers import SecurityHeaders
 from bot.i18n import detect
 from bot.inbox.routes import router as inbox_router
 from bot.migrate import upgrade
@@ -23,7 +24,6 @@ from bot.people import views as people_views
 from bot.plans import views as plans_views
 from bot.safety.screen import load_screener
 from bot.scheduler import Scheduler
-from bot.security import SecurityHeaders
 from bot.settings import Settings, get_settings
 from bot.wiring import build_channels, build_routers
 

@@ -22,7 +22,7 @@ from bot.outbox.service import after_quiet_hours, enqueue
 from bot.people.models import YoungPerson
 from bot.people.service import preferred_identity
 from bot.plans.service import get_plan
-from bot.reminders.messages import step_choices
+from bot.reminders.wording import step_choices
 from bot.tenants.models import Municipality
 
 log = structlog.get_logger(__name__)

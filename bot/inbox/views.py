@@ -20,9 +20,9 @@ from bot.handoff import operations
 from bot.handoff import service as handoffs
 from bot.i18n import N_, normalise_language, tr
 from bot.inbox import service
-from bot.inbox.content import canned_for, confidential_hits
 from bot.inbox.login import ApiLogin, FormLogin, InboxSession, Login, PageLogin
 from bot.inbox.pages import UI_LANGUAGES, render, ui_language
+from bot.inbox.replies import canned_for, confidential_hits
 from bot.people import service as people
 from bot.people.models import YoungPerson
 from bot.plans import changes

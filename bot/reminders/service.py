@@ -19,7 +19,7 @@ from bot.outbox.models import OutboxItem
 from bot.outbox.service import after_quiet_hours
 from bot.people.models import ChannelIdentity, YoungPerson
 from bot.plans.models import Appointment, Milestone, Plan, PlanEvent
-from bot.reminders import messages
+from bot.reminders import wording
 from bot.reminders.models import Reminder
 from bot.reminders.settings import ReminderSettings, parse_offset, reminder_settings
 from bot.tenants.models import Municipality
@@ -302,19 +302,19 @@ def _decide(ctx: _Context, reminder: Reminder, now: datetime) -> tuple[str, _Out
             log.info("reminder.dropped_too_late", reminder_id=reminder.id,
                      offset=reminder.offset_key)
             return DROPPED, None
-        text = messages.appointment_text(appointment, language=language,
+        text = wording.appointment_text(appointment, language=language,
                                          timezone=town.timezone)
         return SENT, _Out(reminder, identity, text,
-                          messages.step_choices(messages.APPOINTMENT_STEP, language), send_at,
-                          messages.APPOINTMENT_STEP, {"appointment_id": appointment.id or 0})
+                          wording.step_choices(wording.APPOINTMENT_STEP, language), send_at,
+                          wording.APPOINTMENT_STEP, {"appointment_id": appointment.id or 0})
     milestone = ctx.milestones.get(reminder.target_id)
     if milestone is None or milestone.status != "open":
         return CANCELLED, None
     overdue = reminder.kind == MILESTONE_OVERDUE
-    text = messages.milestone_text(milestone, overdue=overdue, language=language)
+    text = wording.milestone_text(milestone, overdue=overdue, language=language)
     return SENT, _Out(reminder, identity, text,
-                      messages.step_choices(messages.MILESTONE_STEP, language), send_at,
-                      messages.MILESTONE_STEP, {"milestone_id": milestone.id or 0})
+                      wording.step_choices(wording.MILESTONE_STEP, language), send_at,
+                      wording.MILESTONE_STEP, {"milestone_id": milestone.id or 0})
 
 
 async def _write(session: AsyncSession, outgoing: list[_Out], ctx: _Context,
