@@ -19,7 +19,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.database import Database
-from bot.reminders.settings import ReminderSettings, reminder_settings
+from bot.settings import ReminderSettings, get_settings
 
 log = structlog.get_logger(__name__)
 # Any fixed 64-bit number shared by every process of this service ("indgang" in hex-ish).
@@ -138,7 +138,7 @@ class Scheduler:
                  settings: ReminderSettings | None = None,
                  wake: Callable[[], None] | None = None) -> None:
         self.db = db
-        self.settings = settings or reminder_settings()
+        self.settings = settings or get_settings().reminder
         self.jobs = jobs if jobs is not None else default_jobs(self.settings)
         self.wake = wake
         self.leadership = Leadership(db)
