@@ -40,6 +40,7 @@ class Login:
 
 
 async def find_login(request: Request, session: AsyncSession) -> Login | None:
+    """The signed-in staff member (session cookie or Bearer token), or None."""
     token, bearer = request_token(request)
     if not token:
         return None
@@ -54,19 +55,19 @@ async def find_login(request: Request, session: AsyncSession) -> Login | None:
 
 async def page_login(request: Request, session: InboxSession) -> Login:
     """The signed-in staff member for a page; otherwise a redirect to the sign-in page."""
-    login = await find_login(request, session)
-    if login is None:
-        raise HTTPException(status_code=303, detail="Sign in first.",
-                            headers={"Location": "/inbox/login"})
-    return login
+    return await _required(request, session, 303, {"Location": "/inbox/login"})
 
 
 async def api_login(request: Request, session: InboxSession) -> Login:
     """The signed-in staff member for a fragment or API call; otherwise 401."""
+    return await _required(request, session, 401, {"WWW-Authenticate": "Bearer"})
+
+
+async def _required(request: Request, session: AsyncSession, status: int,
+                    headers: dict[str, str]) -> Login:
     login = await find_login(request, session)
     if login is None:
-        raise HTTPException(status_code=401, detail="Sign in first.",
-                            headers={"WWW-Authenticate": "Bearer"})
+        raise HTTPException(status_code=status, detail="Sign in first.", headers=headers)
     return login
 
 
