@@ -34,7 +34,7 @@ async def show_appointment_reminder(turn: Turn) -> str:
     if appointment is None:
         return system_text("reminder_gone", turn.lang)
     return wording.appointment_text(appointment, language=turn.lang,
-                                     timezone=turn.municipality.timezone)
+                                    timezone=turn.municipality.timezone)
 
 
 @view("milestone_reminder")
@@ -66,7 +66,7 @@ async def ask_for_other_time(turn: Turn, reason: str) -> None:
     detail = ""
     if appointment is not None and appointment.id is not None:
         detail = wording.appointment_text(appointment, language="da",
-                                           timezone=turn.municipality.timezone)
+                                          timezone=turn.municipality.timezone)
         if appointment.status in ("planned", "confirmed"):
             await changes.update_appointment(turn.session, person=turn.person,
                                              appointment_id=appointment.id, now=turn.now,

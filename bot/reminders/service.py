@@ -304,7 +304,7 @@ def _decide(ctx: _Context, reminder: Reminder, now: datetime) -> tuple[str, _Out
                      offset=reminder.offset_key)
             return DROPPED, None
         text = wording.appointment_text(appointment, language=language,
-                                         timezone=town.timezone)
+                                        timezone=town.timezone)
         return SENT, _Out(reminder, identity, text,
                           wording.step_choices(wording.APPOINTMENT_STEP, language), send_at,
                           wording.APPOINTMENT_STEP, {"appointment_id": appointment.id or 0})
