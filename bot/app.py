@@ -11,23 +11,32 @@ from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 
 from bot import health, logs
+from bot.checkins import scheduled as checkins_scheduled
 from bot.checkins import views as checkins_views
 from bot.conversation.service import Receipt, Receiver
 from bot.database import Database
 from bot.demo import ensure_demo
+from bot.http_headers import SecurityHeaders
 from bot.i18n import detect
 from bot.inbox.routes import router as inbox_router
 from bot.migrate import upgrade
 from bot.outbox.dispatcher import Dispatcher
 from bot.people import views as people_views
 from bot.plans import views as plans_views
+from bot.privacy import scheduled as privacy_scheduled
+from bot.reminders import scheduled as reminders_scheduled
 from bot.safety.screen import load_screener
-from bot.scheduler import Scheduler
-from bot.security import SecurityHeaders
+from bot.scheduler import Job, Scheduler
 from bot.settings import Settings, get_settings
 from bot.wiring import build_channels, build_engine, build_routers
 
 log = structlog.get_logger(__name__)
+
+
+def scheduled_jobs(settings: Settings) -> list[Job]:
+    """Every periodic sweep, each declared beside its domain (bot/<domain>/scheduled.py)."""
+    return [*reminders_scheduled.jobs(settings), *checkins_scheduled.jobs(settings),
+            *privacy_scheduled.jobs(settings)]
 
 
 def create_app(settings: Settings | None = None, *, run_workers: bool = True) -> FastAPI:
@@ -54,7 +63,8 @@ def create_app(settings: Settings | None = None, *, run_workers: bool = True) ->
         await asyncio.to_thread(load_screener)
         stop = asyncio.Event()
         tasks = [asyncio.create_task(dispatcher.run(stop))] if run_workers else []
-        scheduler = Scheduler(db, wake=dispatcher.wake) if run_workers else None
+        scheduler = (Scheduler(db, jobs=scheduled_jobs(settings), wake=dispatcher.wake)
+                     if run_workers else None)
         if scheduler is not None:
             await scheduler.start()
         log.info("service.started", channels=sorted(channels), workers=run_workers)

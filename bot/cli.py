@@ -31,14 +31,6 @@ app.add_typer(plan_app, name="plan")
 
 def settings() -> Settings:
     """Settings, or one clear line naming the bad setting and exit 2."""
-    from bot.reminders.settings import reminder_settings
-
-    try:
-        reminder_settings()
-    except ValidationError as exc:
-        typer.echo(f"indgang: configuration error: {describe_error(exc, 'INDGANG_REMINDER_')}",
-                   err=True)
-        raise typer.Exit(2) from None
     try:
         return get_settings()
     except ValidationError as exc:

@@ -3,6 +3,7 @@
 Jobs are in memory (apscheduler 3.11 job stores must not be shared between schedulers);
 the work itself is rows in the database. On PostgreSQL the leader holds a session-level
 advisory lock on a dedicated connection; on SQLite the single process is the leader.
+The jobs are declared in each domain's scheduled.py and listed by the app factory.
 """
 
 from __future__ import annotations
@@ -19,13 +20,10 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.database import Database
-from bot.reminders.settings import ReminderSettings, reminder_settings
 
 log = structlog.get_logger(__name__)
 # Any fixed 64-bit number shared by every process of this service ("indgang" in hex-ish).
 LEADER_LOCK_KEY = 0x1D6A16
-# Retention is measured in days; looking once an hour is plenty and cheap.
-RETENTION_SECONDS = 3600.0
 
 
 @dataclass(frozen=True)
@@ -35,37 +33,6 @@ class Job:
     name: str
     seconds: float
     run: Callable[[Database, Callable[[], None] | None], Awaitable[Any]]
-
-
-# Other domains (retention, campaigns) add their sweeps here at import time.
-EXTRA_JOBS: list[Job] = []
-
-
-def register(job: Job) -> Job:
-    """Add a periodic sweep to every scheduler created afterwards."""
-    EXTRA_JOBS.append(job)
-    return job
-
-
-def default_jobs(settings: ReminderSettings) -> list[Job]:
-    """The reminder and check-in sweeps, then any registered ones."""
-    from bot.checkins.scheduled import sweep_due_checkins
-    from bot.reminders.scheduled import sweep_reminders
-
-    return [
-        Job("reminders.sweep", settings.sweep_seconds, sweep_reminders),
-        Job("checkins.sweep", settings.checkin_sweep_seconds, sweep_due_checkins),
-        Job("privacy.retention", RETENTION_SECONDS, sweep_expired_cases),
-        *EXTRA_JOBS,
-    ]
-
-
-async def sweep_expired_cases(db: Database, _wake: Callable[[], None] | None) -> None:
-    """Delete closed cases past their municipality's retention period."""
-    from bot.clock import utcnow
-    from bot.privacy.retention import sweep_retention
-
-    await sweep_retention(db, utcnow())
 
 
 class Leadership:
@@ -134,12 +101,10 @@ class Leadership:
 class Scheduler:
     """Runs the sweeps every interval on the leader; followers keep trying to lead."""
 
-    def __init__(self, db: Database, *, jobs: list[Job] | None = None,
-                 settings: ReminderSettings | None = None,
+    def __init__(self, db: Database, *, jobs: list[Job],
                  wake: Callable[[], None] | None = None) -> None:
         self.db = db
-        self.settings = settings or reminder_settings()
-        self.jobs = jobs if jobs is not None else default_jobs(self.settings)
+        self.jobs = jobs
         self.wake = wake
         self.leadership = Leadership(db)
         self._scheduler = AsyncIOScheduler(timezone=UTC)

@@ -1,4 +1,9 @@
-"""All configuration, read once from INDGANG_* environment variables."""
+"""All configuration, read once from INDGANG_* environment variables.
+
+One `Settings` class; related fields sit in nested groups (`settings.reminder`,
+`settings.outbox`) whose variables keep their flat names (INDGANG_REMINDER_BATCH,
+INDGANG_DISPATCHER_INTERVAL, INDGANG_SEND_MAX_ATTEMPTS, …).
+"""
 
 from __future__ import annotations
 
@@ -9,17 +14,60 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AnyHttpUrl, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AnyHttpUrl,
+    BaseModel,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from bot.reminders.offsets import parse_offset
 
 # Where content/ and locales/ live: the checkout, or INDGANG_HOME in an installed image.
 REPO_ROOT = Path(os.environ.get("INDGANG_HOME") or Path(__file__).resolve().parents[1])
+ENV_PREFIX = "INDGANG_"
+
+
+class ReminderSettings(BaseModel):
+    """When reminders go, and how often the reminder and check-in sweeps run: INDGANG_REMINDER_*."""
+
+    appointment_offsets: list[str] = ["1d@16:00", "2h"]
+    milestone_before: list[str] = ["2d@16:00"]
+    milestone_overdue: list[str] = ["+1d@10:00"]
+    sweep_seconds: float = Field(default=60, gt=0)
+    checkin_sweep_seconds: float = Field(default=300, gt=0)
+    batch: int = Field(default=500, gt=0)
+
+    @field_validator("appointment_offsets", "milestone_before", "milestone_overdue")
+    @classmethod
+    def _valid(cls, value: list[str]) -> list[str]:
+        for key in value:
+            parse_offset(key)
+        return value
+
+
+class OutboxSettings(BaseModel):
+    """How the dispatcher sends from the outbox; each field is named as its variable is."""
+
+    dispatcher_interval: float = Field(default=1.0, gt=0)
+    dispatcher_batch: int = Field(default=50, gt=0)
+    send_max_attempts: int = Field(default=8, gt=0)
+    send_backoff_base: float = Field(default=2.0, gt=0)
+    send_backoff_cap: float = Field(default=900.0, gt=0)
+    lease_seconds: int = Field(default=120, gt=0)
 
 
 class Settings(BaseSettings):
     """Indgang's settings; every field is INDGANG_<NAME> in the environment."""
 
-    model_config = SettingsConfigDict(env_prefix="INDGANG_", env_file=".env", extra="ignore")
+    # A group's variables are INDGANG_<GROUP>_<FIELD>: split once after the group's name, so
+    # INDGANG_REMINDER_APPOINTMENT_OFFSETS is reminder.appointment_offsets.
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, env_file=".env", extra="ignore",
+                                      env_nested_delimiter="_", env_nested_max_split=1,
+                                      validate_by_name=True)
 
     env: Literal["development", "production"] = "development"
     database_url: str = "sqlite+aiosqlite:///./indgang.db"
@@ -30,12 +78,10 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_json: bool = False
 
-    dispatcher_interval: float = Field(default=1.0, gt=0)
-    dispatcher_batch: int = Field(default=50, gt=0)
-    send_max_attempts: int = Field(default=8, gt=0)
-    send_backoff_base: float = Field(default=2.0, gt=0)
-    send_backoff_cap: float = Field(default=900.0, gt=0)
-    lease_seconds: int = Field(default=120, gt=0)
+    reminder: ReminderSettings = Field(default_factory=ReminderSettings)
+    # Named by the bare prefix, this group is offered every INDGANG_<NAME> and keeps those that
+    # are its fields' names (INDGANG_DISPATCHER_INTERVAL, INDGANG_SEND_…, INDGANG_LEASE_SECONDS).
+    outbox: OutboxSettings = Field(default_factory=OutboxSettings, validation_alias="indgang")
 
     telegram_token: str | None = Field(default=None, repr=False)
     telegram_webhook_secret: str | None = Field(default=None, repr=False)
@@ -86,11 +132,6 @@ class Settings(BaseSettings):
         """The public address without a trailing slash."""
         return str(self.public_url).rstrip("/")
 
-    @property
-    def is_sqlite(self) -> bool:
-        """True on the embedded default database."""
-        return self.database_url.startswith("sqlite")
-
 
 def async_database_url(url: str) -> str:
     """Pick the async driver for a plain database URL."""
@@ -104,14 +145,17 @@ def async_database_url(url: str) -> str:
     return url
 
 
-def describe_error(exc: ValidationError, prefix: str = "INDGANG_") -> str:
+def describe_error(exc: ValidationError) -> str:
     """One line per bad setting, naming the environment variable."""
-    lines = []
-    for error in exc.errors():
-        name = "_".join(str(part) for part in error["loc"][:1]).upper()
-        where = f"{prefix}{name}" if name else "settings"
-        lines.append(f"{where}: {error['msg']}")
-    return "; ".join(lines)
+    return "; ".join(f"{env_variable(error['loc'])}: {error['msg']}" for error in exc.errors())
+
+
+def env_variable(loc: tuple[int | str, ...]) -> str:
+    """The variable behind an error's location: ('reminder', 'batch') is INDGANG_REMINDER_BATCH."""
+    names = [part for part in loc if isinstance(part, str)]  # list positions are not names
+    if names[:1] == ["outbox"]:
+        names = names[1:]  # its fields carry their variables' whole names (send_max_attempts)
+    return ENV_PREFIX + "_".join(names).upper() if names else "settings"
 
 
 @lru_cache

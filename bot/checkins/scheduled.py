@@ -14,6 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.checkins import service
 from bot.checkins.models import Checkin, CheckinSchedule
 from bot.checkins.risk import rules
+from bot.clock import utcnow
 from bot.content.texts import system_text
 from bot.conversation.models import ConversationState
 from bot.database import Database
@@ -22,7 +23,9 @@ from bot.outbox.service import after_quiet_hours, enqueue
 from bot.people.models import YoungPerson
 from bot.people.service import preferred_identity
 from bot.plans.service import get_plan
-from bot.reminders.messages import step_choices
+from bot.reminders.wording import step_choices
+from bot.scheduler import Job
+from bot.settings import Settings
 from bot.tenants.models import Municipality
 
 log = structlog.get_logger(__name__)
@@ -120,9 +123,12 @@ async def _ask(session: AsyncSession, schedule: CheckinSchedule, now: datetime) 
 async def sweep_due_checkins(db: Database, on_sent: Callable[[], None] | None = None
                              ) -> CheckinSweep:
     """Send the check-ins due now (the scheduled job)."""
-    from bot.clock import utcnow
-
     result = await sweep_checkins(db, utcnow(), on_sent=on_sent)
     if result.outcomes:
         log.info("checkins.swept", **result.outcomes)
     return result
+
+
+def jobs(settings: Settings) -> list[Job]:
+    """The check-ins domain's periodic sweeps (every INDGANG_REMINDER_CHECKIN_SWEEP_SECONDS)."""
+    return [Job("checkins.sweep", settings.reminder.checkin_sweep_seconds, sweep_due_checkins)]

@@ -16,8 +16,7 @@ from bot.conversation.registry import ConversationPlugin
 from bot.handoff import service as handoffs
 from bot.handoff.models import Handoff
 from bot.i18n import babel_locale
-from bot.plans.service import format_when
-from bot.safety import crisis
+from bot.tenants import hours
 from bot.tenants.models import StaffMember
 
 if TYPE_CHECKING:
@@ -53,9 +52,8 @@ async def handoff_opened(turn: Turn) -> str:
     else:
         parts = [system_text("handoff_opened", turn.lang,
                              contact=handoffs.first_name(routed.staff))]
-    if not handoffs.in_working_hours(turn.municipality, turn.now):
-        opens = handoffs.next_work_start(turn.municipality, turn.now)
-        when = format_when(opens, language=turn.lang, timezone=turn.municipality.timezone)
+    if not hours.in_working_hours(turn.municipality, turn.now):
+        when = hours.when_staff_see_it(turn.now, turn.municipality, turn.lang)
         parts.append(system_text("handoff_after_hours", turn.lang, when=when))
     return " ".join(parts)
 
@@ -104,11 +102,11 @@ async def acknowledge(turn: Turn, held: Handoff, *, always: bool) -> None:
     staff = (await turn.session.get(StaffMember, held.assignee_id)
              if held.assignee_id is not None else None)
     name = handoffs.first_name(staff) if staff is not None else None
-    if handoffs.in_working_hours(turn.municipality, turn.now):
+    if hours.in_working_hours(turn.municipality, turn.now):
         say = system_text("handoff_ack", turn.lang, contact=name) if name else system_text(
             "handoff_ack_team", turn.lang)
     else:
-        when = crisis.when_staff_see_it(turn.now, turn.municipality, turn.lang)
+        when = hours.when_staff_see_it(turn.now, turn.municipality, turn.lang)
         say = system_text("handoff_ack_closed", turn.lang, contact=name, when=when) if name \
             else system_text("handoff_ack_closed_team", turn.lang, when=when)
     turn.say(say)

@@ -8,14 +8,13 @@ from sqlmodel import Field, SQLModel
 
 from bot.columns import created_at_field, utc_field
 
-REASONS = ("asked", "crisis", "not_understood", "risk", "plan_change", "reschedule", "staff")
-
 
 class Handoff(SQLModel, table=True):
     """Why the conversation was handed to a human, who holds it, and how fast they replied."""
 
     id: int | None = Field(default=None, primary_key=True)
     young_person_id: int = Field(foreign_key="young_person.id", index=True)
+    # asked, crisis, not_understood, risk, plan_change, reschedule or staff
     reason: str = Field(max_length=20)
     detail: str = Field(default="", max_length=300)
     urgent: bool = Field(default=False)

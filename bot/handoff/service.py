@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import datetime
 
 from sqlalchemy import func
 from sqlmodel import col, select
@@ -14,7 +13,7 @@ from bot.clock import utcnow
 from bot.conversation.turn import HUMAN_TOOK_OVER
 from bot.handoff.models import Handoff
 from bot.people.models import YoungPerson
-from bot.tenants.models import Municipality, StaffMember
+from bot.tenants.models import StaffMember
 
 OPEN_STATUSES = ("open", "held")
 # Set in session.info when a handoff is opened, so the engine knows a human took over during
@@ -173,22 +172,3 @@ def first_name(staff: StaffMember) -> str:
     """'Mette' for 'Mette Hansen'."""
     return staff.name.split()[0] if staff.name.strip() else staff.name
 
-
-def in_working_hours(municipality: Municipality, now: datetime) -> bool:
-    """True on weekdays between the municipality's work start and end (local time)."""
-    local = now.astimezone(ZoneInfo(municipality.timezone))
-    return local.weekday() < 5 and municipality.work_start <= local.time() < municipality.work_end
-
-
-def next_work_start(municipality: Municipality, now: datetime) -> datetime:
-    """When staff are next at work: now if they are, else the next weekday's start (UTC)."""
-    if in_working_hours(municipality, now):
-        return now
-    zone = ZoneInfo(municipality.timezone)
-    local = now.astimezone(zone)
-    day = local.date()
-    if local.time() >= municipality.work_start:
-        day += timedelta(days=1)
-    while day.weekday() >= 5:
-        day += timedelta(days=1)
-    return datetime.combine(day, municipality.work_start, tzinfo=zone).astimezone(UTC)

@@ -51,11 +51,6 @@ def normalise_language(value: str | None) -> str:
     return code if code in LANGUAGES else SOURCE_LANGUAGE
 
 
-def is_supported(value: str) -> bool:
-    """True for a language a young person can choose."""
-    return value.replace("-", "_").split("_")[0].lower() in LANGUAGES
-
-
 def native_name(language: str) -> str:
     """The language's name in itself, capitalised ('dansk' -> 'Dansk')."""
     name = Locale.parse(language).get_display_name(language) or language

@@ -15,7 +15,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import StreamingResponse
 
 from bot.inbox import service
-from bot.inbox.web import find_login
+from bot.inbox.login import find_login
 from bot.staff.deps import get_db
 
 POLL_SECONDS = 1.0

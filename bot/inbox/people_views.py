@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 from urllib.parse import quote
 
@@ -13,13 +13,17 @@ from fastapi.responses import RedirectResponse, Response
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.audit import service as audit
+from bot.checkins import service as checkins
+from bot.checkins.models import CheckinSchedule
 from bot.clock import utcnow
 from bot.i18n import LANGUAGES, N_, native_name
-from bot.inbox import plan_edits, service
+from bot.inbox import service
+from bot.inbox.login import FormLogin, InboxSession, Login, PageLogin
+from bot.inbox.pages import render, settings_of
 from bot.inbox.views import load_person, parse_local
-from bot.inbox.web import FormLogin, InboxSession, Login, PageLogin, render, settings_of
 from bot.people import service as people
 from bot.people.models import YoungPerson
+from bot.plans import changes
 from bot.tenants.models import StaffMember
 
 router = APIRouter(prefix="/inbox", tags=["inbox"], include_in_schema=False)
@@ -97,7 +101,7 @@ async def create_person(request: Request, session: InboxSession, login: FormLogi
     await session.flush()
     await audit.record(session, staff=login.staff, young_person_id=person.id,
                        action="person_created")
-    await plan_edits.plan_of(session, person)
+    await changes.ensure_plan(session, person=person, now=utcnow())
     return await _invite_page(request, session, login, person)
 
 
@@ -116,7 +120,7 @@ async def person_page(request: Request, session: InboxSession, login: PageLogin,
     person = await load_person(session, login, person_id)
     assert person.id is not None
     now = utcnow()
-    plan = await plan_edits.plan_of(session, person)
+    plan = await changes.ensure_plan(session, person=person, now=now)
     assert plan.id is not None
     events = (await audit.for_person(session, municipality_id=login.staff.municipality_id,
                                      young_person_id=person.id) if login.is_lead else [])
@@ -125,9 +129,11 @@ async def person_page(request: Request, session: InboxSession, login: PageLogin,
         "person": person,
         "identities": await service.identities(session, person_id=person.id),
         "plan": plan,
-        "milestones": await plan_edits.milestones(session, plan_id=plan.id),
-        "appointments": await plan_edits.appointments(session, plan_id=plan.id, now=now),
-        "cadence": await plan_edits.cadence(session, person_id=person.id),
+        "milestones": await changes.all_milestones(session, plan_id=plan.id),
+        # From a day ago on, so today's meeting still shows after it began.
+        "appointments": [a for a in await changes.all_appointments(session, plan_id=plan.id)
+                         if a.starts_at >= now - timedelta(days=1) and a.status != "cancelled"],
+        "cadence": await session.get(CheckinSchedule, person.id),
         "events": events,
         "staff": staff,
         "language_name": native_name(person.language),
@@ -146,7 +152,7 @@ async def set_goal(session: InboxSession, login: FormLogin, person_id: int,
                    goal: str = Form("")) -> Response:
     """Change the plan's goal."""
     person = await load_person(session, login, person_id)
-    await plan_edits.set_goal(session, login, person, goal=goal, now=utcnow())
+    await changes.set_goal(session, person=person, goal=goal, now=utcnow(), staff=login.staff)
     return _to_person(person_id, "plan")
 
 
@@ -161,8 +167,8 @@ async def add_milestone(session: InboxSession, login: FormLogin, person_id: int,
         due_date = date.fromisoformat(due) if due else None
     except ValueError:
         raise HTTPException(status_code=400, detail="Bad date.") from None
-    await plan_edits.add_milestone(session, login, person, title=title, due=due_date,
-                                   now=utcnow())
+    await changes.add_milestone(session, person=person, title=title, due_date=due_date,
+                                now=utcnow(), staff=login.staff)
     return _to_person(person_id, "plan")
 
 
@@ -171,10 +177,12 @@ async def milestone_status(session: InboxSession, login: FormLogin, person_id: i
                            milestone_id: int, status: str = Form("done")) -> Response:
     """Mark a milestone done (or open again)."""
     person = await load_person(session, login, person_id)
+    if status not in ("open", "done"):
+        raise HTTPException(status_code=404, detail="Not Found")
     try:
-        await plan_edits.set_milestone_status(session, login, person, milestone_id=milestone_id,
-                                              status=status, now=utcnow())
-    except plan_edits.NotFound:
+        await changes.update_milestone(session, person=person, milestone_id=milestone_id,
+                                       now=utcnow(), staff=login.staff, status=status)
+    except changes.NotFound:
         raise HTTPException(status_code=404, detail="Not Found") from None
     return _to_person(person_id, "plan")
 
@@ -188,8 +196,8 @@ async def add_appointment(session: InboxSession, login: FormLogin, person_id: in
     moment = parse_local(starts_at, login.municipality.timezone)
     if moment is None or not place.strip():
         raise HTTPException(status_code=400, detail="A time and a place are needed.")
-    await plan_edits.add_appointment(session, login, person, starts_at=moment, place=place,
-                                     with_whom=with_whom, now=utcnow())
+    await changes.add_appointment(session, person=person, starts_at=moment, place=place,
+                                  with_whom=with_whom, now=utcnow(), staff=login.staff)
     return _to_person(person_id, "plan")
 
 
@@ -199,9 +207,9 @@ async def cancel_appointment(session: InboxSession, login: FormLogin, person_id:
     """Cancel an appointment."""
     person = await load_person(session, login, person_id)
     try:
-        await plan_edits.cancel_appointment(session, login, person,
-                                            appointment_id=appointment_id, now=utcnow())
-    except plan_edits.NotFound:
+        await changes.update_appointment(session, person=person, appointment_id=appointment_id,
+                                         now=utcnow(), staff=login.staff, status="cancelled")
+    except changes.NotFound:
         raise HTTPException(status_code=404, detail="Not Found") from None
     return _to_person(person_id, "plan")
 
@@ -212,9 +220,15 @@ async def set_cadence(session: InboxSession, login: FormLogin, person_id: int,
                       paused: str = Form("")) -> Response:
     """Set the check-in cadence."""
     person = await load_person(session, login, person_id)
-    await plan_edits.set_cadence(session, login, person, cadence_days=cadence_days,
-                                 weekday=weekday, hour=hour, paused=paused == "1",
-                                 now=utcnow())
+    now = utcnow()
+    schedule = await checkins.set_schedule(
+        session, person=person, municipality=login.municipality, now=now,
+        cadence_days=max(1, min(cadence_days, 60)), weekday=max(0, min(weekday, 6)),
+        hour=max(0, min(hour, 23)), paused=paused == "1")
+    await audit.record(session, staff=login.staff, young_person_id=person.id,
+                       action="checkin_cadence",
+                       detail=f"every {schedule.cadence_days} days, paused={schedule.paused}",
+                       now=now)
     return _to_person(person_id, "checkins")
 
 

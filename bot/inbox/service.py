@@ -1,7 +1,8 @@
-"""What staff may see, the queue, and the actions on a conversation.
+"""What staff may see, the queue, notes and scheduled replies.
 
 Every function takes the signed-in `Login` and checks the municipality and role on the
-server; a young person a staff member may not see is reported as not found.
+server; a young person a staff member may not see is reported as not found. Taking,
+assigning, replying to, handing back and closing a handoff are `bot.handoff.operations`.
 """
 
 from __future__ import annotations
@@ -14,31 +15,24 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.audit import service as audit
-from bot.content.flows import flows
-from bot.content.texts import system_text
-from bot.conversation.models import OUTBOUND, ConversationState, Message
+from bot.conversation.models import OUTBOUND, Message
 from bot.handoff import service as handoffs
 from bot.handoff.models import Handoff
-from bot.i18n import normalise_language, tr
-from bot.inbox.web import Login
+from bot.handoff.operations import Refused
+from bot.i18n import tr
+from bot.inbox.login import Login
 from bot.outbox import service as outbox
 from bot.outbox.models import PENDING, OutboxItem
 from bot.people import service as people
 from bot.people.models import ChannelIdentity, YoungPerson
 from bot.staff import access
 from bot.tenants.models import StaffMember
-from channels.base import Choice
 
 OPEN = handoffs.OPEN_STATUSES
-HANDBACK_STEP = "handback.ask"
 
 
 class NotFound(LookupError):
     """No such young person for this staff member (another municipality, or not theirs)."""
-
-
-class Refused(ValueError):
-    """An action that cannot be done as asked; the message is shown to the staff member."""
 
 
 def _team_ids(login: Login):  # type: ignore[no-untyped-def]
@@ -182,81 +176,6 @@ async def scheduled(session: AsyncSession, *, person_id: int) -> dict[int, datet
     return dict(result.all())
 
 
-async def _active(session: AsyncSession, person: YoungPerson) -> Handoff | None:
-    assert person.id is not None
-    return await handoffs.active_handoff(session, person_id=person.id)
-
-
-async def take(
-    session: AsyncSession, login: Login, person: YoungPerson, *, now: datetime
-) -> Handoff:
-    """The staff member holds the conversation from now on."""
-    handoff = await _active(session, person) or await _held(session, login, person, now)
-    handoff.assignee_id = login.staff.id
-    handoff.status = "held"
-    handoff.taken_at = handoff.taken_at or now
-    session.add(handoff)
-    await audit.record(session, staff=login.staff, young_person_id=person.id, action="take",
-                       detail=f"handoff {handoff.id}", now=now)
-    return handoff
-
-
-async def _held(session: AsyncSession, login: Login, person: YoungPerson, now: datetime) -> Handoff:
-    """A handoff opened by staff writing first, so the bot steps aside while they talk."""
-    assert person.id is not None
-    handoff = Handoff(young_person_id=person.id, reason="staff", status="held",
-                      assignee_id=login.staff.id, opened_at=now, taken_at=now)
-    session.add(handoff)
-    await session.flush()
-    return handoff
-
-
-async def assign(session: AsyncSession, login: Login, person: YoungPerson, *, to: int,
-                 now: datetime) -> Handoff:
-    """Give the open handoff to a colleague in the municipality (any department)."""
-    colleague = await session.get(StaffMember, to)
-    if colleague is None or colleague.municipality_id != login.staff.municipality_id \
-            or not colleague.active:
-        raise Refused(tr("da", "Kollegaen findes ikke."))
-    handoff = await _active(session, person)
-    if handoff is None:
-        raise Refused(tr("da", "Der er ingen åben samtale at overdrage."))
-    handoff.assignee_id = colleague.id
-    handoff.status = "open"
-    handoff.taken_at = None
-    session.add(handoff)
-    await audit.record(session, staff=login.staff, young_person_id=person.id, action="assign",
-                       detail=f"handoff {handoff.id} to staff {colleague.id}", now=now)
-    return handoff
-
-
-async def reply(session: AsyncSession, login: Login, person: YoungPerson, *, text: str,
-                now: datetime, due_at: datetime | None = None) -> Message:
-    """Send (or schedule) a staff reply through the outbox; the staff member holds the chat."""
-    text = text.strip()
-    if not text:
-        raise Refused(tr("da", "Skriv en besked først."))
-    assert person.id is not None
-    identity = await people.preferred_identity(session, person_id=person.id)
-    if identity is None:
-        raise Refused(tr("da", "Den unge kan ikke nås på nogen kanal lige nu."))
-    handoff = await _active(session, person) or await _held(session, login, person, now)
-    if handoff.assignee_id is None or handoff.status == "open":
-        handoff.assignee_id = handoff.assignee_id or login.staff.id
-        handoff.status = "held"
-        handoff.taken_at = handoff.taken_at or now
-    if due_at is None and handoff.first_reply_at is None:
-        handoff.first_reply_at = now
-    session.add(handoff)
-    message = await outbox.enqueue(session, identity=identity, text=text, now=now,
-                                   author="staff", staff_id=login.staff.id, due_at=due_at,
-                                   urgent=due_at is None)
-    await audit.record(session, staff=login.staff, young_person_id=person.id,
-                       action="reply_scheduled" if due_at else "reply",
-                       detail=f"message {message.id}", now=now)
-    return message
-
-
 async def note(session: AsyncSession, login: Login, person: YoungPerson, *, text: str,
                now: datetime) -> Message:
     """An internal note: stored with the conversation, never sent (no outbox row)."""
@@ -283,51 +202,3 @@ async def cancel_scheduled(session: AsyncSession, login: Login, person: YoungPer
         await audit.record(session, staff=login.staff, young_person_id=person.id,
                            action="reply_cancelled", detail=f"message {message_id}", now=now)
     return done
-
-
-async def hand_back(session: AsyncSession, login: Login, person: YoungPerson, *,
-                    now: datetime) -> None:
-    """Close the handoff, tell the young person, and ask one optional question."""
-    await _close(session, login, person, now=now, action="hand_back")
-    assert person.id is not None
-    identity = await people.preferred_identity(session, person_id=person.id)
-    state = await session.get(ConversationState, person.id)
-    if state is None:
-        state = ConversationState(young_person_id=person.id)
-    state.flow, _, state.step = HANDBACK_STEP.partition(".")
-    state.misses = 0
-    state.updated_at = now
-    session.add(state)
-    if identity is None:
-        return
-    lang = normalise_language(person.language)
-    step = flows().step(HANDBACK_STEP)
-    told = system_text("handed_back", lang, contact=handoffs.first_name(login.staff))
-    choices = tuple(Choice(c.key, tr(lang, c.label)) for c in step.choices)
-    await outbox.enqueue(session, identity=identity, text=f"{told}\n\n{tr(lang, step.say or '')}",
-                         now=now, choices=choices, urgent=True)
-
-
-async def close(session: AsyncSession, login: Login, person: YoungPerson, *, now: datetime) -> None:
-    """Close the handoff without a message; the bot answers the next message afresh."""
-    await _close(session, login, person, now=now, action="close")
-    assert person.id is not None
-    state = await session.get(ConversationState, person.id)
-    if state is not None:
-        # The step the young person was on waited for a human; the next message starts anew.
-        state.flow, state.step, state.misses = "menu", "", 0
-        state.updated_at = now
-        session.add(state)
-
-
-async def _close(session: AsyncSession, login: Login, person: YoungPerson, *, now: datetime,
-                 action: str) -> None:
-    handoff = await _active(session, person)
-    if handoff is None:
-        raise Refused(tr("da", "Der er ingen åben samtale."))
-    handoff.status = "closed"
-    handoff.closed_at = now
-    handoff.assignee_id = handoff.assignee_id or login.staff.id
-    session.add(handoff)
-    await audit.record(session, staff=login.staff, young_person_id=person.id, action=action,
-                       detail=f"handoff {handoff.id}", now=now)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -12,31 +12,28 @@ from fastapi.responses import FileResponse, RedirectResponse, Response
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.audit import service as audit
+from bot.checkins import service as checkin_service
 from bot.clock import utcnow
 from bot.content.texts import system_text
 from bot.conversation.service import history
+from bot.handoff import operations
 from bot.handoff import service as handoffs
 from bot.i18n import N_, normalise_language, tr
-from bot.inbox import plan_edits, service
-from bot.inbox.content import canned_for, confidential_hits
-from bot.inbox.web import (
-    UI_LANGUAGES,
-    ApiLogin,
-    FormLogin,
-    InboxSession,
-    Login,
-    PageLogin,
-    render,
-    ui_language,
-)
+from bot.inbox import service
+from bot.inbox.login import ApiLogin, FormLogin, InboxSession, Login, PageLogin
+from bot.inbox.pages import UI_LANGUAGES, render, ui_language
+from bot.inbox.replies import canned_for, confidential_hits
 from bot.people import service as people
 from bot.people.models import YoungPerson
+from bot.plans import changes
 from bot.plans.service import next_appointment
+from bot.tenants import hours
 
 STATIC = Path(__file__).parent / "static"
 STATIC_FILES = {"htmx.min.js": "text/javascript", "inbox.js": "text/javascript",
                 "inbox.css": "text/css"}
 VIEWS = ("all", "mine", "team", "unassigned")
+CHART_CHECKINS = 20
 
 router = APIRouter(prefix="/inbox", tags=["inbox"], include_in_schema=False)
 
@@ -102,10 +99,12 @@ async def _conversation_context(session: AsyncSession, login: Login, person: You
                                 lang: str) -> dict[str, Any]:
     assert person.id is not None
     now = utcnow()
-    plan = await plan_edits.plan_of(session, person)
+    plan = await changes.ensure_plan(session, person=person, now=now)
     assert plan.id is not None
     staff = {s.id: s for s in await service.colleagues(session, login)}
-    checkins = await plan_edits.checkins(session, person_id=person.id)
+    # The latest answered check-ins, oldest first, for the chart.
+    checkins = [c for c in await checkin_service.history(session, person_id=person.id)
+                if c.score is not None][-CHART_CHECKINS:]
     identity = await people.preferred_identity(session, person_id=person.id)
     return {
         "person": person,
@@ -114,7 +113,7 @@ async def _conversation_context(session: AsyncSession, login: Login, person: You
         "scheduled": await service.scheduled(session, person_id=person.id),
         "handoff": await handoffs.active_handoff(session, person_id=person.id),
         "plan": plan,
-        "milestones": [m for m in await plan_edits.milestones(session, plan_id=plan.id)
+        "milestones": [m for m in await changes.all_milestones(session, plan_id=plan.id)
                        if m.status == "open"],
         "appointment": await next_appointment(session, person_id=person.id, now=now),
         "checkins": checkins,
@@ -132,10 +131,7 @@ async def _conversation_context(session: AsyncSession, login: Login, person: You
 
 def default_later(login: Login, now: datetime) -> datetime:
     """The suggested 'send later' time: the next working day's start (e.g. tomorrow 08:00)."""
-    zone = ZoneInfo(login.municipality.timezone)
-    day = now.astimezone(zone).date() + timedelta(days=1)
-    moment = datetime.combine(day, login.municipality.work_start, tzinfo=zone)
-    return handoffs.next_work_start(login.municipality, moment)
+    return hours.next_working_day_start(login.municipality, now)
 
 
 def chart_points(checkins: list[Any], width: int = 220, height: int = 60) -> str:
@@ -207,7 +203,7 @@ def parse_local(value: str, timezone: str) -> datetime | None:
 async def take(session: InboxSession, login: FormLogin, person_id: int) -> Response:
     """Take the conversation."""
     person = await load_person(session, login, person_id)
-    await service.take(session, login, person, now=utcnow())
+    await operations.take(session, staff=login.staff, person=person, now=utcnow())
     return _back(person_id)
 
 
@@ -217,8 +213,8 @@ async def assign(request: Request, session: InboxSession, login: FormLogin, pers
     """Give the conversation to a colleague (any department)."""
     person = await load_person(session, login, person_id)
     try:
-        await service.assign(session, login, person, to=to, now=utcnow())
-    except service.Refused as refused:
+        await operations.assign(session, staff=login.staff, person=person, to=to, now=utcnow())
+    except operations.Refused as refused:
         return await _refused(request, session, login, person, str(refused))
     return _back(person_id, "actions")
 
@@ -247,9 +243,9 @@ async def reply(request: Request, session: InboxSession, login: FormLogin, perso
             return await _refused(request, session, login, person,
                                   N_("Beskeden ser fortrolig ud. Den er ikke sendt."),
                                   draft=text, status=409, guard=hits)
-        message = await service.reply(session, login, person, text=text, now=now,
-                                      due_at=due_at)
-    except service.Refused as refused:
+        message = await operations.reply(session, staff=login.staff, person=person, text=text,
+                                         now=now, due_at=due_at)
+    except operations.Refused as refused:
         return await _refused(request, session, login, person, str(refused), draft=text)
     if hits:
         await audit.record(session, staff=login.staff, young_person_id=person.id,
@@ -266,8 +262,8 @@ async def _digital_post(session: AsyncSession, login: Login, person: YoungPerson
     lang = normalise_language(person.language)
     await service.note(session, login, person, now=now,
                        text=tr("da", "Sendes med Digital Post:") + "\n" + text)
-    await service.reply(session, login, person, now=now,
-                        text=system_text("digital_post_notice", lang))
+    await operations.reply(session, staff=login.staff, person=person, now=now,
+                           text=system_text("digital_post_notice", lang))
     await audit.record(session, staff=login.staff, young_person_id=person.id,
                        action="digital_post", now=now)
 
@@ -279,7 +275,7 @@ async def add_note(request: Request, session: InboxSession, login: FormLogin, pe
     person = await load_person(session, login, person_id)
     try:
         await service.note(session, login, person, text=text, now=utcnow())
-    except service.Refused as refused:
+    except operations.Refused as refused:
         return await _refused(request, session, login, person, str(refused))
     return _back(person_id)
 
@@ -303,8 +299,8 @@ async def hand_back(request: Request, session: InboxSession, login: FormLogin,
     """Hand the conversation back to the bot and ask the one optional question."""
     person = await load_person(session, login, person_id)
     try:
-        await service.hand_back(session, login, person, now=utcnow())
-    except service.Refused as refused:
+        await operations.hand_back(session, staff=login.staff, person=person, now=utcnow())
+    except operations.Refused as refused:
         return await _refused(request, session, login, person, str(refused))
     request.app.state.dispatcher.wake()
     return RedirectResponse("/inbox", status_code=303)
@@ -316,7 +312,7 @@ async def close(request: Request, session: InboxSession, login: FormLogin,
     """Close the handoff without a message."""
     person = await load_person(session, login, person_id)
     try:
-        await service.close(session, login, person, now=utcnow())
-    except service.Refused as refused:
+        await operations.close(session, staff=login.staff, person=person, now=utcnow())
+    except operations.Refused as refused:
         return await _refused(request, session, login, person, str(refused))
     return RedirectResponse("/inbox", status_code=303)

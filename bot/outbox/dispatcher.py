@@ -54,7 +54,7 @@ class Dispatcher:
             self._wake.clear()
             waiters = [asyncio.create_task(self._wake.wait()), asyncio.create_task(stop.wait())]
             await asyncio.wait(
-                waiters, timeout=self.settings.dispatcher_interval,
+                waiters, timeout=self.settings.outbox.dispatcher_interval,
                 return_when=asyncio.FIRST_COMPLETED,
             )
             for waiter in waiters:
@@ -64,8 +64,8 @@ class Dispatcher:
     async def dispatch_once(self) -> int:
         """Claim one batch of due rows and send it; returns how many were handled."""
         ids = await service.claim(
-            self.db, owner=self.owner, now=utcnow(), limit=self.settings.dispatcher_batch,
-            lease_seconds=self.settings.lease_seconds,
+            self.db, owner=self.owner, now=utcnow(), limit=self.settings.outbox.dispatcher_batch,
+            lease_seconds=self.settings.outbox.lease_seconds,
         )
         if not ids:
             return 0
@@ -129,7 +129,7 @@ class Dispatcher:
         self, item_id: int, attempts: int, error: SendError, address: str, channel: str
     ) -> None:
         reason = error.reason[:200]
-        if error.permanent or attempts + 1 >= self.settings.send_max_attempts:
+        if error.permanent or attempts + 1 >= self.settings.outbox.send_max_attempts:
             log.warning("dispatcher.failed", outbox_id=item_id, code=error.code,
                         permanent=error.permanent, unreachable=error.unreachable)
             await self._settle(item_id, FAILED, "failed", error=reason, error_code=error.code,
@@ -146,9 +146,9 @@ class Dispatcher:
     def backoff(self, attempt: int, retry_after: float | None = None) -> float:
         """Seconds to wait before attempt `attempt + 1`: exponential, capped, or as told."""
         if retry_after is not None:
-            return min(float(retry_after), self.settings.send_backoff_cap)
-        return float(min(self.settings.send_backoff_base ** attempt,
-                         self.settings.send_backoff_cap))
+            return min(float(retry_after), self.settings.outbox.send_backoff_cap)
+        return float(min(self.settings.outbox.send_backoff_base ** attempt,
+                         self.settings.outbox.send_backoff_cap))
 
     async def _settle(self, item_id: int, status: str, message_status: str, *,
                       retry_at: datetime | None = None, **fields: object) -> None:

@@ -13,7 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.audit import service as audit
 from bot.clock import utcnow
-from bot.privacy import data
+from bot.privacy import person_rows
 from bot.privacy.service import audit_trail, person_for_staff
 from bot.tenants.models import Municipality, StaffMember
 
@@ -73,7 +73,7 @@ async def build(session: AsyncSession, *, person_id: int,
         "municipality": municipality.name,
         "timezone": municipality.timezone,
         "exported_at": utcnow(),
-        "tables": await data.dump_rows(session, person_id),
+        "tables": await person_rows.dump_rows(session, person_id),
         "audit": events,
     }
 

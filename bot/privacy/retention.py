@@ -13,7 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.audit import service as audit
 from bot.database import Database
 from bot.people.models import YoungPerson
-from bot.privacy import data
+from bot.privacy import person_rows
 from bot.privacy.models import RetentionCount
 from bot.tenants.models import Municipality
 
@@ -73,13 +73,13 @@ async def sweep_retention(db: Database, now: datetime, dry_run: bool = False) ->
     async with db.session() as session:
         cases = await expired_cases(session, now=now)
         for case in cases:
-            case.rows = await data.count_rows(session, [case.young_person_id])
+            case.rows = await person_rows.count_rows(session, [case.young_person_id])
     if dry_run:
         return cases
     for case in cases:
         try:
             async with db.session() as session:
-                case.rows = await data.delete_rows(session, [case.young_person_id])
+                case.rows = await person_rows.delete_rows(session, [case.young_person_id])
                 town = await session.get(Municipality, case.municipality_id)
                 assert town is not None
                 await _add_counts(session, municipality=town, now=now,

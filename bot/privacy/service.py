@@ -14,7 +14,7 @@ from bot.checkins.models import Checkin
 from bot.conversation.models import Message
 from bot.people.models import ChannelIdentity, YoungPerson
 from bot.plans.models import Appointment, Milestone, Plan
-from bot.privacy import data
+from bot.privacy import person_rows
 from bot.tenants.models import StaffMember
 
 ADMIN = "admin"
@@ -93,7 +93,7 @@ async def erase(session: AsyncSession, *, person_id: int, by: StaffMember) -> di
         raise NotAllowed("only an admin can erase a young person's data")
     person = await person_for_staff(session, person_id=person_id, staff=by)
     municipality_id = person.municipality_id
-    counts = await data.delete_rows(session, [person_id])
+    counts = await person_rows.delete_rows(session, [person_id])
     # Numbers only: the event says that it happened and how much, never what was said.
     summary = ", ".join(f"{table}={n}" for table, n in sorted(counts.items()))
     await audit.record(session, staff=by, young_person_id=person_id, action="erased",

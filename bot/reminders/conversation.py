@@ -9,7 +9,7 @@ from bot.conversation.registry import ConversationPlugin
 from bot.handoff import service as handoffs
 from bot.plans import changes
 from bot.plans.models import Appointment, Milestone
-from bot.reminders import messages
+from bot.reminders import wording
 
 if TYPE_CHECKING:
     from bot.conversation.turn import Turn
@@ -35,8 +35,8 @@ async def show_appointment_reminder(turn: Turn) -> str:
     appointment = await _appointment(turn)
     if appointment is None:
         return system_text("reminder_gone", turn.lang)
-    return messages.appointment_text(appointment, language=turn.lang,
-                                     timezone=turn.municipality.timezone)
+    return wording.appointment_text(appointment, language=turn.lang,
+                                    timezone=turn.municipality.timezone)
 
 
 @plugin.view("milestone_reminder")
@@ -46,7 +46,7 @@ async def show_milestone_reminder(turn: Turn) -> str:
     milestone = await turn.session.get(Milestone, int(value)) if value else None
     if milestone is None:
         return system_text("milestone_not_found", turn.lang)
-    return messages.milestone_text(milestone, overdue=False, language=turn.lang)
+    return wording.milestone_text(milestone, overdue=False, language=turn.lang)
 
 
 @plugin.action("appointment_confirm")
@@ -67,8 +67,8 @@ async def ask_for_other_time(turn: Turn, reason: str) -> None:
     appointment = await _appointment(turn)
     detail = ""
     if appointment is not None and appointment.id is not None:
-        detail = messages.appointment_text(appointment, language="da",
-                                           timezone=turn.municipality.timezone)
+        detail = wording.appointment_text(appointment, language="da",
+                                          timezone=turn.municipality.timezone)
         if appointment.status in ("planned", "confirmed"):
             await changes.update_appointment(turn.session, person=turn.person,
                                              appointment_id=appointment.id, now=turn.now,

@@ -9,6 +9,8 @@ import structlog
 from bot.clock import utcnow
 from bot.database import Database
 from bot.reminders.service import SweepResult, sweep_due
+from bot.scheduler import Job
+from bot.settings import Settings
 
 log = structlog.get_logger(__name__)
 
@@ -19,3 +21,8 @@ async def sweep_reminders(db: Database, on_sent: Callable[[], None] | None = Non
     if result.claimed:
         log.info("reminders.swept", claimed=result.claimed, **result.outcomes)
     return result
+
+
+def jobs(settings: Settings) -> list[Job]:
+    """The reminders domain's periodic sweeps (every INDGANG_REMINDER_SWEEP_SECONDS)."""
+    return [Job("reminders.sweep", settings.reminder.sweep_seconds, sweep_reminders)]

@@ -19,9 +19,10 @@ from bot.outbox.models import OutboxItem
 from bot.outbox.service import after_quiet_hours
 from bot.people.models import ChannelIdentity, YoungPerson
 from bot.plans.models import Appointment, Milestone, Plan, PlanEvent
-from bot.reminders import messages
+from bot.reminders import wording
 from bot.reminders.models import Reminder
-from bot.reminders.settings import ReminderSettings, parse_offset, reminder_settings
+from bot.reminders.offsets import parse_offset
+from bot.settings import ReminderSettings, get_settings
 from bot.tenants.models import Municipality
 from channels.base import Choice
 
@@ -71,7 +72,7 @@ async def plan_appointment(
 ) -> list[Reminder]:
     """(Re)plan an appointment's reminders; a cancelled or past one gets none."""
     assert appointment.id is not None and person.id is not None
-    settings = settings or reminder_settings()
+    settings = settings or get_settings().reminder
     zone = ZoneInfo(municipality.timezone)
     due: dict[str, datetime] = {}
     if appointment.status in LIVE_APPOINTMENT:
@@ -93,7 +94,7 @@ async def plan_milestone(
 ) -> list[Reminder]:
     """(Re)plan a milestone's reminder before its due date and its overdue follow-up."""
     assert milestone.id is not None and person.id is not None
-    settings = settings or reminder_settings()
+    settings = settings or get_settings().reminder
     zone = ZoneInfo(municipality.timezone)
     before: dict[str, datetime] = {}
     after: dict[str, datetime] = {}
@@ -138,7 +139,7 @@ class SweepResult:
 async def sweep_due(db: Database, now: datetime, *, batch: int | None = None,
                     on_sent: Callable[[], None] | None = None) -> SweepResult:
     """Turn every due reminder into an outbox row; safe to run twice and side by side."""
-    size = batch or reminder_settings().batch
+    size = batch or get_settings().reminder.batch
     total = SweepResult()
     while True:
         async with db.session() as session:
@@ -302,19 +303,19 @@ def _decide(ctx: _Context, reminder: Reminder, now: datetime) -> tuple[str, _Out
             log.info("reminder.dropped_too_late", reminder_id=reminder.id,
                      offset=reminder.offset_key)
             return DROPPED, None
-        text = messages.appointment_text(appointment, language=language,
-                                         timezone=town.timezone)
+        text = wording.appointment_text(appointment, language=language,
+                                        timezone=town.timezone)
         return SENT, _Out(reminder, identity, text,
-                          messages.step_choices(messages.APPOINTMENT_STEP, language), send_at,
-                          messages.APPOINTMENT_STEP, {"appointment_id": appointment.id or 0})
+                          wording.step_choices(wording.APPOINTMENT_STEP, language), send_at,
+                          wording.APPOINTMENT_STEP, {"appointment_id": appointment.id or 0})
     milestone = ctx.milestones.get(reminder.target_id)
     if milestone is None or milestone.status != "open":
         return CANCELLED, None
     overdue = reminder.kind == MILESTONE_OVERDUE
-    text = messages.milestone_text(milestone, overdue=overdue, language=language)
+    text = wording.milestone_text(milestone, overdue=overdue, language=language)
     return SENT, _Out(reminder, identity, text,
-                      messages.step_choices(messages.MILESTONE_STEP, language), send_at,
-                      messages.MILESTONE_STEP, {"milestone_id": milestone.id or 0})
+                      wording.step_choices(wording.MILESTONE_STEP, language), send_at,
+                      wording.MILESTONE_STEP, {"milestone_id": milestone.id or 0})
 
 
 async def _write(session: AsyncSession, outgoing: list[_Out], ctx: _Context,

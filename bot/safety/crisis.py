@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import yaml
-from babel.dates import format_date
 
 from bot.handoff import service as handoffs
-from bot.i18n import babel_locale, tr
+from bot.i18n import tr
 from bot.people.models import YoungPerson
 from bot.safety.content import content_dir
 from bot.safety.helplines import AgeRange, helplines_for
 from bot.safety.screen import CrisisMatch
 from bot.safety.screen import screen as _screen
-from bot.tenants.models import Municipality
+from bot.tenants.hours import in_working_hours, when_staff_see_it
 
 if TYPE_CHECKING:
     from bot.conversation.turn import Turn
@@ -43,20 +42,6 @@ def text(name: str, language: str, **values: Any) -> str:
 def screen(message: str) -> CrisisMatch | None:
     """The crisis screen over every shipped language."""
     return _screen(message)
-
-
-def when_staff_see_it(now: datetime, municipality: Municipality, language: str) -> str:
-    """'i morgen kl. 08.00' or 'mandag kl. 08.00': when the message will be read."""
-    opens = handoffs.next_work_start(municipality, now).astimezone(
-        ZoneInfo(municipality.timezone))
-    local_today = now.astimezone(opens.tzinfo).date()
-    clock = opens.strftime("%H.%M") if language == "da" else opens.strftime("%H:%M")
-    if opens.date() == local_today:
-        return text("today_at", language, time=clock)
-    if opens.date() == local_today + timedelta(days=1):
-        return text("tomorrow_at", language, time=clock)
-    weekday = format_date(opens.date(), "EEEE", locale=babel_locale(language))
-    return text("weekday_at", language, weekday=weekday, time=clock)
 
 
 def age_range(person: YoungPerson, today: date) -> AgeRange:
@@ -85,7 +70,7 @@ async def help_text(turn: Turn, topic: str, *, danger: bool) -> str:
     # Name whoever the handoff went to, not whoever routing would pick now.
     staff = await handoffs.assignee(turn.session, person_id=turn.person.id or 0)
     name = handoffs.first_name(staff) if staff is not None else None
-    if handoffs.in_working_hours(municipality, turn.now):
+    if in_working_hours(municipality, turn.now):
         first.append(text("handoff_now", lang, contact=name) if name
                      else text("handoff_team", lang))
     else:

@@ -58,7 +58,6 @@ async def current_login(request: Request, session: SessionDep) -> tuple[StaffSes
         sent = request.headers.get(CSRF_HEADER, "")
         if not sent or not hmac.compare_digest(sent.encode(), found[0].csrf_token.encode()):
             raise HTTPException(status_code=403, detail="Missing or wrong CSRF token.")
-    request.state.staff_session = found[0]
     return found
 
 
@@ -69,12 +68,3 @@ async def current_staff(login: Annotated[tuple[StaffSession, StaffMember],
 
 
 CurrentStaff = Annotated[StaffMember, Depends(current_staff)]
-
-
-def require_role(*roles: str):  # type: ignore[no-untyped-def]
-    """A dependency that admits only the given roles (403 otherwise)."""
-    async def check(staff: CurrentStaff) -> StaffMember:
-        if staff.role not in roles:
-            raise HTTPException(status_code=403, detail="Your role may not do this.")
-        return staff
-    return Depends(check)

@@ -12,7 +12,8 @@ from fastapi.responses import RedirectResponse, Response
 
 from bot.clock import utcnow
 from bot.i18n import tr
-from bot.inbox.web import FormLogin, InboxSession, render, secure_cookies, ui_language
+from bot.inbox.login import FormLogin, InboxSession
+from bot.inbox.pages import render, secure_cookies, ui_language
 from bot.staff import service
 from bot.staff.deps import SESSION_COOKIE
 

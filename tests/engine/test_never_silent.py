@@ -29,12 +29,10 @@ from bot.clock import clock
 from bot.conversation.models import ConversationState
 from bot.database import Database
 from bot.demo import ensure_demo
+from bot.handoff import operations
 from bot.handoff import service as handoffs
-from bot.inbox import service as inbox
-from bot.inbox.web import Login
 from bot.people.models import ChannelIdentity, YoungPerson
 from bot.safety.screen import screen
-from bot.staff.models import StaffSession
 from bot.tenants.models import Municipality, StaffMember
 from channels.base import Outbound
 from tests.safety.evaluation import load
@@ -75,12 +73,6 @@ class World:
     opted_out: bool = False
     last_out_at: datetime | None = None
     steps: list[str] = field(default_factory=list)
-
-
-def _login(staff: StaffMember, municipality: Municipality) -> Login:
-    row = StaffSession(token_hash="x" * 64, staff_id=staff.id or 0, csrf_token="x",
-                       expires_at=clock.now() + timedelta(hours=1))
-    return Login(staff=staff, row=row, municipality=municipality, via_bearer=False)
 
 
 async def _new_person(db: Database, n: int, rng: random.Random) -> World:
@@ -138,20 +130,21 @@ async def _staff_act(db: Database, world: World, rng: random.Random) -> str:
         person = await session.get(YoungPerson, world.person_id)
         assert person is not None
         staff = rng.choice([world.mette, world.ali])
-        login = _login(staff, world.municipality)
         try:
             if act == "take":
-                await inbox.take(session, login, person, now=now)
+                await operations.take(session, staff=staff, person=person, now=now)
             elif act == "reply":
-                await inbox.reply(session, login, person, text="Hej, det er Mette.", now=now)
+                await operations.reply(session, staff=staff, person=person,
+                                       text="Hej, det er Mette.", now=now)
             elif act == "close":
-                await inbox.close(session, login, person, now=now)
+                await operations.close(session, staff=staff, person=person, now=now)
             elif act == "transfer":
                 other = world.ali if staff is world.mette else world.mette
-                await inbox.assign(session, login, person, to=other.id or 0, now=now)
+                await operations.assign(session, staff=staff, person=person, to=other.id or 0,
+                                        now=now)
             else:
-                await inbox.hand_back(session, login, person, now=now)
-        except (inbox.Refused, inbox.NotFound):
+                await operations.hand_back(session, staff=staff, person=person, now=now)
+        except operations.Refused:
             return f"staff {act}: refused"
     before = len(world.harness.channel.sent)
     while await world.harness.dispatcher.dispatch_once():

@@ -20,7 +20,7 @@ from bot.conversation.models import ConversationState
 from bot.database import Database
 from bot.migrate import alembic_config
 from bot.people.models import ChannelIdentity, YoungPerson
-from bot.settings import Settings
+from bot.settings import OutboxSettings, Settings
 from bot.staff.service import hash_password
 from bot.tenants.models import Municipality, StaffMember
 from tests.browser import (
@@ -118,7 +118,7 @@ async def served(database_url: str) -> AsyncIterator[Served]:
             demo_data=False, secret_key="s" * 40, twilio_account_sid=fake.account_sid,
             twilio_auth_token=fake.auth_token, twilio_from=OUR_NUMBER,
             twilio_api_base=fake.base_url,  # type: ignore[arg-type]
-            dispatcher_interval=0.2,
+            outbox=OutboxSettings(dispatcher_interval=0.2),
         )
         async with serve(settings, port) as base:
             yield Served(base, fake, settings)

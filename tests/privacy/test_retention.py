@@ -111,12 +111,13 @@ async def test_period_is_per_municipality(db: Database, days: int, after: int,
 
 
 async def test_the_scheduler_runs_retention(db: Database) -> None:
-    from bot.reminders.settings import reminder_settings
-    from bot.scheduler import Scheduler, default_jobs
+    from bot.app import scheduled_jobs
+    from bot.scheduler import Scheduler
+    from bot.settings import get_settings
 
     sofie, _ahmed, _closed = await close_sofie(db)
     clock.advance(timedelta(days=31))
-    job = next(j for j in default_jobs(reminder_settings()) if j.name == "privacy.retention")
+    job = next(j for j in scheduled_jobs(get_settings()) if j.name == "privacy.retention")
     scheduler = Scheduler(db, jobs=[job])
     assert await scheduler.run_job(job)
     await scheduler.stop()

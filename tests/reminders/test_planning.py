@@ -14,7 +14,8 @@ from bot.people.models import YoungPerson
 from bot.plans import changes
 from bot.reminders import service as reminders
 from bot.reminders.models import Reminder
-from bot.reminders.settings import ReminderSettings, parse_offset
+from bot.reminders.offsets import parse_offset
+from bot.settings import ReminderSettings
 from tests.plans.factory import CPH, local, make_world
 
 

@@ -133,14 +133,14 @@ async def test_one_broken_reminder_does_not_stop_the_rest(db: Database,
     clock.set(local(2026, 3, 2, 9))
     world = await make_world(db)
     ids = await _book(db, world.person_id, (2026, 3, 10, 10), count=2)
-    original = reminders.messages.appointment_text
+    original = reminders.wording.appointment_text
 
     def broken(appointment: Appointment, **kwargs: str) -> str:
         if appointment.id == ids[0]:
             raise RuntimeError("bad content")
         return original(appointment, **kwargs)
 
-    monkeypatch.setattr(reminders.messages, "appointment_text", broken)
+    monkeypatch.setattr(reminders.wording, "appointment_text", broken)
     result = await reminders.sweep_due(db, local(2026, 3, 10, 8, 30))
     assert result.outcomes == {"failed": 2, "sent": 2}
     assert await outbox_count(db) == 2

@@ -50,7 +50,7 @@ async def test_killed_before_send_is_sent_once_after_restart(db: Database) -> No
 
     restarted = Dispatcher(db, {"web": chat.channel}, chat.settings)
     assert await restarted.dispatch_once() == 0, "the dead worker's lease still holds"
-    clock.advance(timedelta(seconds=chat.settings.lease_seconds + 1))
+    clock.advance(timedelta(seconds=chat.settings.outbox.lease_seconds + 1))
     assert await restarted.dispatch_once() == 1
     assert await restarted.dispatch_once() == 0
     assert len(chat.channel.sent) == 1
@@ -115,9 +115,9 @@ async def test_transient_failures_back_off_then_permanent_failure_stops(db: Data
 
 
 def test_backoff_is_capped() -> None:
-    from bot.settings import Settings
+    from bot.settings import OutboxSettings, Settings
 
     dispatcher = Dispatcher.__new__(Dispatcher)
-    dispatcher.settings = Settings(send_backoff_base=2, send_backoff_cap=60)
+    dispatcher.settings = Settings(outbox=OutboxSettings(send_backoff_base=2, send_backoff_cap=60))
     assert [dispatcher.backoff(n) for n in (1, 2, 3, 6, 12)] == [2, 4, 8, 60, 60]
     assert dispatcher.backoff(1, retry_after=5) == 5

@@ -16,3 +16,30 @@ async def test_upgrade_empty_database_to_head_and_no_pending_diff(database_url: 
         await upgrade(db)  # running again is harmless
     finally:
         await db.dispose()
+
+
+async def test_downgrade_to_nothing_and_up_again(database_url: str) -> None:
+    from alembic import command
+    from sqlalchemy import inspect
+    from sqlalchemy.engine import Connection
+
+    from bot.migrate import alembic_config
+
+    db = Database(database_url)
+    cfg = alembic_config(db.url)
+
+    def downgrade(connection: Connection) -> set[str]:
+        cfg.attributes["connection"] = connection
+        command.downgrade(cfg, "base")
+        return set(inspect(connection).get_table_names())
+
+    try:
+        await upgrade(db)
+        async with db.engine.begin() as connection:
+            assert await connection.run_sync(downgrade) == {"alembic_version"}
+        assert not await is_current(db)
+        await upgrade(db)
+        assert await is_current(db)
+        await check(db)
+    finally:
+        await db.dispose()

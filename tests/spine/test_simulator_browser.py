@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.settings import Settings
+from bot.settings import OutboxSettings, Settings
 from tests.browser import (
     ARTIFACTS,
     CHROMIUM,
@@ -25,7 +25,7 @@ pytestmark = pytest.mark.browser
 
 async def test_chat_in_a_browser(tmp_path: Path) -> None:
     settings = Settings(database_url=f"sqlite:///{tmp_path / 'indgang.db'}",
-                        dispatcher_interval=0.2)
+                        outbox=OutboxSettings(dispatcher_interval=0.2))
     async with serve(settings, free_port()) as base, async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = await browser.new_page()

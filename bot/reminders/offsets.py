@@ -1,15 +1,11 @@
-"""Reminder, check-in and scheduler settings: INDGANG_REMINDER_* in the environment."""
+"""When a reminder falls relative to its target: '1d@16:00', '+1d@10:00', '2h', '30m'."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from functools import lru_cache
 from zoneinfo import ZoneInfo
-
-from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # "1d@16:00": N days before (or "+1d@10:00" after) at a local wall-clock time; "2h"/"90m": before.
 _OFFSET = re.compile(r"^(?:(?P<sign>[+-]?)(?P<days>\d+)d@(?P<hh>\d{1,2}):(?P<mm>\d{2})"
@@ -49,31 +45,3 @@ def parse_offset(key: str) -> Offset:
         return Offset(key=key, before=amount * unit)
     days = int(found["days"]) * (1 if found["sign"] == "+" else -1)
     return Offset(key=key, days=days, at=time(int(found["hh"]), int(found["mm"])))
-
-
-class ReminderSettings(BaseSettings):
-    """Offsets and sweep intervals; kept apart from the core Settings so they stay data."""
-
-    model_config = SettingsConfigDict(env_prefix="INDGANG_REMINDER_", env_file=".env",
-                                      extra="ignore")
-
-    appointment_offsets: list[str] = ["1d@16:00", "2h"]
-    milestone_before: list[str] = ["2d@16:00"]
-    milestone_overdue: list[str] = ["+1d@10:00"]
-    sweep_seconds: float = Field(default=60, gt=0)
-    checkin_sweep_seconds: float = Field(default=300, gt=0)
-    leader_retry_seconds: float = Field(default=30, gt=0)
-    batch: int = Field(default=500, gt=0)
-
-    @field_validator("appointment_offsets", "milestone_before", "milestone_overdue")
-    @classmethod
-    def _valid(cls, value: list[str]) -> list[str]:
-        for key in value:
-            parse_offset(key)
-        return value
-
-
-@lru_cache
-def reminder_settings() -> ReminderSettings:
-    """The process-wide reminder settings."""
-    return ReminderSettings()
