@@ -7,10 +7,8 @@ INDGANG_DISPATCHER_INTERVAL, INDGANG_SEND_MAX_ATTEMPTS, …).
 
 from __future__ import annotations
 
-import os
 import secrets
 from functools import lru_cache
-from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -26,8 +24,6 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.reminders.offsets import parse_offset
 
-# Where content/ and locales/ live: the checkout, or INDGANG_HOME in an installed image.
-REPO_ROOT = Path(os.environ.get("INDGANG_HOME") or Path(__file__).resolve().parents[1])
 ENV_PREFIX = "INDGANG_"
 
 

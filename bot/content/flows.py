@@ -8,7 +8,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from bot.settings import REPO_ROOT
+from bot.paths import REPO_ROOT
 
 CONTENT_DIR = REPO_ROOT / "content"
 MENU = "menu.main"

@@ -9,7 +9,7 @@ from typing import Any
 from babel import Locale
 from babel.messages.pofile import read_po
 
-from bot.settings import REPO_ROOT
+from bot.paths import REPO_ROOT
 
 SOURCE_LANGUAGE = "da"
 # Languages a young person can choose; a catalog must exist for every one but Danish.

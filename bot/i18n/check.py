@@ -13,7 +13,7 @@ from pathlib import Path
 from babel.messages.pofile import read_po
 
 from bot.i18n import LANGUAGES, LOCALES_DIR, SOURCE_LANGUAGE
-from bot.settings import REPO_ROOT
+from bot.paths import REPO_ROOT
 
 EXTRACT = [sys.executable, "-m", "babel.messages.frontend", "extract",
            "-F", "locales/babel.cfg", "-k", "tr:2", "-k", "N_",

@@ -12,7 +12,7 @@ from bot.conversation.registry import ConversationPlugin, Registry
 from bot.wiring import CONVERSATION, GUARDS, build_registry
 
 # Packages of bot/ that are not domains: what the engine may stand on.
-FOUNDATIONS = ("bot.content", "bot.i18n", "bot.settings", "bot.conversation.engine",
+FOUNDATIONS = ("bot.content", "bot.i18n", "bot.paths", "bot.conversation.engine",
                "bot.conversation.turn", "bot.conversation.registry",
                "bot.conversation.intents")
 
