@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from collections.abc import Coroutine
-from typing import Any
 
 import typer
 from pydantic import ValidationError
 
+from bot.cli_support import run, settings
 from bot.content import cli as content_cli
 from bot.people.cli import young_app
 from bot.plans.cli import plan_app
 from bot.privacy import cli as privacy_cli
-from bot.settings import Settings, describe_error, get_settings
+from bot.settings import describe_error
 from bot.staff.cli import staff_app
 
 app = typer.Typer(help="Indgang: one way in to the municipal youth service.", no_args_is_help=True)
@@ -27,28 +26,6 @@ app.add_typer(content_cli.app, name="content")
 app.add_typer(young_app, name="young")
 app.add_typer(privacy_cli.app, name="privacy")
 app.add_typer(plan_app, name="plan")
-
-
-def settings() -> Settings:
-    """Settings, or one clear line naming the bad setting and exit 2."""
-    from bot.reminders.settings import reminder_settings
-
-    try:
-        reminder_settings()
-    except ValidationError as exc:
-        typer.echo(f"indgang: configuration error: {describe_error(exc, 'INDGANG_REMINDER_')}",
-                   err=True)
-        raise typer.Exit(2) from None
-    try:
-        return get_settings()
-    except ValidationError as exc:
-        typer.echo(f"indgang: configuration error: {describe_error(exc)}", err=True)
-        raise typer.Exit(2) from None
-
-
-def run(coroutine: Coroutine[Any, Any, Any]) -> Any:
-    """Run a coroutine to completion."""
-    return asyncio.run(coroutine)
 
 
 @app.command()

@@ -14,6 +14,7 @@ from babel.dates import format_datetime
 from sqlalchemy import func
 from sqlmodel import select
 
+from bot.cli_support import settings as checked_settings
 from bot.clock import utcnow
 from bot.database import Database
 from bot.people import service as people
@@ -128,14 +129,8 @@ def describe(card: InviteCard) -> str:
     return "\n".join(lines)
 
 
-def _settings() -> Settings:
-    from bot.cli import settings
-
-    return settings()
-
-
 def _print(make: Callable[[Database, Settings], Awaitable[InviteCard]]) -> None:
-    settings = _settings()
+    settings = checked_settings()
 
     async def go() -> InviteCard:
         db = Database(settings.database_url)
