@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager, suppress
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
 
 import structlog
 from fastapi import FastAPI
@@ -12,70 +11,51 @@ from fastapi.responses import RedirectResponse
 
 from bot import health, logs
 from bot.checkins import views as checkins_views
-from bot.conversation.service import Receipt, Receiver
-from bot.database import Database
-from bot.demo import ensure_demo
-from bot.i18n import detect
 from bot.inbox.routes import router as inbox_router
-from bot.migrate import upgrade
-from bot.outbox.dispatcher import Dispatcher
 from bot.people import views as people_views
 from bot.plans import views as plans_views
-from bot.safety.screen import load_screener
+from bot.runtime import assemble, started
 from bot.scheduler import Scheduler
 from bot.security import SecurityHeaders
 from bot.settings import Settings, get_settings
-from bot.wiring import build_channels, build_routers
+from bot.wiring import build_routers, home_page
+from channels.base import ChannelSettings
 
 log = structlog.get_logger(__name__)
 
 
-def create_app(settings: Settings | None = None, *, run_workers: bool = True) -> FastAPI:
-    """Build the service. `run_workers=False` serves web requests only (tests, extra web nodes)."""
+def create_app(settings: Settings | None = None, *,
+               channel_settings: Mapping[str, ChannelSettings] | None = None,
+               run_workers: bool = True) -> FastAPI:
+    """Build the service. `run_workers=False` serves web requests only (tests, extra web nodes).
+
+    Channel settings not given are read from the environment (each plug-in reads its own).
+    """
     settings = settings or get_settings()
     logs.configure(settings.log_level, settings.log_json)
-    db = Database(settings.database_url)
-    channels = build_channels(settings)
-    dispatcher = Dispatcher(db, channels, settings)
-
-    def wake(_receipt: Receipt) -> None:
-        dispatcher.wake()
-
-    receiver = Receiver(db, on_commit=wake)
+    service = assemble(settings, channel_settings)
+    dispatcher, channels = service.dispatcher, service.channels
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        await upgrade(db)
-        if settings.demo_data and await ensure_demo(db):
-            log.info("demo.created")
-        # Build the language detector and the crisis screen now, not on a young person's
-        # first message (each takes a second or two).
-        await asyncio.to_thread(detect.warm_up)
-        await asyncio.to_thread(load_screener)
-        stop = asyncio.Event()
-        tasks = [asyncio.create_task(dispatcher.run(stop))] if run_workers else []
-        scheduler = Scheduler(db, wake=dispatcher.wake) if run_workers else None
-        if scheduler is not None:
-            await scheduler.start()
-        log.info("service.started", channels=sorted(channels), workers=run_workers)
-        try:
-            yield
-        finally:
-            stop.set()
+        async with started(service, background_dispatch=run_workers):
+            scheduler = Scheduler(service.db, wake=dispatcher.wake) if run_workers else None
             if scheduler is not None:
-                await scheduler.stop()
-            for task in tasks:
-                with suppress(asyncio.CancelledError):
-                    await asyncio.wait_for(task, timeout=10)
-            await dispatcher.close()
-            await db.dispose()
+                await scheduler.start()
+            log.info("service.started", channels=sorted(channels), workers=run_workers)
+            try:
+                yield
+            finally:
+                if scheduler is not None:
+                    await scheduler.stop()
 
     app = FastAPI(title="Indgang", version="0.1.0", lifespan=lifespan,
                   description="One way in to the municipal youth service.")
     app.state.settings = settings
-    app.state.db = db
+    app.state.channel_settings = service.channel_settings
+    app.state.db = service.db
     app.state.dispatcher = dispatcher
-    app.state.receiver = receiver
+    app.state.receiver = service.receiver
     app.state.channels = channels
     app.add_middleware(SecurityHeaders)
     app.include_router(health.router)
@@ -83,11 +63,12 @@ def create_app(settings: Settings | None = None, *, run_workers: bool = True) ->
     app.include_router(people_views.router)
     app.include_router(plans_views.router)
     app.include_router(checkins_views.router)
-    for router in build_routers(channels, receiver, db, settings):
+    for router in build_routers(channels, service.channel_settings, service.context):
         app.include_router(router)
+    home = home_page(channels) or "/healthz"
 
     @app.get("/", include_in_schema=False)
     async def root() -> RedirectResponse:
-        return RedirectResponse("/chat" if "web" in channels else "/healthz")
+        return RedirectResponse(home)
 
     return app

@@ -1,4 +1,7 @@
-"""All configuration, read once from INDGANG_* environment variables."""
+"""The service's configuration, read once from INDGANG_* environment variables.
+
+Each channel reads its own (channels/<name>/settings.py, listed through bot/wiring.py).
+"""
 
 from __future__ import annotations
 
@@ -17,7 +20,7 @@ REPO_ROOT = Path(os.environ.get("INDGANG_HOME") or Path(__file__).resolve().pare
 
 
 class Settings(BaseSettings):
-    """Indgang's settings; every field is INDGANG_<NAME> in the environment."""
+    """Indgang's settings; every field is INDGANG_<NAME> in the environment (or `.env`)."""
 
     model_config = SettingsConfigDict(env_prefix="INDGANG_", env_file=".env", extra="ignore")
 
@@ -36,19 +39,6 @@ class Settings(BaseSettings):
     send_backoff_base: float = Field(default=2.0, gt=0)
     send_backoff_cap: float = Field(default=900.0, gt=0)
     lease_seconds: int = Field(default=120, gt=0)
-
-    telegram_token: str | None = Field(default=None, repr=False)
-    telegram_webhook_secret: str | None = Field(default=None, repr=False)
-    telegram_api_base: AnyHttpUrl | None = None
-    # For invite deep links (https://t.me/<username>?start=<code>), without the '@'.
-    telegram_bot_username: str | None = None
-
-    twilio_account_sid: str | None = None
-    twilio_auth_token: str | None = Field(default=None, repr=False)
-    twilio_messaging_service_sid: str | None = None
-    twilio_from: str | None = None
-    twilio_api_base: AnyHttpUrl | None = None
-    sms_max_segments: int = Field(default=3, ge=1, le=10)
 
     @field_validator("timezone")
     @classmethod
@@ -71,14 +61,6 @@ class Settings(BaseSettings):
         if not self.secret_key:
             # Development only: sessions do not survive a restart, which is fine there.
             self.secret_key = secrets.token_urlsafe(32)
-        if self.telegram_token and not self.telegram_webhook_secret:
-            raise ValueError("INDGANG_TELEGRAM_WEBHOOK_SECRET is needed with a Telegram token")
-        if self.twilio_account_sid and not self.twilio_auth_token:
-            raise ValueError("INDGANG_TWILIO_AUTH_TOKEN is needed with a Twilio account")
-        if self.twilio_account_sid and not (self.twilio_messaging_service_sid or self.twilio_from):
-            raise ValueError(
-                "INDGANG_TWILIO_MESSAGING_SERVICE_SID or INDGANG_TWILIO_FROM is required for SMS"
-            )
         return self
 
     @property

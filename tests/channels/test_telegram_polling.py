@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import Callable
 
 from channels.base import Inbound
-from channels.telegram import TelegramChannel
+from channels.telegram.channel import TelegramChannel
 from channels.telegram.polling import poll, set_webhook
 from tests.fakes.telegram_api import SERVER_ERROR, FakeTelegram, load_update
 
