@@ -9,7 +9,7 @@ import structlog
 from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 
-from bot import health, logs
+from bot import health
 from bot.checkins import views as checkins_views
 from bot.inbox.routes import router as inbox_router
 from bot.people import views as people_views
@@ -31,9 +31,8 @@ def create_app(settings: Settings | None = None, *,
 
     Channel settings not given are read from the environment (each plug-in reads its own).
     """
-    settings = settings or get_settings()
-    logs.configure(settings.log_level, settings.log_json)
-    service = assemble(settings, channel_settings)
+    service = assemble(settings or get_settings(), channel_settings)
+    settings = service.settings
     dispatcher, channels = service.dispatcher, service.channels
 
     @asynccontextmanager

@@ -16,6 +16,7 @@ from typing import Any, TypeVar, cast
 
 import structlog
 
+from bot import logs
 from bot.clock import utcnow
 from bot.conversation.service import Receipt, Receiver, messages_for_address
 from bot.database import Database
@@ -62,6 +63,7 @@ class Service:
 def assemble(settings: Settings,
              channel_settings: Mapping[str, ChannelSettings] | None = None) -> Service:
     """Build the service; channel settings not given are read from the environment."""
+    logs.configure(settings.log_level, settings.log_json)
     db = Database(settings.database_url)
     every_setting = read_channel_settings(channel_settings)
     channels = build_channels(deployment_of(settings), every_setting)
