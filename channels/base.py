@@ -8,7 +8,7 @@ Channels never import `bot`: what they need from the service arrives as plain ca
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Awaitable, Callable, Coroutine, Mapping
+from collections.abc import Awaitable, Callable, Coroutine
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, Literal, NoReturn, Protocol, TypeVar
@@ -191,11 +191,6 @@ T = TypeVar("T")
 
 class Runtime(Protocol):
     """The running service without a web server (for CLI commands): built like the app."""
-
-    @property
-    def channels(self) -> Mapping[str, Channel]:
-        """Every channel that is on, one object each."""
-        ...
 
     @property
     def context(self) -> ChannelContext:

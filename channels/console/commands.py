@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import sys
+import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING
 
 import typer
@@ -44,10 +45,33 @@ def console_commands(plugin: ConsolePlugin, host: CommandHost) -> typer.Typer:
 async def converse(runtime: Runtime, plugin: ConsolePlugin, address: str,
                    read_line: Callable[[], str]) -> None:
     """Hand each typed line to the service and print its replies, until end of input."""
-    while line := await asyncio.to_thread(read_line):
+    async for line in _typed(read_line):
         text = line.strip()
         if not text:
             continue
         await runtime.context.receive(Inbound(channel=plugin.name, address=address,
                                               provider_id=uuid.uuid4().hex, text=text))
         await runtime.drain()
+
+
+async def _typed(read_line: Callable[[], str]) -> AsyncIterator[str]:
+    """Lines as they are typed, read by a daemon thread.
+
+    Not the loop's default executor: asyncio.run waits for its threads on exit, and one
+    blocked on the keyboard would keep Ctrl-C from ending the command.
+    """
+    loop = asyncio.get_running_loop()
+    lines: asyncio.Queue[str] = asyncio.Queue()
+
+    def pump() -> None:
+        line = "start"
+        while line:
+            line = read_line()
+            try:
+                loop.call_soon_threadsafe(lines.put_nowait, line)
+            except RuntimeError:  # the command ended (Ctrl-C) and its loop is closed
+                return
+
+    threading.Thread(target=pump, name="console-input", daemon=True).start()
+    while line := await lines.get():
+        yield line
