@@ -2,33 +2,27 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager, suppress
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
 
 import structlog
 from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 
-from bot import health, logs
+from bot import health
 from bot.checkins import scheduled as checkins_scheduled
 from bot.checkins import views as checkins_views
-from bot.conversation.service import Receipt, Receiver
-from bot.database import Database
-from bot.demo import ensure_demo
 from bot.http_headers import SecurityHeaders
-from bot.i18n import detect
 from bot.inbox.routes import router as inbox_router
-from bot.migrate import upgrade
-from bot.outbox.dispatcher import Dispatcher
 from bot.people import views as people_views
 from bot.plans import views as plans_views
 from bot.privacy import scheduled as privacy_scheduled
 from bot.reminders import scheduled as reminders_scheduled
-from bot.safety.screen import load_screener
+from bot.runtime import assemble, started
 from bot.scheduler import Job, Scheduler
 from bot.settings import Settings, get_settings
-from bot.wiring import build_channels, build_engine, build_routers
+from bot.wiring import build_routers, home_page
+from channels.base import ChannelSettings
 
 log = structlog.get_logger(__name__)
 
@@ -39,53 +33,38 @@ def scheduled_jobs(settings: Settings) -> list[Job]:
             *privacy_scheduled.jobs(settings)]
 
 
-def create_app(settings: Settings | None = None, *, run_workers: bool = True) -> FastAPI:
-    """Build the service. `run_workers=False` serves web requests only (tests, extra web nodes)."""
-    settings = settings or get_settings()
-    logs.configure(settings.log_level, settings.log_json)
-    db = Database(settings.database_url)
-    channels = build_channels(settings)
-    dispatcher = Dispatcher(db, channels, settings)
+def create_app(settings: Settings | None = None, *,
+               channel_settings: Mapping[str, ChannelSettings] | None = None,
+               run_workers: bool = True) -> FastAPI:
+    """Build the service. `run_workers=False` serves web requests only (tests, extra web nodes).
 
-    def wake(_receipt: Receipt) -> None:
-        dispatcher.wake()
-
-    receiver = Receiver(db, build_engine(), on_commit=wake)
+    Channel settings not given are read from the environment (each plug-in reads its own).
+    """
+    service = assemble(settings or get_settings(), channel_settings)
+    settings = service.settings
+    dispatcher, channels = service.dispatcher, service.channels
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        await upgrade(db)
-        if settings.demo_data and await ensure_demo(db):
-            log.info("demo.created")
-        # Build the language detector and the crisis screen now, not on a young person's
-        # first message (each takes a second or two).
-        await asyncio.to_thread(detect.warm_up)
-        await asyncio.to_thread(load_screener)
-        stop = asyncio.Event()
-        tasks = [asyncio.create_task(dispatcher.run(stop))] if run_workers else []
-        scheduler = (Scheduler(db, jobs=scheduled_jobs(settings), wake=dispatcher.wake)
-                     if run_workers else None)
-        if scheduler is not None:
-            await scheduler.start()
-        log.info("service.started", channels=sorted(channels), workers=run_workers)
-        try:
-            yield
-        finally:
-            stop.set()
+        async with started(service, background_dispatch=run_workers):
+            scheduler = (Scheduler(service.db, jobs=scheduled_jobs(settings), wake=dispatcher.wake)
+                         if run_workers else None)
             if scheduler is not None:
-                await scheduler.stop()
-            for task in tasks:
-                with suppress(asyncio.CancelledError):
-                    await asyncio.wait_for(task, timeout=10)
-            await dispatcher.close()
-            await db.dispose()
+                await scheduler.start()
+            log.info("service.started", channels=sorted(channels), workers=run_workers)
+            try:
+                yield
+            finally:
+                if scheduler is not None:
+                    await scheduler.stop()
 
     app = FastAPI(title="Indgang", version="0.1.0", lifespan=lifespan,
                   description="One way in to the municipal youth service.")
     app.state.settings = settings
-    app.state.db = db
+    app.state.channel_settings = service.channel_settings
+    app.state.db = service.db
     app.state.dispatcher = dispatcher
-    app.state.receiver = receiver
+    app.state.receiver = service.receiver
     app.state.channels = channels
     app.add_middleware(SecurityHeaders)
     app.include_router(health.router)
@@ -93,11 +72,12 @@ def create_app(settings: Settings | None = None, *, run_workers: bool = True) ->
     app.include_router(people_views.router)
     app.include_router(plans_views.router)
     app.include_router(checkins_views.router)
-    for router in build_routers(channels, receiver, db, settings):
+    for router in build_routers(channels, service.channel_settings, service.context):
         app.include_router(router)
+    home = home_page(channels) or "/healthz"
 
     @app.get("/", include_in_schema=False)
     async def root() -> RedirectResponse:
-        return RedirectResponse("/chat" if "web" in channels else "/healthz")
+        return RedirectResponse(home)
 
     return app

@@ -3,6 +3,8 @@
 One `Settings` class; related fields sit in nested groups (`settings.reminder`,
 `settings.outbox`) whose variables keep their flat names (INDGANG_REMINDER_BATCH,
 INDGANG_DISPATCHER_INTERVAL, INDGANG_SEND_MAX_ATTEMPTS, …).
+
+Each channel reads its own (channels/<name>/settings.py, listed through bot/wiring.py).
 """
 
 from __future__ import annotations
@@ -57,7 +59,7 @@ class OutboxSettings(BaseModel):
 
 
 class Settings(BaseSettings):
-    """Indgang's settings; every field is INDGANG_<NAME> in the environment."""
+    """Indgang's settings; every field is INDGANG_<NAME> in the environment (or `.env`)."""
 
     # A group's variables are INDGANG_<GROUP>_<FIELD>: split once after the group's name, so
     # INDGANG_REMINDER_APPOINTMENT_OFFSETS is reminder.appointment_offsets.
@@ -78,19 +80,6 @@ class Settings(BaseSettings):
     # Named by the bare prefix, this group is offered every INDGANG_<NAME> and keeps those that
     # are its fields' names (INDGANG_DISPATCHER_INTERVAL, INDGANG_SEND_…, INDGANG_LEASE_SECONDS).
     outbox: OutboxSettings = Field(default_factory=OutboxSettings, validation_alias="indgang")
-
-    telegram_token: str | None = Field(default=None, repr=False)
-    telegram_webhook_secret: str | None = Field(default=None, repr=False)
-    telegram_api_base: AnyHttpUrl | None = None
-    # For invite deep links (https://t.me/<username>?start=<code>), without the '@'.
-    telegram_bot_username: str | None = None
-
-    twilio_account_sid: str | None = None
-    twilio_auth_token: str | None = Field(default=None, repr=False)
-    twilio_messaging_service_sid: str | None = None
-    twilio_from: str | None = None
-    twilio_api_base: AnyHttpUrl | None = None
-    sms_max_segments: int = Field(default=3, ge=1, le=10)
 
     @field_validator("timezone")
     @classmethod
@@ -113,14 +102,6 @@ class Settings(BaseSettings):
         if not self.secret_key:
             # Development only: sessions do not survive a restart, which is fine there.
             self.secret_key = secrets.token_urlsafe(32)
-        if self.telegram_token and not self.telegram_webhook_secret:
-            raise ValueError("INDGANG_TELEGRAM_WEBHOOK_SECRET is needed with a Telegram token")
-        if self.twilio_account_sid and not self.twilio_auth_token:
-            raise ValueError("INDGANG_TWILIO_AUTH_TOKEN is needed with a Twilio account")
-        if self.twilio_account_sid and not (self.twilio_messaging_service_sid or self.twilio_from):
-            raise ValueError(
-                "INDGANG_TWILIO_MESSAGING_SERVICE_SID or INDGANG_TWILIO_FROM is required for SMS"
-            )
         return self
 
     @property
@@ -141,17 +122,19 @@ def async_database_url(url: str) -> str:
     return url
 
 
-def describe_error(exc: ValidationError) -> str:
-    """One line per bad setting, naming the environment variable."""
-    return "; ".join(f"{env_variable(error['loc'])}: {error['msg']}" for error in exc.errors())
+def describe_error(exc: ValidationError, prefix: str = ENV_PREFIX) -> str:
+    """One line per bad setting, naming the environment variable (a channel's own prefix for
+    a channel's settings)."""
+    return "; ".join(f"{env_variable(error['loc'], prefix)}: {error['msg']}"
+                     for error in exc.errors())
 
 
-def env_variable(loc: tuple[int | str, ...]) -> str:
+def env_variable(loc: tuple[int | str, ...], prefix: str = ENV_PREFIX) -> str:
     """The variable behind an error's location: ('reminder', 'batch') is INDGANG_REMINDER_BATCH."""
     names = [part for part in loc if isinstance(part, str)]  # list positions are not names
     if names[:1] == ["outbox"]:
         names = names[1:]  # its fields carry their variables' whole names (send_max_attempts)
-    return ENV_PREFIX + "_".join(names).upper() if names else "settings"
+    return prefix + "_".join(names).upper() if names else "settings"
 
 
 @lru_cache

@@ -1,33 +1,43 @@
-"""The composition root: the conversation's plug-ins, and the concrete channels and routes."""
+"""The composition root: the lists of plug-ins, and what the service does with each alike.
+
+`CONVERSATION` holds every domain's part of the conversation (and `GUARDS` the order of what
+runs before a flow step); `CHANNELS` every channel. Adding a channel is a package in
+`channels/<name>/` with a `plugin` (see docs/channels.md) and one line in CHANNELS. Nothing
+here knows what any one channel or domain does.
+"""
 
 from __future__ import annotations
 
-from typing import Any
-
-from fastapi import APIRouter
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from bot.checkins import conversation as checkins
-from bot.clock import utcnow
 from bot.conversation import preferences
 from bot.conversation.engine import Engine
 from bot.conversation.registry import ConversationPlugin, Registry
-from bot.conversation.service import Receiver, messages_for_address
-from bot.database import Database
-from bot.demo import DEMO_VISITORS
 from bot.handoff import conversation as handoff
-from bot.outbox.service import record_status
 from bot.plans import conversation as plans
 from bot.privacy import conversation as privacy
 from bot.reminders import conversation as reminders
 from bot.safety import conversation as safety
 from bot.settings import Settings
-from channels.base import Channel
-from channels.sms.channel import SmsChannel
-from channels.sms.parse import StatusUpdate
-from channels.telegram.channel import TelegramChannel
-from channels.web.channel import WebChannel
+from channels.base import (
+    Channel,
+    ChannelContext,
+    ChannelPlugin,
+    ChannelSettings,
+    CommandHost,
+    Deployment,
+    InviteWay,
+)
+from channels.console import plugin as console
+from channels.sms import plugin as sms
+from channels.telegram import plugin as telegram
+from channels.web import plugin as web
 
-SMS_STATUS_PATH = "/webhooks/twilio/status"
+if TYPE_CHECKING:
+    import typer
+    from fastapi import APIRouter
 
 # Every domain's part of the conversation.
 CONVERSATION: tuple[ConversationPlugin, ...] = (
@@ -38,6 +48,15 @@ CONVERSATION: tuple[ConversationPlugin, ...] = (
 # (a human holding the conversation, STOP); a worry is asked about only when no human has it.
 GUARDS = ("privacy.cpr_notice", "safety.crisis", "preferences.opt_out", "handoff.held",
           "safety.worry")
+
+CHANNELS: list[ChannelPlugin[Any, Any]] = [
+    web.plugin,
+    telegram.plugin,
+    sms.plugin,
+    console.plugin,
+]
+
+ChannelSettingsMap = Mapping[str, ChannelSettings]
 
 
 def build_registry() -> Registry:
@@ -50,66 +69,65 @@ def build_engine() -> Engine:
     return Engine(build_registry())
 
 
-def build_channels(settings: Settings) -> dict[str, Channel]:
-    """Every channel whose credentials are set; the web simulator in development."""
+def deployment_of(settings: Settings) -> Deployment:
+    """What channels are told about this installation."""
+    return Deployment(environment=settings.env, public_base=settings.public_base)
+
+
+def read_channel_settings(given: ChannelSettingsMap | None = None, *,
+                          env_file: str | None = ".env") -> dict[str, ChannelSettings]:
+    """Every plug-in's settings: those `given`, the others read from the environment.
+
+    Raises pydantic's ValidationError for a bad one, like Settings().
+    """
+    given = given or {}
+    return {plugin.name: given[plugin.name] if plugin.name in given
+            else plugin.read_settings(env_file) for plugin in CHANNELS}
+
+
+def build_channels(deployment: Deployment,
+                   channel_settings: ChannelSettingsMap) -> dict[str, Channel]:
+    """Every channel that is on here, one object each, by name."""
     channels: dict[str, Channel] = {}
-    if settings.env == "development":
-        channels["web"] = WebChannel()
-    if settings.telegram_token:
-        channels["telegram"] = telegram_channel(settings)
-    if settings.twilio_account_sid and settings.twilio_auth_token:
-        channels["sms"] = SmsChannel(
-            account_sid=settings.twilio_account_sid,
-            auth_token=settings.twilio_auth_token,
-            messaging_service_sid=settings.twilio_messaging_service_sid,
-            from_number=settings.twilio_from,
-            status_callback_url=settings.public_base + SMS_STATUS_PATH,
-            api_base=_base(settings.twilio_api_base),
-            max_segments=settings.sms_max_segments,
-        )
+    for plugin in CHANNELS:
+        channel = plugin.build(channel_settings[plugin.name], deployment)
+        if channel is not None:
+            channels[plugin.name] = channel
     return channels
 
 
-def telegram_channel(settings: Settings) -> TelegramChannel:
-    """The Telegram channel from settings (also used by the CLI)."""
-    assert settings.telegram_token
-    return TelegramChannel(settings.telegram_token, _base(settings.telegram_api_base))
-
-
-def _base(url: object | None) -> str | None:
-    return str(url).rstrip("/") if url else None
-
-
-def build_routers(channels: dict[str, Channel], receiver: Receiver, db: Database,
-                  settings: Settings) -> list[APIRouter]:
-    """The webhook and simulator routes of the channels that are on."""
-    from channels.sms import views as sms_views
-    from channels.telegram import views as telegram_views
-    from channels.web import views as web_views
-
+def build_routers(channels: Mapping[str, Channel], channel_settings: ChannelSettingsMap,
+                  context: ChannelContext) -> list[APIRouter]:
+    """The webhook and page routes of the channels that are on."""
     routers = []
-    if "web" in channels:
-        async def history(address: str, after: int) -> list[dict[str, Any]]:
-            return await messages_for_address(db, channel="web", address=address, after=after)
-
-        async def visitors() -> list[dict[str, str]]:
-            return [{"visitor": v, "label": label} for v, label in DEMO_VISITORS.items()]
-
-        routers.append(web_views.build_router(receiver, history, visitors))
-    telegram = channels.get("telegram")
-    if isinstance(telegram, TelegramChannel):
-        assert settings.telegram_webhook_secret
-        routers.append(telegram_views.build_router(telegram, settings.telegram_webhook_secret,
-                                                   receiver))
-    sms = channels.get("sms")
-    if isinstance(sms, SmsChannel):
-        assert settings.twilio_auth_token
-
-        async def on_status(update: StatusUpdate) -> bool:
-            return await record_status(db, channel="sms", provider_id=update.provider_id,
-                                       status=update.status, error_code=update.error_code,
-                                       now=utcnow())
-
-        routers.append(sms_views.build_router(sms, settings.twilio_auth_token,
-                                              settings.public_base, receiver, on_status))
+    for plugin in CHANNELS:
+        if plugin.name in channels:
+            router = plugin.router(channels[plugin.name], channel_settings[plugin.name], context)
+            if router is not None:
+                routers.append(router)
     return routers
+
+
+def home_page(channels: Mapping[str, Channel]) -> str | None:
+    """The first page for people among the channels that are on (the simulator), if any."""
+    return next((plugin.home_page for plugin in CHANNELS
+                 if plugin.name in channels and plugin.home_page), None)
+
+
+def invite_ways(channel_settings: ChannelSettingsMap, code: str) -> dict[str, InviteWay]:
+    """How the invite `code` is used on each configured channel that offers a way, by name."""
+    ways = {}
+    for plugin in CHANNELS:
+        if plugin.name in channel_settings:
+            way = plugin.invite(channel_settings[plugin.name], code)
+            if way is not None:
+                ways[plugin.name] = way
+    return ways
+
+
+def add_channel_commands(app: typer.Typer, host: CommandHost) -> None:
+    """Add each plug-in's commands to `indgang` as `indgang <name> …`."""
+    for plugin in CHANNELS:
+        group = plugin.commands(host)
+        if group is not None:
+            app.add_typer(group, name=plugin.name)

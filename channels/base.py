@@ -1,9 +1,23 @@
-"""The small contract every channel implements, and the types the engine sees."""
+"""The small contract every channel implements, the types the engine sees, and the plug-in
+shape through which `bot/wiring.py` builds, routes and configures every channel alike.
+
+Channels never import `bot`: what they need from the service arrives as plain callables in a
+`ChannelContext`, or through the `CommandHost` their CLI commands are given.
+"""
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
+from collections.abc import Awaitable, Callable, Coroutine
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Any, Generic, Literal, NoReturn, Protocol, TypeVar
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+if TYPE_CHECKING:
+    import typer
+    from fastapi import APIRouter
 
 Encoding = Literal["GSM-7", "UCS-2", "UTF-8"]
 
@@ -105,3 +119,155 @@ class Channel(Protocol):
     async def close(self) -> None:
         """Release clients and sessions."""
         ...
+
+
+@dataclass(frozen=True)
+class StatusUpdate:
+    """A provider's delivery report for a message we sent."""
+
+    provider_id: str
+    status: str
+    error_code: str | None = None
+
+
+# What a channel may call in the service (see ChannelContext).
+Receive = Callable[[Inbound], Awaitable[object]]
+RecordStatus = Callable[[str, StatusUpdate], Awaitable[bool]]  # (channel, report) -> known?
+History = Callable[[str, str, int], Awaitable[list[dict[str, Any]]]]  # (channel, address, after)
+Visitors = Callable[[], Awaitable[list[dict[str, str]]]]
+
+
+@dataclass(frozen=True)
+class Deployment:
+    """Where this installation runs: all a channel needs to decide whether and how to exist."""
+
+    environment: str  # "development" or "production"
+    public_base: str  # the public address without a trailing slash
+
+    @property
+    def development(self) -> bool:
+        """True where simulators and local test channels may run."""
+        return self.environment == "development"
+
+
+@dataclass(frozen=True)
+class ChannelContext:
+    """What a channel's routes and commands may call in the service."""
+
+    deployment: Deployment
+    receive: Receive  # an Inbound -> stored, answered; the receipt is not the channel's business
+    record_status: RecordStatus
+    history: History  # messages of one address after an id (the web simulator's feed)
+    visitors: Visitors  # the simulator's demo young people
+
+
+@dataclass(frozen=True)
+class InviteWay:
+    """How a young person redeems an invite code on a channel: a link, or where to write it."""
+
+    link: str | None = None
+    address: str | None = None
+
+
+def url_base(url: object | None) -> str | None:
+    """A configured URL without its trailing slash, or None when it is not set."""
+    return str(url).rstrip("/") if url else None
+
+
+class ChannelSettings(BaseSettings):
+    """A channel's own INDGANG_* settings, read like the main Settings (environment, `.env`).
+
+    Subclasses add fields; a field's environment variable is the prefix plus its name, and a
+    bad value is reported as that variable. Tests pass `_env_file=None` and explicit values.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="INDGANG_", env_file=".env", extra="ignore")
+
+
+SettingsT = TypeVar("SettingsT", bound=ChannelSettings)
+ChannelT = TypeVar("ChannelT", bound=Channel)
+T = TypeVar("T")
+
+
+class Runtime(Protocol):
+    """The running service without a web server (for CLI commands): built like the app."""
+
+    @property
+    def context(self) -> ChannelContext:
+        """The same context the app's routes get."""
+        ...
+
+    def channel(self, plugin: ChannelPlugin[Any, ChannelT]) -> ChannelT | None:
+        """The channel a plug-in built, if it is on."""
+        ...
+
+    async def drain(self) -> int:
+        """Send every message that is due now; returns how many were handled."""
+        ...
+
+
+class CommandHost(Protocol):
+    """What the `indgang` command offers a channel's CLI commands."""
+
+    def settings_of(self, plugin: ChannelPlugin[SettingsT, Any]) -> SettingsT:
+        """The plug-in's settings, checked; a bad one stops the command with one line."""
+        ...
+
+    def deployment(self) -> Deployment:
+        """Where this installation runs."""
+        ...
+
+    def run(self, coroutine: Coroutine[Any, Any, T]) -> T:
+        """Run async work to completion."""
+        ...
+
+    def runtime(self, *, background_dispatch: bool = True) -> AbstractAsyncContextManager[Runtime]:
+        """The service, migrated and started as the app starts it; closed on exit.
+
+        With `background_dispatch` the dispatcher sends in the background; without it, call
+        `Runtime.drain()` to send.
+        """
+        ...
+
+    def fail(self, message: str, code: int = 2) -> NoReturn:
+        """Stop the command with `indgang: <message>`."""
+        ...
+
+
+class ChannelPlugin(ABC, Generic[SettingsT, ChannelT]):
+    """One channel as the service sees it. Each channel package has one, in `plugin.py`.
+
+    `bot/wiring.py` lists the plug-ins; everything else about a channel (configuration,
+    construction, webhook routes, commands) is answered here, the same way for each.
+    """
+
+    name: str
+    settings_type: type[SettingsT]
+    # A page for people rather than providers (the simulator), where "/" may lead.
+    home_page: str | None = None
+
+    def read_settings(self, env_file: str | None = ".env") -> SettingsT:
+        """This channel's settings from the environment (raises pydantic's ValidationError)."""
+        return self.settings_type(_env_file=env_file)
+
+    @property
+    def env_prefix(self) -> str:
+        """The prefix of this channel's environment variables, for error messages."""
+        return str(self.settings_type.model_config.get("env_prefix", ""))
+
+    @abstractmethod
+    def build(self, settings: SettingsT, deployment: Deployment) -> ChannelT | None:
+        """The channel, or None when it is off here (no credentials, not in this environment)."""
+
+    def router(self, channel: ChannelT, settings: SettingsT,
+               context: ChannelContext) -> APIRouter | None:
+        """The channel's webhook or page routes, if it has any."""
+        return None
+
+    def commands(self, host: CommandHost) -> typer.Typer | None:
+        """`indgang <name> …` commands, if any; heavy imports belong inside the commands."""
+        return None
+
+    def invite(self, settings: SettingsT, code: str) -> InviteWay | None:
+        """How a young person uses an invite code on this channel, if it is configured."""
+        return None

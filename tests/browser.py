@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import socket
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -14,6 +14,7 @@ import uvicorn
 
 from bot.app import create_app
 from bot.settings import Settings
+from channels.base import ChannelSettings
 
 CHROMIUM = os.environ.get("INDGANG_TEST_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
@@ -43,9 +44,12 @@ def free_port() -> int:
 
 
 @asynccontextmanager
-async def serve(settings: Settings, port: int) -> AsyncIterator[str]:
+async def serve(settings: Settings, port: int,
+                channel_settings: Mapping[str, ChannelSettings] | None = None,
+                ) -> AsyncIterator[str]:
     """Run the whole service (web, dispatcher, scheduler) in this loop; yield its base URL."""
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port,
+    app = create_app(settings, channel_settings=channel_settings)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
                                            log_config=None, timeout_graceful_shutdown=2))
     task = asyncio.create_task(server.serve())
     while not server.started:

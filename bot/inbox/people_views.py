@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 from datetime import date, timedelta
 from typing import Any
-from urllib.parse import quote
 
 import segno
 from fastapi import APIRouter, Form, HTTPException, Request
@@ -19,12 +18,14 @@ from bot.clock import utcnow
 from bot.i18n import LANGUAGES, N_, native_name
 from bot.inbox import service
 from bot.inbox.login import FormLogin, InboxSession, Login, PageLogin
-from bot.inbox.pages import render, settings_of
+from bot.inbox.pages import render
 from bot.inbox.views import load_person, parse_local
 from bot.people import service as people
 from bot.people.models import YoungPerson
 from bot.plans import changes
 from bot.tenants.models import StaffMember
+from bot.wiring import invite_ways
+from channels.base import InviteWay
 
 router = APIRouter(prefix="/inbox", tags=["inbox"], include_in_schema=False)
 
@@ -48,10 +49,7 @@ async def new_person_form(request: Request, session: InboxSession, login: PageLo
 
 def telegram_link(request: Request, code: str) -> str | None:
     """The deep link that starts the Telegram bot with the invite code, when configured."""
-    username = settings_of(request).telegram_bot_username
-    if not username:
-        return None
-    return f"https://t.me/{quote(username.lstrip('@'))}?start={quote(code)}"
+    return invite_ways(request.app.state.channel_settings, code).get("telegram", InviteWay()).link
 
 
 def qr_svg(data: str) -> str:

@@ -6,7 +6,6 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
-from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 import typer
@@ -14,12 +13,15 @@ from babel.dates import format_datetime
 from sqlalchemy import func
 from sqlmodel import select
 
+from bot.cli_support import channel_settings
+from bot.cli_support import settings as checked_settings
 from bot.clock import utcnow
 from bot.database import Database
 from bot.people import service as people
 from bot.people.models import YoungPerson
-from bot.settings import Settings
 from bot.tenants.models import Municipality, StaffMember
+from bot.wiring import ChannelSettingsMap, invite_ways
+from channels.base import InviteWay
 
 young_app = typer.Typer(help="Young people and their invites.", no_args_is_help=True)
 
@@ -44,16 +46,9 @@ class InviteCard:
     telegram_link: str | None
 
 
-def telegram_link(username: str | None, code: str) -> str | None:
-    """The deep link that starts the bot with the invite code, if the bot's name is known."""
-    if not username:
-        return None
-    return f"https://t.me/{quote(username.lstrip('@'))}?start={quote(code)}"
-
-
 async def add_young_person(
-    db: Database, *, settings: Settings, first_name: str, birth_year: int, contact_email: str,
-    municipality_code: str, now: datetime,
+    db: Database, *, channel_settings: ChannelSettingsMap, first_name: str, birth_year: int,
+    contact_email: str, municipality_code: str, now: datetime,
 ) -> InviteCard:
     """Create a young person with a contact person, and a first invite."""
     name = " ".join(first_name.split())
@@ -81,10 +76,10 @@ async def add_young_person(
         assert person.id is not None
         code = await people.create_invite(session, person_id=person.id, now=now,
                                           staff_id=contact.id)
-        return _card(settings, town, person, code, now)
+        return _card(channel_settings, town, person, code, now)
 
 
-async def new_invite(db: Database, *, settings: Settings, person_id: int,
+async def new_invite(db: Database, *, channel_settings: ChannelSettingsMap, person_id: int,
                      now: datetime) -> InviteCard:
     """Another invite for an existing young person (a lost code, or a second channel)."""
     async with db.session() as session:
@@ -97,17 +92,18 @@ async def new_invite(db: Database, *, settings: Settings, person_id: int,
         assert town is not None
         code = await people.create_invite(session, person_id=person.id, now=now,
                                           staff_id=person.contact_person_id)
-        return _card(settings, town, person, code, now)
+        return _card(channel_settings, town, person, code, now)
 
 
-def _card(settings: Settings, town: Municipality, person: YoungPerson, code: str,
-          now: datetime) -> InviteCard:
+def _card(channel_settings: ChannelSettingsMap, town: Municipality, person: YoungPerson,
+          code: str, now: datetime) -> InviteCard:
     assert person.id is not None
+    ways = invite_ways(channel_settings, code)
+    sms, telegram = ways.get("sms", InviteWay()), ways.get("telegram", InviteWay())
     return InviteCard(
         person_id=person.id, first_name=person.first_name, code=code,
         expires_at=now + people.INVITE_LIFETIME, timezone=town.timezone,
-        sms_number=town.sms_number or settings.twilio_from,
-        telegram_link=telegram_link(settings.telegram_bot_username, code),
+        sms_number=town.sms_number or sms.address, telegram_link=telegram.link,
     )
 
 
@@ -128,19 +124,13 @@ def describe(card: InviteCard) -> str:
     return "\n".join(lines)
 
 
-def _settings() -> Settings:
-    from bot.cli import settings
-
-    return settings()
-
-
-def _print(make: Callable[[Database, Settings], Awaitable[InviteCard]]) -> None:
-    settings = _settings()
+def _print(make: Callable[[Database, ChannelSettingsMap], Awaitable[InviteCard]]) -> None:
+    settings, channels = checked_settings(), channel_settings()
 
     async def go() -> InviteCard:
         db = Database(settings.database_url)
         try:
-            return await make(db, settings)
+            return await make(db, channels)
         finally:
             await db.dispose()
 
@@ -160,13 +150,13 @@ def add(
     municipality: str = typer.Option(..., help="Municipality code."),
 ) -> None:
     """Create a young person and print an invite (SMS code and Telegram link)."""
-    _print(lambda db, settings: add_young_person(
-        db, settings=settings, first_name=first_name, birth_year=birth_year,
+    _print(lambda db, channels: add_young_person(
+        db, channel_settings=channels, first_name=first_name, birth_year=birth_year,
         contact_email=contact, municipality_code=municipality, now=utcnow()))
 
 
 @young_app.command("invite")
 def invite(person_id: int = typer.Argument(..., help="The young person's id.")) -> None:
     """Print a new invite for an existing young person."""
-    _print(lambda db, settings: new_invite(db, settings=settings, person_id=person_id,
+    _print(lambda db, channels: new_invite(db, channel_settings=channels, person_id=person_id,
                                            now=utcnow()))

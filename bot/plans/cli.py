@@ -10,6 +10,8 @@ import typer
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.cli_support import run, settings
+
 plan_app = typer.Typer(help="Education plans: goal, milestones, appointments.",
                        no_args_is_help=True)
 STAFF = typer.Option(..., "--staff", help="Your staff email: the change is recorded as yours.")
@@ -17,7 +19,6 @@ STAFF = typer.Option(..., "--staff", help="Your staff email: the change is recor
 
 def _go(person_id: int, staff_email: str,
         work: Callable[[AsyncSession, Any, Any, datetime], Awaitable[str]]) -> None:
-    from bot.cli import run, settings
     from bot.clock import utcnow
     from bot.database import Database
     from bot.people.models import YoungPerson

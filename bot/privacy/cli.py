@@ -8,6 +8,8 @@ from zoneinfo import ZoneInfo
 
 import typer
 
+from bot.cli_support import run, settings
+
 if TYPE_CHECKING:
     from bot.database import Database
     from bot.privacy.retention import Expired
@@ -17,7 +19,6 @@ app = typer.Typer(help="Young people's data: export, audit, retention, erasure."
 
 
 def _database() -> Database:
-    from bot.cli import settings
     from bot.database import Database
 
     return Database(settings().database_url)
@@ -36,7 +37,6 @@ def export_command(
     by: str | None = typer.Option(None, "--by", help="Your staff e-mail (for the audit log)."),
 ) -> None:
     """Write a young person's complete data to a file (this is logged as a read)."""
-    from bot.cli import run
     from bot.privacy import export, service
 
     if fmt not in ("json", "html"):
@@ -65,7 +65,6 @@ def audit_command(
     young_person: int = typer.Option(..., "--young-person", help="The young person's id."),
 ) -> None:
     """List who has read or changed a young person's data, oldest first."""
-    from bot.cli import run
     from bot.people.models import YoungPerson
     from bot.privacy.service import audit_trail
     from bot.tenants.models import Municipality, StaffMember
@@ -100,7 +99,6 @@ def retention_command(
     dry_run: bool = typer.Option(False, "--dry-run", help="Only list what would be deleted."),
 ) -> None:
     """Delete closed cases past their municipality's retention period."""
-    from bot.cli import run
     from bot.clock import utcnow
     from bot.privacy.retention import sweep_retention
 
@@ -132,7 +130,6 @@ def erase_command(
     yes: bool = typer.Option(False, "--yes", help="Do not ask for confirmation."),
 ) -> None:
     """Delete all of a young person's data (admin only); the audit trail of it remains."""
-    from bot.cli import run
     from bot.privacy import service
 
     if not yes:

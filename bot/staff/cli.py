@@ -7,6 +7,7 @@ import asyncio
 import typer
 from sqlmodel import select
 
+from bot.cli_support import settings
 from bot.tenants.models import DEPARTMENTS, ROLES, Municipality, StaffMember
 
 staff_app = typer.Typer(help="Staff members who use the inbox.", no_args_is_help=True)
@@ -60,7 +61,6 @@ def add(
                                  help="At least 12 characters (prompted if left out)."),
 ) -> None:
     """Add a staff member who signs in to /inbox with email and password."""
-    from bot.cli import settings
     from bot.database import Database
     from bot.migrate import upgrade
 

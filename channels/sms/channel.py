@@ -15,8 +15,9 @@ from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.http.response import Response
 from twilio.rest import Client
 
+from channels import rendering
 from channels.base import Capabilities, Choice, Outbound, SendError, SendResult
-from channels.sms.encoding import analyse, fit
+from channels.sms.encoding import analyse, within_segments
 from channels.sms.phone import InvalidPhoneNumber, normalise
 
 log = logging.getLogger(__name__)
@@ -153,7 +154,7 @@ class SmsChannel:
         self._from_number = from_number
         self._status_callback_url = status_callback_url
         self._api_base = api_base
-        self._max_segments = max_segments
+        self._fits = within_segments(max_segments)
         self._timeout = timeout
         self._http: _HttpClient | None = None
         self._client: Client | None = None
@@ -170,13 +171,9 @@ class SmsChannel:
         return self._client
 
     def render(self, text: str, choices: tuple[Choice, ...]) -> str:
-        """Return text with choices as numbered lines, shortened to max_segments."""
-        text = plain_spaces(text)
-        tail = "".join(f"\n{n}. {plain_spaces(choice.label)}"
-                       for n, choice in enumerate(choices, start=1))
-        if not text:
-            tail = tail.lstrip("\n")
-        return fit(text, self._max_segments, tail=tail)
+        """Return text with choices as numbered lines (no buttons), shortened to max_segments."""
+        plain = tuple(Choice(choice.key, plain_spaces(choice.label)) for choice in choices)
+        return rendering.render(plain_spaces(text), plain, self.capabilities, fits=self._fits)
 
     async def send(self, outbound: Outbound) -> SendResult:
         """Send one SMS; raise SendError classified as permanent or transient."""

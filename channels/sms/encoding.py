@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from channels.rendering import Fits, shorten
+
 # GSM 03.38 default alphabet (the escape 0x1B is left out: it is not a character).
 GSM_BASIC = frozenset(
     "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
@@ -15,9 +17,6 @@ GSM_EXTENSION = frozenset("^{}\\[]~|€\f")
 
 GSM_SINGLE, GSM_PART = 160, 153
 UCS2_SINGLE, UCS2_PART = 70, 67
-
-# Plain dots, not "…": the ellipsis character would turn a GSM-7 text into UCS-2.
-ELLIPSIS = "..."
 
 SmsEncoding = Literal["GSM-7", "UCS-2"]
 
@@ -66,39 +65,16 @@ def analyse(text: str) -> SmsShape:
     return SmsShape("UCS-2", sum(costs), _segments(costs, UCS2_SINGLE, UCS2_PART))
 
 
-def _fits(text: str, max_segments: int) -> bool:
-    return analyse(text).segments <= max_segments
-
-
-def _longest(candidates: list[int], build: str, tail: str, max_segments: int) -> str | None:
-    """Binary search the longest cut (segments grow with the prefix) that still fits."""
-    best: str | None = None
-    lo, hi = 0, len(candidates) - 1
-    while lo <= hi:
-        mid = (lo + hi) // 2
-        shortened = build[: candidates[mid]].rstrip(" \t\n,;:-") + ELLIPSIS + tail
-        if _fits(shortened, max_segments):
-            best = shortened
-            lo = mid + 1
-        else:
-            hi = mid - 1
-    return best
-
-
 def fit(text: str, max_segments: int, *, tail: str = "") -> str:
-    """Shorten `text` at a word boundary, ending in "...", so text + `tail` fits.
+    """Shorten `text` at a word boundary, ending in "...", so text + `tail` fits in SMS.
 
     `tail` (for example numbered choices) is always kept whole when it fits on its own.
     """
+    return shorten(text, within_segments(max_segments), tail=tail)
+
+
+def within_segments(max_segments: int) -> Fits:
+    """A measure that accepts texts of at most `max_segments` SMS segments."""
     if max_segments < 1:
         raise ValueError("max_segments must be at least 1")
-    if _fits(text + tail, max_segments):
-        return text + tail
-    if tail and not _fits(ELLIPSIS + tail, max_segments):
-        return fit(text + tail, max_segments)
-    boundaries = [i for i, c in enumerate(text) if c.isspace() and i > 0]
-    shortened = _longest(boundaries, text, tail, max_segments)
-    if shortened is None or not shortened.strip(ELLIPSIS + " "):
-        # One long word: cut it anywhere rather than send nothing.
-        shortened = _longest(list(range(1, len(text))), text, tail, max_segments)
-    return shortened if shortened is not None else ELLIPSIS + tail
+    return lambda text: analyse(text).segments <= max_segments

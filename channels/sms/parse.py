@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 
-from channels.base import Inbound
+from channels.base import Inbound, StatusUpdate
 from channels.sms.phone import InvalidPhoneNumber, normalise
 
 # Every MessageStatus Twilio documents for outbound messages and their callbacks.
@@ -32,13 +31,6 @@ class MalformedPayload(ValueError):
     """A webhook form that lacks or garbles a parameter we need."""
 
 
-@dataclass(frozen=True)
-class StatusUpdate:
-    """A delivery status callback for a message we sent."""
-
-    provider_id: str
-    status: str
-    error_code: str | None = None
 
 
 def _sid(form: Mapping[str, str]) -> str:

@@ -10,14 +10,13 @@ from urllib.parse import parse_qsl
 from fastapi import APIRouter, Request, Response
 from twilio.request_validator import RequestValidator
 
-from channels.base import Inbound
+from channels.base import Inbound, StatusUpdate
 from channels.sms.channel import SmsChannel
-from channels.sms.parse import MalformedPayload, StatusUpdate, parse_inbound, parse_status
+from channels.sms.parse import MalformedPayload, parse_inbound, parse_status
+from channels.sms.settings import SMS_PATH, STATUS_PATH
 
 log = logging.getLogger(__name__)
 
-SMS_PATH = "/webhooks/twilio/sms"
-STATUS_PATH = "/webhooks/twilio/status"
 MAX_BODY = 64 * 1024
 SIGNATURE_HEADER = "X-Twilio-Signature"
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'

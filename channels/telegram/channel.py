@@ -22,6 +22,7 @@ from aiogram.exceptions import (
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiohttp import ClientError
 
+from channels import rendering
 from channels.base import Capabilities, Choice, Outbound, SendError, SendResult
 
 # Telegram's limit for callback_data, in bytes of UTF-8.
@@ -55,8 +56,8 @@ class TelegramChannel:
         return self.bot.token.split(":", 1)[0]
 
     def render(self, text: str, choices: tuple[Choice, ...]) -> str:
-        """Return the text unchanged: choices travel as inline buttons, not as text."""
-        return text
+        """Return the text: choices travel as inline buttons (capabilities.buttons), not as text."""
+        return rendering.render(text, choices, self.capabilities)
 
     async def send(self, outbound: Outbound) -> SendResult:
         """Send one message with its choices as an inline keyboard; raise SendError on failure."""

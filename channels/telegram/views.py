@@ -11,6 +11,7 @@ from fastapi import APIRouter, HTTPException, Request
 from channels.telegram.channel import TelegramChannel
 from channels.telegram.intake import Receive, deliver
 from channels.telegram.parse import Ignored, MalformedUpdate, parse_update
+from channels.telegram.settings import WEBHOOK_PATH
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 - a header name
 # Real updates are a few KiB; anything near this is not from Telegram.
@@ -35,7 +36,7 @@ def build_router(channel: TelegramChannel, secret: str, receive: Receive) -> API
     expected = secret.encode()
 
     @router.post(
-        "/webhooks/telegram",
+        WEBHOOK_PATH,
         summary="Receive a Telegram update",
         description=(
             "Called by Telegram with one Update as JSON. The header "

@@ -1,1 +1,4 @@
-"""The web chat simulator: a browser stands in for Telegram or SMS."""
+"""The web chat simulator: a browser stands in for Telegram or SMS (development only).
+
+The plug-in is `channels.web.plugin.plugin`.
+"""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from channels import rendering
 from channels.base import Capabilities, Choice, Outbound, SendResult
 
 
@@ -12,8 +13,8 @@ class WebChannel:
     capabilities = Capabilities(buttons=True, max_length=4000, per_second=1000.0)
 
     def render(self, text: str, choices: tuple[Choice, ...]) -> str:
-        """The page shows choices as buttons, so the text stays as it is."""
-        return text
+        """The page shows choices as buttons (capabilities.buttons), not in the text."""
+        return rendering.render(text, choices, self.capabilities)
 
     async def send(self, outbound: Outbound) -> SendResult:
         """Mark the message delivered; the browser fetches it."""

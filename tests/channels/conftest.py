@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from channels.telegram import TelegramChannel
+from channels.telegram.channel import TelegramChannel
 from tests.fakes.telegram_api import TEST_TOKEN, FakeTelegram
 
 

@@ -13,9 +13,9 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from channels.base import Inbound
+from channels.base import Inbound, StatusUpdate
 from channels.sms.channel import SmsChannel
-from channels.sms.parse import MalformedPayload, StatusUpdate, parse_inbound, parse_status
+from channels.sms.parse import MalformedPayload, parse_inbound, parse_status
 from channels.sms.views import EMPTY_TWIML, build_router
 from tests.fakes.twilio_api import sign, signed_headers
 

@@ -1,14 +1,28 @@
-"""set_webhook and long polling against the fake Bot API server."""
+"""set_webhook and long polling against the fake Bot API server, alone and as `telegram poll`."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from typing import Any
 
+import pytest
+
+from bot.runtime import running
+from bot.settings import Settings
 from channels.base import Inbound
-from channels.telegram import TelegramChannel
+from channels.telegram import plugin as telegram
+from channels.telegram.channel import TelegramChannel
+from channels.telegram.commands import poll_runtime
 from channels.telegram.polling import poll, set_webhook
-from tests.fakes.telegram_api import SERVER_ERROR, FakeTelegram, load_update
+from channels.telegram.settings import TelegramSettings
+from tests.fakes.telegram_api import (
+    SERVER_ERROR,
+    TEST_TOKEN,
+    FakeTelegram,
+    load_update,
+    text_update,
+)
 
 
 class Recorder:
@@ -115,3 +129,33 @@ async def test_poll_stops_promptly_while_waiting(
     stop.set()
     async with asyncio.timeout(1):
         await task
+
+
+async def test_poll_command_polls_with_the_services_own_channel_and_dispatcher(
+    telegram_api: FakeTelegram, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`indgang telegram poll`: one Telegram channel, built and dispatched as the app does."""
+    built: list[TelegramChannel] = []
+    construct = TelegramChannel.__init__
+
+    def counted(self: TelegramChannel, *args: Any, **kwargs: Any) -> None:
+        built.append(self)
+        construct(self, *args, **kwargs)
+
+    monkeypatch.setattr(TelegramChannel, "__init__", counted)
+    telegram_api.queue_update(text_update("hej"))
+    settings = Settings(_env_file=None, database_url=database_url)
+    channels = {"telegram": TelegramSettings(_env_file=None, token=TEST_TOKEN,
+                                             webhook_secret="s3cr3t",
+                                             api_base=telegram_api.base_url)}
+    stop = asyncio.Event()
+    async with running(settings, channels) as service:
+        task = asyncio.create_task(poll_runtime(service, telegram.plugin, stop))
+        # The reply goes out through the runtime's background dispatcher.
+        await eventually(lambda: telegram_api.sent_texts())
+        stop.set()
+        async with asyncio.timeout(2):
+            await task
+
+    assert built == [service.channels["telegram"]]
+    assert "ungeindsatsen i Demo Kommune" in telegram_api.sent_texts()[0]

@@ -7,7 +7,7 @@ import socket
 import pytest
 
 from channels.base import Choice, Outbound, SendError, SendResult
-from channels.telegram import TelegramChannel
+from channels.telegram.channel import TelegramChannel
 from tests.fakes.telegram_api import (
     BAD_GATEWAY,
     BLOCKED,

@@ -10,7 +10,7 @@ import pytest
 from fastapi import FastAPI
 
 from channels.base import Inbound
-from channels.telegram import TelegramChannel
+from channels.telegram.channel import TelegramChannel
 from channels.telegram.views import MAX_BODY_BYTES, build_router
 from tests.fakes.telegram_api import SERVER_ERROR, FakeTelegram, load_update
 

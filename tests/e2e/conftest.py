@@ -15,7 +15,7 @@ from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 from sqlmodel import SQLModel, col, select
 
-import bot.app
+import bot.runtime
 from bot.app import create_app
 from bot.clock import utcnow
 from bot.conversation.models import OUTBOUND, Message
@@ -26,6 +26,8 @@ from bot.people.models import ChannelIdentity, YoungPerson
 from bot.plans.models import Plan
 from bot.settings import Settings
 from bot.tenants.models import Municipality, StaffMember
+from channels.sms.settings import SmsSettings
+from channels.telegram.settings import TelegramSettings
 from tests.fakes.telegram_api import TEST_TOKEN, FakeTelegram
 from tests.fakes.twilio_api import FakeTwilio, signed_headers
 
@@ -158,7 +160,7 @@ async def stack(db: Database, frozen_clock: datetime,
     async def no_upgrade(_db: Database) -> None:
         return None
 
-    monkeypatch.setattr(bot.app, "upgrade", no_upgrade)
+    monkeypatch.setattr(bot.runtime, "upgrade", no_upgrade)
     async with db.session() as session:
         town = Municipality(name="Aarhus Kommune", code="751", sms_number=SMS_NUMBER,
                             telegram_bot=BOT_ID)
@@ -172,15 +174,18 @@ async def stack(db: Database, frozen_clock: datetime,
         assert mette.id is not None
         town_id, mette_id = town.id, mette.id
     async with FakeTelegram.start() as telegram, FakeTwilio.start() as twilio:
-        settings = Settings(
-            _env_file=None,
-            database_url=db.url, public_url=PUBLIC, demo_data=False,
-            telegram_token=TEST_TOKEN, telegram_webhook_secret=SECRET,
-            telegram_api_base=telegram.base_url, telegram_bot_username=BOT_USERNAME,
-            twilio_account_sid=twilio.account_sid, twilio_auth_token=twilio.auth_token,
-            twilio_messaging_service_sid=SERVICE_SID, twilio_api_base=twilio.base_url,
-        )
-        app = create_app(settings, run_workers=False)
+        settings = Settings(_env_file=None, database_url=db.url, public_url=PUBLIC,
+                            demo_data=False)
+        channel_settings = {
+            "telegram": TelegramSettings(
+                _env_file=None, token=TEST_TOKEN, webhook_secret=SECRET,
+                api_base=telegram.base_url, bot_username=BOT_USERNAME),
+            "sms": SmsSettings(
+                _env_file=None, twilio_account_sid=twilio.account_sid,
+                twilio_auth_token=twilio.auth_token, twilio_messaging_service_sid=SERVICE_SID,
+                twilio_api_base=twilio.base_url),
+        }
+        app = create_app(settings, channel_settings=channel_settings, run_workers=False)
         for name in app.state.dispatcher._pacers:
             app.state.dispatcher._pacers[name] = _NoPacing()
         async with LifespanManager(app) as manager:

@@ -14,10 +14,13 @@ from typer.testing import CliRunner
 from bot.cli import app
 from bot.database import Database
 from bot.people import service as people
-from bot.people.cli import InviteError, add_young_person, describe, new_invite, telegram_link
+from bot.people.cli import InviteError, add_young_person, describe, new_invite
 from bot.people.models import Invite, YoungPerson
-from bot.settings import Settings, get_settings
+from bot.settings import get_settings
 from bot.tenants.models import Municipality, StaffMember
+from channels.base import ChannelSettings
+from channels.telegram.plugin import deep_link
+from channels.telegram.settings import TelegramSettings
 
 
 async def _town(db: Database) -> None:
@@ -35,16 +38,15 @@ async def _town(db: Database) -> None:
         session.add(StaffMember(municipality_id=other.id, name="Ole", email="ole@odense.dk"))
 
 
-def _settings(db: Database) -> Settings:
-    return Settings(_env_file=None, database_url=db.url,
-                    telegram_bot_username="@indgang_aarhus_bot")
+def _channels() -> dict[str, ChannelSettings]:
+    return {"telegram": TelegramSettings(_env_file=None, bot_username="@indgang_aarhus_bot")}
 
 
 async def test_add_creates_person_and_a_working_invite(db: Database,
                                                        frozen_clock: datetime) -> None:
     await _town(db)
 
-    card = await add_young_person(db, settings=_settings(db), first_name="  Sofie ",
+    card = await add_young_person(db, channel_settings=_channels(), first_name="  Sofie ",
                                   birth_year=2008, contact_email="Mette@Aarhus.example.dk",
                                   municipality_code="751", now=frozen_clock)
 
@@ -79,7 +81,7 @@ async def test_add_refuses_bad_input(db: Database, frozen_clock: datetime,
                                  "municipality_code": "751", **changes}
 
     with pytest.raises(InviteError, match=error):
-        await add_young_person(db, settings=_settings(db), now=frozen_clock,
+        await add_young_person(db, channel_settings=_channels(), now=frozen_clock,
                                **fields)  # type: ignore[arg-type]
     async with db.session() as session:
         assert (await session.exec(select(YoungPerson))).all() == []
@@ -87,21 +89,21 @@ async def test_add_refuses_bad_input(db: Database, frozen_clock: datetime,
 
 async def test_invite_again_gives_a_new_code(db: Database, frozen_clock: datetime) -> None:
     await _town(db)
-    first = await add_young_person(db, settings=_settings(db), first_name="Sofie",
+    first = await add_young_person(db, channel_settings=_channels(), first_name="Sofie",
                                    birth_year=2008, contact_email="mette@aarhus.example.dk",
                                    municipality_code="751", now=frozen_clock)
 
-    second = await new_invite(db, settings=_settings(db), person_id=first.person_id,
+    second = await new_invite(db, channel_settings=_channels(), person_id=first.person_id,
                               now=frozen_clock + timedelta(days=1))
 
     assert second.person_id == first.person_id and second.code != first.code
     with pytest.raises(InviteError, match="no young person"):
-        await new_invite(db, settings=_settings(db), person_id=9999, now=frozen_clock)
+        await new_invite(db, channel_settings=_channels(), person_id=9999, now=frozen_clock)
 
 
 def test_telegram_link_needs_the_bot_username() -> None:
-    assert telegram_link(None, "ABCD2345") is None
-    assert telegram_link("indgang_bot", "ABCD2345") == "https://t.me/indgang_bot?start=ABCD2345"
+    assert deep_link(None, "ABCD2345") is None
+    assert deep_link("indgang_bot", "ABCD2345") == "https://t.me/indgang_bot?start=ABCD2345"
 
 
 def test_cli_prints_the_invite(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -23,6 +23,7 @@ from bot.people.models import ChannelIdentity, YoungPerson
 from bot.settings import OutboxSettings, Settings
 from bot.staff.service import hash_password
 from bot.tenants.models import Municipality, StaffMember
+from channels.sms.settings import SmsSettings
 from tests.browser import (
     ARTIFACTS,
     CHROMIUM,
@@ -115,12 +116,13 @@ async def served(database_url: str) -> AsyncIterator[Served]:
     async with FakeTwilio.start() as fake:
         settings = Settings(
             database_url=database_url, public_url=f"http://127.0.0.1:{port}",  # type: ignore[arg-type]
-            demo_data=False, secret_key="s" * 40, twilio_account_sid=fake.account_sid,
-            twilio_auth_token=fake.auth_token, twilio_from=OUR_NUMBER,
-            twilio_api_base=fake.base_url,  # type: ignore[arg-type]
+            demo_data=False, secret_key="s" * 40,
             outbox=OutboxSettings(dispatcher_interval=0.2),
         )
-        async with serve(settings, port) as base:
+        sms = SmsSettings(twilio_account_sid=fake.account_sid, twilio_auth_token=fake.auth_token,
+                          twilio_from=OUR_NUMBER,
+                          twilio_api_base=fake.base_url)  # type: ignore[arg-type]
+        async with serve(settings, port, {"sms": sms}) as base:
             yield Served(base, fake, settings)
 
 

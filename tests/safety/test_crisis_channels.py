@@ -30,7 +30,7 @@ from bot.safety.concepts import CATEGORIES
 from bot.safety.conversation import TOPIC_KEY, show_crisis_help
 from bot.tenants.models import Municipality, StaffMember
 from channels.base import Inbound
-from channels.sms import SmsChannel
+from channels.sms.channel import SmsChannel
 from channels.sms.encoding import analyse
 from tests.e2e.conftest import Stack
 from tests.e2e.conftest import stack as stack  # the running app with fakes (a fixture)

@@ -1,0 +1,136 @@
+"""The service's moving parts, assembled one way for the app factory and for CLI commands.
+
+`assemble` builds the database handle, one object per channel, the dispatcher, the receiver
+and the context channels' routes get; `started` migrates, warms up and runs the dispatcher
+(the app's lifespan); `running` is both, for commands such as `indgang telegram poll` and
+`indgang console`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Mapping
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, suppress
+from dataclasses import dataclass
+from typing import Any, TypeVar, cast
+
+import structlog
+
+from bot import logs
+from bot.clock import utcnow
+from bot.conversation.service import Receipt, Receiver, messages_for_address
+from bot.database import Database
+from bot.demo import DEMO_VISITORS, ensure_demo
+from bot.i18n import detect
+from bot.migrate import upgrade
+from bot.outbox.dispatcher import Dispatcher
+from bot.outbox.service import record_status
+from bot.safety.screen import load_screener
+from bot.settings import Settings
+from bot.wiring import build_channels, build_engine, deployment_of, read_channel_settings
+from channels.base import Channel, ChannelContext, ChannelPlugin, ChannelSettings, StatusUpdate
+
+log = structlog.get_logger(__name__)
+
+ChannelT = TypeVar("ChannelT", bound=Channel)
+
+
+@dataclass
+class Service:
+    """Everything that handles messages, built once per process."""
+
+    settings: Settings
+    db: Database
+    channel_settings: dict[str, ChannelSettings]
+    channels: dict[str, Channel]
+    dispatcher: Dispatcher
+    receiver: Receiver
+    context: ChannelContext
+
+    def channel(self, plugin: ChannelPlugin[Any, ChannelT]) -> ChannelT | None:
+        """The channel a plug-in built, if it is on."""
+        # build_channels stores what plugin.build returned under plugin.name.
+        return cast("ChannelT | None", self.channels.get(plugin.name))
+
+    async def drain(self) -> int:
+        """Send every message that is due now; returns how many were handled."""
+        total = 0
+        while handled := await self.dispatcher.dispatch_once():
+            total += handled
+        return total
+
+
+def assemble(settings: Settings,
+             channel_settings: Mapping[str, ChannelSettings] | None = None) -> Service:
+    """Build the service; channel settings not given are read from the environment."""
+    logs.configure(settings.log_level, settings.log_json)
+    db = Database(settings.database_url)
+    every_setting = read_channel_settings(channel_settings)
+    channels = build_channels(deployment_of(settings), every_setting)
+    dispatcher = Dispatcher(db, channels, settings)
+
+    def wake(_receipt: Receipt) -> None:
+        dispatcher.wake()
+
+    receiver = Receiver(db, build_engine(), on_commit=wake)
+    return Service(settings=settings, db=db, channel_settings=every_setting, channels=channels,
+                   dispatcher=dispatcher, receiver=receiver,
+                   context=channel_context(db, receiver, settings))
+
+
+def channel_context(db: Database, receiver: Receiver, settings: Settings) -> ChannelContext:
+    """What channels may call: the receiver, delivery reports, the simulator's feed."""
+
+    async def on_status(channel: str, update: StatusUpdate) -> bool:
+        return await record_status(db, channel=channel, provider_id=update.provider_id,
+                                   status=update.status, error_code=update.error_code,
+                                   now=utcnow())
+
+    async def history(channel: str, address: str, after: int) -> list[dict[str, Any]]:
+        return await messages_for_address(db, channel=channel, address=address, after=after)
+
+    async def visitors() -> list[dict[str, str]]:
+        return [{"visitor": v, "label": label} for v, label in DEMO_VISITORS.items()]
+
+    return ChannelContext(deployment=deployment_of(settings), receive=receiver,
+                          record_status=on_status, history=history, visitors=visitors)
+
+
+async def _start(service: Service) -> None:
+    """Migrate, create demo data when asked, and build the slow readers before any message."""
+    await upgrade(service.db)
+    if service.settings.demo_data and await ensure_demo(service.db):
+        log.info("demo.created")
+    # The language detector and the crisis screen each take a second or two to build:
+    # now, not on a young person's first message.
+    await asyncio.to_thread(detect.warm_up)
+    await asyncio.to_thread(load_screener)
+
+
+@asynccontextmanager
+async def started(service: Service, *, background_dispatch: bool = True) -> AsyncIterator[Service]:
+    """The service migrated and warmed up, and the dispatcher sending in the background if asked.
+
+    On exit the dispatcher finishes its round, then every client and the database are closed.
+    """
+    try:
+        await _start(service)
+        stop = asyncio.Event()
+        worker = (asyncio.create_task(service.dispatcher.run(stop))
+                  if background_dispatch else None)
+        try:
+            yield service
+        finally:
+            stop.set()
+            if worker is not None:
+                with suppress(asyncio.CancelledError):
+                    await asyncio.wait_for(worker, timeout=10)
+    finally:
+        await service.dispatcher.close()
+        await service.db.dispose()
+
+
+def running(settings: Settings, channel_settings: Mapping[str, ChannelSettings] | None = None,
+            *, background_dispatch: bool = True) -> AbstractAsyncContextManager[Service]:
+    """The service without a web server, for CLI commands: assembled and started."""
+    return started(assemble(settings, channel_settings), background_dispatch=background_dispatch)
