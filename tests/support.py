@@ -46,7 +46,7 @@ class Harness:
         self.db = db
         self.address = address
         self.channel = CollectingChannel(name=channel)
-        self.settings = Settings(database_url=db.url, send_backoff_base=2.0)
+        self.settings = Settings(_env_file=None, database_url=db.url, send_backoff_base=2.0)
         self.receiver = Receiver(db)
         self.dispatcher = Dispatcher(db, {channel: self.channel}, self.settings)
 

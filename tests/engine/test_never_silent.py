@@ -26,19 +26,18 @@ from zoneinfo import ZoneInfo
 from sqlmodel import select
 
 from bot.clock import clock
-from bot.conversation.models import ConversationState
 from bot.database import Database
-from bot.demo import ensure_demo
 from bot.handoff import service as handoffs
 from bot.inbox import service as inbox
 from bot.inbox.web import Login
-from bot.people.models import ChannelIdentity, YoungPerson
+from bot.people.models import YoungPerson
 from bot.safety.screen import screen
 from bot.staff.models import StaffSession
 from bot.tenants.models import Municipality, StaffMember
 from channels.base import Outbound
 from tests.safety.evaluation import load
 from tests.support import Harness
+from tests.world import channel_identity, conversation, young_person, youth_service
 
 COPENHAGEN = ZoneInfo("Europe/Copenhagen")
 ACK_WINDOW = timedelta(minutes=10)
@@ -91,17 +90,12 @@ async def _new_person(db: Database, n: int, rng: random.Random) -> World:
         ali = (await session.exec(select(StaffMember).where(
             StaffMember.role == "team_lead"))).first()
         assert town.id is not None and mette is not None and ali is not None
-        person = YoungPerson(municipality_id=town.id, first_name=f"Ung{n}",
-                             birth_year=rng.choice([2002, 2006, 2009, 2011]),
-                             language=rng.choice(["da", "da", "en"]),
-                             contact_person_id=mette.id)
-        session.add(person)
-        await session.flush()
-        assert person.id is not None
+        person = await young_person(session, town, first_name=f"Ung{n}",
+                                    birth_year=rng.choice([2002, 2006, 2009, 2011]),
+                                    language=rng.choice(["da", "da", "en"]), contact=mette)
         address = f"prop-{n}-{rng.randrange(10**9)}"
-        session.add(ChannelIdentity(young_person_id=person.id, channel="web", address=address,
-                                    verified=True))
-        session.add(ConversationState(young_person_id=person.id, flow="menu", step=""))
+        await channel_identity(session, person, address=address)
+        await conversation(session, person, step="")
         person_id = person.id
     return World(Harness(db, address=address), person_id, town, mette, ali)
 
@@ -228,7 +222,7 @@ async def _sequence(db: Database, n: int, seed: int) -> list[str]:
 
 
 async def test_never_silent_never_a_missing_choice(db: Database, backend: str) -> None:
-    await ensure_demo(db)
+    await youth_service(db)
     failures: list[str] = []
     try:
         for n in range(SEQUENCES[backend]):
