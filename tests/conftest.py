@@ -8,6 +8,7 @@ pytest_plugins = [
     "tests.fixtures.settings",
     "tests.fixtures.databases",
     "tests.fixtures.clock",
+    "tests.fixtures.service",
     "tests.fixtures.fakes",
     "tests.fixtures.inbox",
     "tests.fixtures.stack",

@@ -11,7 +11,10 @@ transfer, hand back) and clock jumps (minutes, nights, weekends). After each inb
 - no message names an option it does not offer;
 - the replies of one turn never contradict each other (praise and "could not find").
 
-Each sequence has its own seed; a failure prints the seed and the steps to replay it.
+Each sequence has its own seed; a failure prints the seed and the steps to replay it. The
+sequences run in SHARDS parts (one test each, a database each) so they spread over the
+xdist workers: together the parts run every sequence of INDGANG_PROPERTY_SQLITE (2000) and
+INDGANG_PROPERTY_POSTGRESQL (500), with the same seeds.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 from sqlmodel import select
 
 from bot.clock import clock
@@ -43,6 +47,9 @@ COPENHAGEN = ZoneInfo("Europe/Copenhagen")
 ACK_WINDOW = timedelta(minutes=10)
 SEQUENCES = {"sqlite": int(os.environ.get("INDGANG_PROPERTY_SQLITE", "2000")),
              "postgresql": int(os.environ.get("INDGANG_PROPERTY_POSTGRESQL", "500"))}
+# The sequences of each backend run in this many parts, each on a database of its own, so
+# the parts spread over the xdist workers; together they run every sequence, seeds unchanged.
+SHARDS = 8
 
 ORDINARY = ["hej", "ok", "tak", "bananer", "hvornår er mit møde?", "hvad er min plan",
             "jeg har IKKE skrevet mit cv færdigt endnu", "jeg har søgt", "1", "2", "3", "9",
@@ -221,14 +228,23 @@ async def _sequence(db: Database, n: int, seed: int) -> list[str]:
     return []
 
 
-async def test_never_silent_never_a_missing_choice(db: Database, backend: str) -> None:
+@pytest.mark.parametrize("shard", range(SHARDS), ids=lambda k: f"part{k + 1}of{SHARDS}")
+async def test_never_silent_never_a_missing_choice(db: Database, backend: str, shard: int) -> None:
     await youth_service(db)
+    total = SEQUENCES[backend]
     failures: list[str] = []
     try:
-        for n in range(SEQUENCES[backend]):
+        for n in range(total * shard // SHARDS, total * (shard + 1) // SHARDS):
             failures += await _sequence(db, n, seed=1000 + n)
             if len(failures) > 20:
                 break
     finally:
         clock.reset()
     assert not failures, "\n".join(failures)
+
+
+def test_the_parts_cover_every_sequence_once() -> None:
+    for total in (*SEQUENCES.values(), 1, 7, 2001):
+        covered = [n for shard in range(SHARDS)
+                   for n in range(total * shard // SHARDS, total * (shard + 1) // SHARDS)]
+        assert covered == list(range(total))

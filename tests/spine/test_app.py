@@ -15,12 +15,14 @@ from fastapi import FastAPI
 
 from bot.app import create_app
 from bot.settings import Settings
+from tests.fixtures.service import LIFESPAN_TIMEOUT
 
 
 @pytest.fixture
-async def app(database_url: str) -> AsyncIterator[FastAPI]:
+async def app(database_url: str, warmed_up: None) -> AsyncIterator[FastAPI]:
     service = create_app(Settings(_env_file=None, database_url=database_url), run_workers=False)
-    async with LifespanManager(service):
+    async with LifespanManager(service, startup_timeout=LIFESPAN_TIMEOUT,
+                               shutdown_timeout=LIFESPAN_TIMEOUT):
         yield service
 
 
