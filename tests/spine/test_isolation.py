@@ -114,6 +114,13 @@ def test_the_working_database_is_emptied_and_renewed_when_a_test_changed_it(
         assert conn.execute("SELECT to_regclass('stray')").fetchone() == (None,)
         assert conn.execute("SELECT count(*) FROM municipality").fetchone() == (0,)
         assert conn.execute("SHOW timezone").fetchone() == ("UTC",)
+        conn.execute("ALTER TABLE municipality ADD COLUMN stray int")  # a new column, too
+
+    url = postgres_databases.fresh()
+    with psycopg.connect(_plain(url), autocommit=True) as conn:
+        columns = conn.execute("SELECT column_name FROM information_schema.columns "
+                               "WHERE table_name = 'municipality'").fetchall()
+        assert ("stray",) not in columns and ("code",) in columns
 
 
 def _is_terminated(conn: psycopg.Connection) -> bool:  # type: ignore[type-arg]
