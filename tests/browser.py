@@ -36,28 +36,47 @@ def require_chromium() -> None:
     pytest.skip(message, allow_module_level=True)
 
 
-def free_port() -> int:
-    """A free TCP port on 127.0.0.1."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+def listening_socket() -> socket.socket:
+    """A socket bound to a free port of 127.0.0.1, held until the server takes it over.
+
+    Binding here and handing the socket to uvicorn leaves no moment in which another test
+    (another xdist worker) could take the port, as asking for a free port and binding
+    it later would.
+    """
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    return sock
+
+
+def port_of(sock: socket.socket) -> int:
+    """The port a socket is bound to."""
+    return int(sock.getsockname()[1])
+
+
+def artifact(name: str, request: pytest.FixtureRequest) -> Path:
+    """Where a screenshot goes: one file per test case, so parallel cases never share one."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    case = getattr(request.node, "callspec", None)
+    suffix = f"-{case.id}" if case is not None else ""
+    stem, _, extension = name.rpartition(".")
+    return ARTIFACTS / f"{stem}{suffix}.{extension}"
 
 
 @asynccontextmanager
-async def serve(settings: Settings, port: int,
+async def serve(settings: Settings, sock: socket.socket,
                 channel_settings: Mapping[str, ChannelSettings] | None = None,
                 ) -> AsyncIterator[str]:
     """Run the whole service (web, dispatcher, scheduler) in this loop; yield its base URL."""
     app = create_app(settings, channel_settings=channel_settings)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
-                                           log_config=None, timeout_graceful_shutdown=2))
-    task = asyncio.create_task(server.serve())
+    server = uvicorn.Server(uvicorn.Config(app, log_config=None, timeout_graceful_shutdown=2))
+    task = asyncio.create_task(server.serve(sockets=[sock]))
     while not server.started:
         if task.done():
             task.result()  # start-up failed: raise its error here
         await asyncio.sleep(0.05)
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield f"http://127.0.0.1:{port_of(sock)}"
     finally:
         server.should_exit = True
         await task
+        sock.close()

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from bot.conversation.service import Receipt, Receiver
 from bot.database import Database
 from bot.outbox.dispatcher import Dispatcher
-from bot.settings import Settings
+from bot.settings import OutboxSettings, Settings
 from bot.wiring import build_engine
 from channels.base import Capabilities, Choice, Outbound, SendError, SendResult
 
@@ -47,7 +47,8 @@ class Harness:
         self.db = db
         self.address = address
         self.channel = CollectingChannel(name=channel)
-        self.settings = Settings(database_url=db.url, send_backoff_base=2.0)
+        self.settings = Settings(_env_file=None, database_url=db.url,
+                                 outbox=OutboxSettings(send_backoff_base=2.0))
         self.receiver = Receiver(db, build_engine())
         self.dispatcher = Dispatcher(db, {channel: self.channel}, self.settings)
 

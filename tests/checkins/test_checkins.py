@@ -17,8 +17,8 @@ from bot.handoff.models import Handoff
 from bot.people.models import YoungPerson
 from bot.plans import changes
 from bot.tenants.models import Municipality
-from tests.plans.factory import CPH, local, make_world, outbox_count
 from tests.support import Harness
+from tests.world import CPH, local, one_person, outbox_count
 
 
 @pytest.fixture(autouse=True)
@@ -29,7 +29,7 @@ def _clock():  # type: ignore[no-untyped-def]
 
 
 async def _setup(db: Database, address: str = "visitor-1") -> int:
-    world = await make_world(db, address=address)
+    world = await one_person(db, address=address)
     async with db.session() as session:
         person = await session.get(YoungPerson, world.person_id)
         town = await session.get(Municipality, world.town_id)

@@ -11,11 +11,11 @@ from bot.clock import clock, utcnow
 from bot.people import service as people
 from bot.people.models import YoungPerson
 from bot.staff import service as staff_service
-from bot.tenants.models import Municipality, StaffMember
-from tests.e2e.conftest import Stack
 from tests.e2e.test_sms_flow import PHONE, say
 from tests.e2e.test_telegram_flow import CHAT, start
 from tests.fakes.telegram_api import text_update
+from tests.fixtures.stack import Stack
+from tests.world import municipality, staff_member
 
 
 async def people_rows(stack: Stack) -> list[YoungPerson]:
@@ -99,13 +99,8 @@ async def test_channels_json_is_audited_and_closed_to_other_municipalities(
     person_id, code = await stack.invite()
     await say(stack, code)
     async with stack.db.session() as session:
-        other_town = Municipality(name="Odense Kommune", code="461")
-        session.add(other_town)
-        await session.flush()
-        assert other_town.id is not None
-        outsider = StaffMember(municipality_id=other_town.id, name="Ole", email="ole@odense.dk")
-        session.add(outsider)
-        await session.flush()
+        odense = await municipality(session, name="Odense Kommune", code="461")
+        outsider = await staff_member(session, odense, name="Ole")
         assert outsider.id is not None
         own, _ = await staff_service.create_session(session, staff_id=stack.contact_id,
                                                     now=utcnow())

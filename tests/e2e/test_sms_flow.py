@@ -13,7 +13,7 @@ from bot.outbox import service as outbox
 from bot.outbox.models import CANCELLED, FAILED, PENDING, SENT
 from bot.people.models import YoungPerson
 from channels.sms.encoding import analyse
-from tests.e2e.conftest import PUBLIC, SERVICE_SID, Stack, twilio_form
+from tests.fixtures.stack import PUBLIC, SERVICE_SID, Stack, twilio_form
 
 PHONE = "+4520123456"
 SMS_PATH = "/webhooks/twilio/sms"

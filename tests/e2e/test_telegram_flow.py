@@ -15,8 +15,8 @@ from bot.handoff.models import Handoff
 from bot.outbox import service as outbox
 from bot.outbox.models import FAILED, PENDING, SENT
 from bot.people.models import ChannelIdentity, YoungPerson
-from tests.e2e.conftest import Stack
 from tests.fakes.telegram_api import callback_update, load_update, text_update, too_many_requests
+from tests.fixtures.stack import Stack
 
 CHAT = 5123456789
 _ids = itertools.count(910_000_001)

@@ -17,25 +17,20 @@ from bot.people import service as people
 from bot.people.cli import InviteError, add_young_person, describe, new_invite
 from bot.people.models import Invite, YoungPerson
 from bot.settings import get_settings
-from bot.tenants.models import Municipality, StaffMember
 from channels.base import ChannelSettings
 from channels.telegram.plugin import deep_link
 from channels.telegram.settings import TelegramSettings
+from tests.world import municipality, staff_member
 
 
 async def _town(db: Database) -> None:
+    """Aarhus (SMS +4552123456) with Mette, and Odense with Ole."""
     async with db.session() as session:
-        town = Municipality(name="Aarhus Kommune", code="751", sms_number="+4552123456")
-        session.add(town)
-        await session.flush()
-        assert town.id is not None
-        session.add(StaffMember(municipality_id=town.id, name="Mette Hansen",
-                                email="mette@aarhus.example.dk"))
-        other = Municipality(name="Odense Kommune", code="461")
-        session.add(other)
-        await session.flush()
-        assert other.id is not None
-        session.add(StaffMember(municipality_id=other.id, name="Ole", email="ole@odense.dk"))
+        aarhus = await municipality(session, name="Aarhus Kommune", code="751",
+                                    sms_number="+4552123456")
+        await staff_member(session, aarhus, email="mette@aarhus.example.dk")
+        odense = await municipality(session, name="Odense Kommune", code="461")
+        await staff_member(session, odense, name="Ole", email="ole@odense.dk")
 
 
 def _channels() -> dict[str, ChannelSettings]:

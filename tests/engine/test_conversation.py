@@ -7,10 +7,10 @@ from sqlmodel import select
 
 from bot.conversation.models import Message
 from bot.database import Database
-from bot.demo import ensure_demo
 from bot.handoff.models import Handoff
 from channels.base import Outbound
 from tests.support import Harness
+from tests.world import AHMED, PLACE, SERVICE, SOFIE, SOFIE_GOAL, youth_service
 
 pytestmark = pytest.mark.usefixtures("frozen_clock")
 
@@ -21,13 +21,13 @@ def offers_a_way_on(message: Outbound) -> bool:
 
 
 async def test_danish_walkthrough(db: Database) -> None:
-    await ensure_demo(db)
-    chat = Harness(db, address="demo-sofie")
+    await youth_service(db)
+    chat = Harness(db, address=SOFIE)
     seen: list[Outbound] = []
 
     welcome = await chat.say("hej")
     assert len(welcome) == 1
-    assert "ungeindsatsen i Demo Kommune" in welcome[0].text
+    assert f"ungeindsatsen i {SERVICE}" in welcome[0].text
     seen += welcome
     seen += await chat.tap("Fortsæt")
     assert "Vi gemmer dit fornavn" in seen[-1].text
@@ -39,7 +39,7 @@ async def test_danish_walkthrough(db: Database) -> None:
     assert "Hvad vil du gerne?" in seen[-1].text
     seen += await chat.tap("Min plan")
     plan = seen[-1].text
-    assert "Dit mål: Starte på tømreruddannelsen i august" in plan
+    assert f"Dit mål: {SOFIE_GOAL}" in plan
     assert "Søg ind på optagelse.dk (senest " in plan
     assert "marts 2026" in plan  # Danish month names from Babel
     seen += await chat.say("hjælp")
@@ -47,7 +47,7 @@ async def test_danish_walkthrough(db: Database) -> None:
     seen += await chat.say("menu")
     seen += await chat.tap("Mit næste møde")
     assert "fredag den 6. marts 2026 kl. 10.00" in seen[-1].text
-    assert "Ungeindsatsen, Torvet 1" in seen[-1].text
+    assert PLACE in seen[-1].text
     assert all(offers_a_way_on(m) for m in seen), [m.text for m in seen if not m.choices]
 
     stopped = await chat.say("STOP")
@@ -58,8 +58,8 @@ async def test_danish_walkthrough(db: Database) -> None:
 
 
 async def test_english_walkthrough(db: Database) -> None:
-    await ensure_demo(db)
-    chat = Harness(db, address="demo-ahmed")
+    await youth_service(db)
+    chat = Harness(db, address=AHMED)
     seen = await chat.say("hi")
     seen += await chat.tap("next")
     seen += await chat.tap("ok")
@@ -82,7 +82,7 @@ async def test_english_walkthrough(db: Database) -> None:
 
 
 async def test_new_person_gives_a_name(db: Database) -> None:
-    await ensure_demo(db)
+    await youth_service(db)
     chat = Harness(db, address="someone-new")
     await chat.say("hej")
     await chat.tap("Fortsæt")
@@ -99,8 +99,8 @@ async def test_new_person_gives_a_name(db: Database) -> None:
 
 
 async def test_two_misses_offer_a_human(db: Database) -> None:
-    await ensure_demo(db)
-    chat = Harness(db, address="demo-sofie")
+    await youth_service(db)
+    chat = Harness(db, address=SOFIE)
     await chat.say("hej")
     first = await chat.say("bananer")
     assert first[0].text.startswith("Det forstod jeg ikke")
@@ -117,15 +117,15 @@ async def test_two_misses_offer_a_human(db: Database) -> None:
 
 
 async def test_numbers_answer_choices(db: Database) -> None:
-    await ensure_demo(db)
-    chat = Harness(db, address="demo-sofie")
+    await youth_service(db)
+    chat = Harness(db, address=SOFIE)
     await chat.say("hej")
     assert "Vi gemmer" in (await chat.say("1"))[0].text
 
 
 async def test_media_without_text_gets_a_short_reply(db: Database) -> None:
-    await ensure_demo(db)
-    chat = Harness(db, address="demo-sofie")
+    await youth_service(db)
+    chat = Harness(db, address=SOFIE)
     await chat.say("hej")
     reply = await chat.say("", has_media=True)
     assert reply[0].text == "Jeg kan kun læse tekst. Skriv gerne med ord."
@@ -133,8 +133,8 @@ async def test_media_without_text_gets_a_short_reply(db: Database) -> None:
 
 
 async def test_duplicate_inbound_is_stored_once_and_answered_once(db: Database) -> None:
-    await ensure_demo(db)
-    chat = Harness(db, address="demo-sofie")
+    await youth_service(db)
+    chat = Harness(db, address=SOFIE)
     first = await chat.say("hej", provider_id="same-id")
     again = await chat.say("hej", provider_id="same-id")
     assert len(first) == 1 and again == []

@@ -1,6 +1,6 @@
 """Every step a young person can reach, in Danish and English, read the way they get it.
 
-The walk puts the demo young person on each step, presses every choice the bot offers
+The walk puts Sofie (tests.world.youth_service) on each step, presses every choice the bot offers
 (and answers each free-text question), and checks every message that comes back: a way
 on, at most three SMS segments, really translated, no unfilled placeholder, no link.
 """
@@ -24,7 +24,6 @@ from bot.conversation.engine import KEYWORD_TARGETS
 from bot.conversation.intents import reading
 from bot.conversation.models import ConversationState
 from bot.database import Database
-from bot.demo import ensure_demo
 from bot.handoff.models import Handoff
 from bot.handoff.service import OPEN_STATUSES
 from bot.i18n import LANGUAGES, LOCALES_DIR, _catalog, native_name, tr
@@ -34,10 +33,11 @@ from bot.plans.service import format_when
 from bot.safety.conversation import GENTLE_CHECK
 from channels.base import Choice, Outbound
 from tests.support import Harness
+from tests.world import SOFIE, youth_service
 
 pytestmark = pytest.mark.usefixtures("frozen_clock")
 
-ADDRESS = "demo-sofie"
+ADDRESS = SOFIE
 MAX_SEGMENTS = 3
 # Steps no button leads to: the scheduler (reminders, check-ins), a contact person (hand
 # back), the engine after two misses, a worrying message (the gentle check), a keyword, a
@@ -274,7 +274,7 @@ def _untranslated(danish: Walk, english: Walk) -> list[str]:
 
 async def test_every_step_in_both_languages(db: Database, monkeypatch: pytest.MonkeyPatch
                                             ) -> None:
-    await ensure_demo(db)
+    await youth_service(db)
     content = flows()
     everything = {f"{name}.{step}" for name, flow in content.flows.items()
                   for step in flow.steps}
@@ -300,7 +300,7 @@ async def test_every_step_in_both_languages(db: Database, monkeypatch: pytest.Mo
 @pytest.mark.parametrize("language", ["da", "en"])
 async def test_handoff_after_hours_still_fits(db: Database, language: str) -> None:
     """In the evening the handoff reply grows by when we answer; it must still fit."""
-    await ensure_demo(db)
+    await youth_service(db)
     clock.set(datetime(2026, 3, 3, 20, 30, tzinfo=UTC))  # 21:30 in Copenhagen
     walker = Walker(db, language, flows())
     handing = [f"{name}.{step}" for name, flow in flows().flows.items()

@@ -17,8 +17,8 @@ from bot.conversation.models import ConversationState
 from bot.database import Database
 from bot.handoff.models import Handoff
 from bot.people.models import ChannelIdentity, YoungPerson
-from tests.plans.factory import World, local, make_world
 from tests.support import Harness
+from tests.world import OnePerson, local, one_person
 
 pytestmark = pytest.mark.usefixtures("frozen_clock")
 
@@ -70,7 +70,7 @@ def test_reading_helpers() -> None:
     assert intent_of("hvornår er mit møde?", tight=True) is not None
 
 
-async def _place(db: Database, world: World, ref: str, data: dict[str, Any] | None = None,
+async def _place(db: Database, world: OnePerson, ref: str, data: dict[str, Any] | None = None,
                  *, first_name: str | None = "Sofie") -> None:
     async with db.session() as session:
         state = await session.get(ConversationState, world.person_id)
@@ -82,7 +82,7 @@ async def _place(db: Database, world: World, ref: str, data: dict[str, Any] | No
         session.add_all([state, person])
 
 
-async def _where(db: Database, world: World) -> tuple[str, dict[str, Any]]:
+async def _where(db: Database, world: OnePerson) -> tuple[str, dict[str, Any]]:
     async with db.session() as session:
         state = await session.get(ConversationState, world.person_id)
         assert state is not None
@@ -113,7 +113,7 @@ FROM_ANYWHERE = [
 @pytest.mark.parametrize(("start", "text", "lands", "says"), FROM_ANYWHERE)
 async def test_intents_from_anywhere(db: Database, start: str, text: str, lands: str,
                                      says: str) -> None:
-    world = await make_world(db)
+    world = await one_person(db)
     await _place(db, world, start, first_name=None if start == "onboarding.name" else "Sofie")
     reply = await Harness(db).say(text)
     where, data = await _where(db, world)
@@ -130,7 +130,7 @@ async def test_intents_from_anywhere(db: Database, start: str, text: str, lands:
 
 async def test_a_choice_of_the_step_wins_over_an_intent(db: Database) -> None:
     """'Jeg har brug for hjælp' is a button on a milestone reminder: it goes to a human."""
-    world = await make_world(db)
+    world = await one_person(db)
     await _place(db, world, "reminder.milestone")
     await Harness(db).say("jeg har brug for hjælp")
     assert (await _where(db, world))[0] == "contact.open"
@@ -138,7 +138,7 @@ async def test_a_choice_of_the_step_wins_over_an_intent(db: Database) -> None:
 
 
 async def test_a_question_is_not_a_name(db: Database) -> None:
-    world = await make_world(db)
+    world = await one_person(db)
     await _place(db, world, "onboarding.name", first_name=None)
     reply = await Harness(db).say("hvorfor vil I vide det?")
     assert reply[0].text.startswith("Det forstod jeg ikke")
@@ -149,7 +149,7 @@ async def test_a_question_is_not_a_name(db: Database) -> None:
 
 async def test_a_check_in_answer_that_mentions_help_is_kept(db: Database) -> None:
     """A long answer is an answer: it is stored, and its risk words still count."""
-    world = await make_world(db)
+    world = await one_person(db)
     await _place(db, world, "checkin.comment")
     await Harness(db).say("jeg har brug for hjælp, jeg dropper ud af skolen")
     async with db.session() as session:
@@ -159,7 +159,7 @@ async def test_a_check_in_answer_that_mentions_help_is_kept(db: Database) -> Non
 
 
 async def test_not_wanting_a_human_opens_no_handoff(db: Database) -> None:
-    world = await make_world(db)
+    world = await one_person(db)
     await _place(db, world, "menu.main")
     await Harness(db).say("jeg vil ikke tale med min kontaktperson")
     assert await _handoffs(db) == []
@@ -172,7 +172,7 @@ async def _opted_out(db: Database) -> bool:
 
 
 async def test_stop_in_words_asks_first(db: Database) -> None:
-    world = await make_world(db)
+    world = await one_person(db)
     await _place(db, world, "plan.show")
     chat = Harness(db)
     asked = await chat.say("stop med at skrive til mig")
@@ -192,7 +192,7 @@ async def test_stop_in_words_asks_first(db: Database) -> None:
 
 
 async def test_the_bare_keyword_stop_still_stops_at_once(db: Database) -> None:
-    world = await make_world(db)
+    world = await one_person(db)
     await _place(db, world, "plan.show")
     reply = await Harness(db).say("STOP")
     assert reply[0].text.startswith("Du får ikke flere beskeder fra os.")
@@ -205,7 +205,7 @@ async def test_the_bare_keyword_stop_still_stops_at_once(db: Database) -> None:
     ("I want to talk to a human", "contact.open"),
 ])
 async def test_english_intents(db: Database, text: str, lands: str) -> None:
-    world = await make_world(db, language="en")
+    world = await one_person(db, language="en")
     await _place(db, world, "menu.main")
     reply = await Harness(db).say(text)
     assert (await _where(db, world))[0] == lands
@@ -214,7 +214,7 @@ async def test_english_intents(db: Database, text: str, lands: str) -> None:
 
 async def test_a_risky_check_in_answer_names_no_missing_button(db: Database) -> None:
     """With a human taking over there are no buttons, so the text must name none."""
-    world = await make_world(db)
+    world = await one_person(db)
     async with db.session() as session:
         session.add(Checkin(young_person_id=world.person_id, sent_at=local(2026, 2, 24, 15),
                             answered_at=local(2026, 2, 24, 16), score=1))

@@ -10,8 +10,8 @@ from bot.database import Database
 from bot.i18n import LANGUAGES, SOURCE_LANGUAGE, tr
 from bot.i18n.detect import detect_language
 from bot.people.models import YoungPerson
-from tests.plans.factory import World, make_world
 from tests.support import Harness
+from tests.world import OnePerson, one_person
 
 pytestmark = pytest.mark.usefixtures("frozen_clock")
 
@@ -31,7 +31,7 @@ OTHER = {
 YES_NO = {"da": ("Ja", "Nej"), "en": ("Yes", "No")}
 
 
-async def _person(db: Database, world: World) -> tuple[YoungPerson, ConversationState]:
+async def _person(db: Database, world: OnePerson) -> tuple[YoungPerson, ConversationState]:
     async with db.session() as session:
         person = await session.get(YoungPerson, world.person_id)
         state = await session.get(ConversationState, world.person_id)
@@ -85,7 +85,7 @@ def test_danish_is_never_taken_for_another_language(text: str) -> None:
 @pytest.mark.parametrize("code", LANGUAGES)
 async def test_writing_in_a_language_offers_it_in_that_language(db: Database, code: str) -> None:
     own = _other(code)
-    world = await make_world(db, language=own)
+    world = await one_person(db, language=own)
     chat = Harness(db)
     await chat.say("menu")
     offer = await chat.say(SAMPLES[code])
@@ -104,7 +104,7 @@ async def test_writing_in_a_language_offers_it_in_that_language(db: Database, co
 
 
 async def test_english_to_a_danish_reader(db: Database) -> None:
-    world = await make_world(db, language="da")
+    world = await one_person(db, language="da")
     chat = Harness(db)
     await chat.say("min plan")
     offer = await chat.say("I have not finished my CV yet")
@@ -123,7 +123,7 @@ async def test_english_to_a_danish_reader(db: Database) -> None:
 
 
 async def test_danish_to_an_english_reader(db: Database) -> None:
-    await make_world(db, language="en")
+    await one_person(db, language="en")
     chat = Harness(db)
     await chat.say("menu")
     offer = await chat.say("jeg har ikke skrevet mit cv færdigt endnu")
@@ -135,7 +135,7 @@ async def test_danish_to_an_english_reader(db: Database) -> None:
 
 async def test_a_question_in_another_language_is_answered_after_the_offer(
         db: Database) -> None:
-    world = await make_world(db, language="da")
+    world = await one_person(db, language="da")
     chat = Harness(db)
     await chat.say("menu")
     offer = await chat.say("when is my meeting")
@@ -148,7 +148,7 @@ async def test_a_question_in_another_language_is_answered_after_the_offer(
 
 @pytest.mark.parametrize("code", sorted(OTHER))
 async def test_a_language_without_texts_gets_english_offered(db: Database, code: str) -> None:
-    world = await make_world(db, language="da")
+    world = await one_person(db, language="da")
     chat = Harness(db)
     await chat.say("menu")
     offer = await chat.say(OTHER[code])
@@ -161,7 +161,7 @@ async def test_a_language_without_texts_gets_english_offered(db: Database, code:
 
 
 async def test_english_readers_are_not_offered_english(db: Database) -> None:
-    await make_world(db, language="en")
+    await one_person(db, language="en")
     chat = Harness(db)
     await chat.say("menu")
     reply = await chat.say(OTHER["ar"])
@@ -170,7 +170,7 @@ async def test_english_readers_are_not_offered_english(db: Database) -> None:
 
 @pytest.mark.parametrize("text", ["ok", "ja", "hej", "yes", "hi", "ok thanks"])
 async def test_short_messages_never_offer(db: Database, text: str) -> None:
-    world = await make_world(db, language="da")
+    world = await one_person(db, language="da")
     await Harness(db).say(text)
     _, state = await _person(db, world)
     assert OFFERED not in state.data

@@ -11,7 +11,10 @@ transfer, hand back) and clock jumps (minutes, nights, weekends). After each inb
 - no message names an option it does not offer;
 - the replies of one turn never contradict each other (praise and "could not find").
 
-Each sequence has its own seed; a failure prints the seed and the steps to replay it.
+Each sequence has its own seed; a failure prints the seed and the steps to replay it. The
+sequences run in SHARDS parts (one test each, a database each) so they spread over the
+xdist workers: together the parts run every sequence of INDGANG_PROPERTY_SQLITE (2000) and
+INDGANG_PROPERTY_POSTGRESQL (500), with the same seeds.
 """
 
 from __future__ import annotations
@@ -23,25 +26,28 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 from sqlmodel import select
 
 from bot.clock import clock
-from bot.conversation.models import ConversationState
 from bot.database import Database
-from bot.demo import ensure_demo
 from bot.handoff import operations
 from bot.handoff import service as handoffs
-from bot.people.models import ChannelIdentity, YoungPerson
+from bot.people.models import YoungPerson
 from bot.safety.screen import screen
 from bot.tenants.models import Municipality, StaffMember
 from channels.base import Outbound
 from tests.safety.evaluation import load
 from tests.support import Harness
+from tests.world import channel_identity, conversation, young_person, youth_service
 
 COPENHAGEN = ZoneInfo("Europe/Copenhagen")
 ACK_WINDOW = timedelta(minutes=10)
 SEQUENCES = {"sqlite": int(os.environ.get("INDGANG_PROPERTY_SQLITE", "2000")),
              "postgresql": int(os.environ.get("INDGANG_PROPERTY_POSTGRESQL", "500"))}
+# The sequences of each backend run in this many parts, each on a database of its own, so
+# the parts spread over the xdist workers; together they run every sequence, seeds unchanged.
+SHARDS = 8
 
 ORDINARY = ["hej", "ok", "tak", "bananer", "hvornår er mit møde?", "hvad er min plan",
             "jeg har IKKE skrevet mit cv færdigt endnu", "jeg har søgt", "1", "2", "3", "9",
@@ -83,17 +89,12 @@ async def _new_person(db: Database, n: int, rng: random.Random) -> World:
         ali = (await session.exec(select(StaffMember).where(
             StaffMember.role == "team_lead"))).first()
         assert town.id is not None and mette is not None and ali is not None
-        person = YoungPerson(municipality_id=town.id, first_name=f"Ung{n}",
-                             birth_year=rng.choice([2002, 2006, 2009, 2011]),
-                             language=rng.choice(["da", "da", "en"]),
-                             contact_person_id=mette.id)
-        session.add(person)
-        await session.flush()
-        assert person.id is not None
+        person = await young_person(session, town, first_name=f"Ung{n}",
+                                    birth_year=rng.choice([2002, 2006, 2009, 2011]),
+                                    language=rng.choice(["da", "da", "en"]), contact=mette)
         address = f"prop-{n}-{rng.randrange(10**9)}"
-        session.add(ChannelIdentity(young_person_id=person.id, channel="web", address=address,
-                                    verified=True))
-        session.add(ConversationState(young_person_id=person.id, flow="menu", step=""))
+        await channel_identity(session, person, address=address)
+        await conversation(session, person, step="")
         person_id = person.id
     return World(Harness(db, address=address), person_id, town, mette, ali)
 
@@ -220,14 +221,23 @@ async def _sequence(db: Database, n: int, seed: int) -> list[str]:
     return []
 
 
-async def test_never_silent_never_a_missing_choice(db: Database, backend: str) -> None:
-    await ensure_demo(db)
+@pytest.mark.parametrize("shard", range(SHARDS), ids=lambda k: f"part{k + 1}of{SHARDS}")
+async def test_never_silent_never_a_missing_choice(db: Database, backend: str, shard: int) -> None:
+    await youth_service(db)
+    total = SEQUENCES[backend]
     failures: list[str] = []
     try:
-        for n in range(SEQUENCES[backend]):
+        for n in range(total * shard // SHARDS, total * (shard + 1) // SHARDS):
             failures += await _sequence(db, n, seed=1000 + n)
             if len(failures) > 20:
                 break
     finally:
         clock.reset()
     assert not failures, "\n".join(failures)
+
+
+def test_the_parts_cover_every_sequence_once() -> None:
+    for total in (*SEQUENCES.values(), 1, 7, 2001):
+        covered = [n for shard in range(SHARDS)
+                   for n in range(total * shard // SHARDS, total * (shard + 1) // SHARDS)]
+        assert covered == list(range(total))

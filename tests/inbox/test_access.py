@@ -15,12 +15,13 @@ from bot.clock import clock
 from bot.conversation.models import Message
 from bot.database import Database
 from bot.plans.models import PlanEvent
-from tests.inbox.conftest import PASSWORD, Staff, World, client, sign_in
+from tests.fixtures.inbox import Staff, client, sign_in
+from tests.world import PASSWORD, TwoTowns
 
 SignedIn = Callable[[str], Awaitable[Staff]]
 
 
-def person_routes(world: World) -> list[tuple[str, str, dict[str, str]]]:
+def person_routes(world: TwoTowns) -> list[tuple[str, str, dict[str, str]]]:
     """Every inbox page and API about one young person (Bo, in Bby)."""
     b = world.people["bo"]
     return [
@@ -59,7 +60,7 @@ async def _counts(db: Database, person_id: int) -> tuple[int, int, int]:
 
 @pytest.mark.parametrize("who", ["mette", "ali"])
 async def test_other_municipality_gets_404_on_every_route(
-    signed_in: SignedIn, world: World, db: Database, who: str
+    signed_in: SignedIn, world: TwoTowns, db: Database, who: str
 ) -> None:
     staff = await signed_in(who)
     before = await _counts(db, world.people["bo"])
@@ -89,7 +90,8 @@ OWN_STATUS = [200, 200, 200, None, 303,
               200, 303, 303, 303, 303, 303, 303]
 
 
-async def test_own_municipality_can_use_the_same_routes(signed_in: SignedIn, world: World) -> None:
+async def test_own_municipality_can_use_the_same_routes(signed_in: SignedIn,
+                                                        world: TwoTowns) -> None:
     berit = await signed_in("berit")
     got = []
     for method, path, data in person_routes(world):
@@ -102,7 +104,7 @@ async def test_own_municipality_can_use_the_same_routes(signed_in: SignedIn, wor
 
 
 async def test_contact_person_sees_own_and_team_handoffs_only(
-    signed_in: SignedIn, world: World
+    signed_in: SignedIn, world: TwoTowns
 ) -> None:
     sofie = world.people["sofie"]
     nora, jonas = await signed_in("nora"), await signed_in("jonas")
@@ -119,13 +121,13 @@ async def test_contact_person_sees_own_and_team_handoffs_only(
 
 @pytest.mark.parametrize("path", ["/inbox", "/inbox/people", "/inbox/me",
                                   "/inbox/people/1/conversation"])
-async def test_pages_need_sign_in(app: FastAPI, world: World, path: str) -> None:
+async def test_pages_need_sign_in(app: FastAPI, world: TwoTowns, path: str) -> None:
     async with client(app) as anonymous:
         answer = await anonymous.get(path)
     assert answer.status_code == 303 and answer.headers["location"] == "/inbox/login"
 
 
-async def test_fragments_need_sign_in(app: FastAPI, world: World) -> None:
+async def test_fragments_need_sign_in(app: FastAPI, world: TwoTowns) -> None:
     async with client(app) as anonymous:
         for path in ("/inbox/queue", "/inbox/people/1/messages", "/inbox/events"):
             assert (await anonymous.get(path)).status_code == 401
@@ -133,7 +135,7 @@ async def test_fragments_need_sign_in(app: FastAPI, world: World) -> None:
 
 @pytest.mark.parametrize("token", [None, "", "wrong-token"])
 async def test_form_without_the_csrf_token_is_rejected(
-    signed_in: SignedIn, world: World, db: Database, token: str | None
+    signed_in: SignedIn, world: TwoTowns, db: Database, token: str | None
 ) -> None:
     mette = await signed_in("mette")
     data = {"text": "Ikke fra mig"} | ({"csrf_token": token} if token is not None else {})
@@ -146,14 +148,14 @@ async def test_form_without_the_csrf_token_is_rejected(
                              {"text": "Fra mig"})).status_code == 303
 
 
-async def test_logout_needs_csrf_and_ends_the_session(signed_in: SignedIn, world: World) -> None:
+async def test_logout_needs_csrf_and_ends_the_session(signed_in: SignedIn, world: TwoTowns) -> None:
     mette = await signed_in("mette")
     assert (await mette.post("/inbox/logout")).status_code == 403
     assert (await mette.form("/inbox/logout")).status_code == 303
     assert (await mette.get("/inbox/queue")).status_code == 401
 
 
-async def test_login_form_needs_its_csrf_cookie(app: FastAPI, world: World) -> None:
+async def test_login_form_needs_its_csrf_cookie(app: FastAPI, world: TwoTowns) -> None:
     async with client(app) as http:
         answer = await http.post("/inbox/login", data={"email": "mette@aby.dk",
                                                        "password": PASSWORD})
@@ -163,10 +165,10 @@ async def test_login_form_needs_its_csrf_cookie(app: FastAPI, world: World) -> N
 
 @pytest.mark.parametrize(("public_url", "secure"), [("https://indgang.example.dk", True),
                                                     ("http://127.0.0.1:8000", False)])
-async def test_session_cookie_flags(db: Database, world: World, public_url: str,
+async def test_session_cookie_flags(db: Database, world: TwoTowns, public_url: str,
                                     secure: bool) -> None:
     from bot.app import create_app
-    from tests.inbox.conftest import inbox_settings
+    from tests.fixtures.inbox import inbox_settings
 
     app = create_app(inbox_settings(db, public_url), run_workers=False)
     try:
@@ -183,7 +185,7 @@ async def test_session_cookie_flags(db: Database, world: World, public_url: str,
 
 
 async def test_sixth_attempt_is_refused_even_with_the_right_password(
-    app: FastAPI, world: World, frozen_clock: datetime
+    app: FastAPI, world: TwoTowns, frozen_clock: datetime
 ) -> None:
     async with client(app) as http:
         for _ in range(5):
@@ -195,7 +197,7 @@ async def test_sixth_attempt_is_refused_even_with_the_right_password(
         assert (await sign_in(http, "mette@aby.dk", PASSWORD)).status_code == 303
 
 
-async def test_bearer_token_works_without_csrf(app: FastAPI, world: World, db: Database) -> None:
+async def test_bearer_token_works_without_csrf(app: FastAPI, world: TwoTowns, db: Database) -> None:
     from bot.clock import utcnow
     from bot.staff.service import create_session
 

@@ -15,7 +15,8 @@ from bot.conversation.models import ConversationState, Message
 from bot.database import Database
 from bot.handoff.models import Handoff
 from bot.outbox.models import OutboxItem
-from tests.inbox.conftest import Staff, World
+from tests.fixtures.inbox import Staff
+from tests.world import TwoTowns
 
 SignedIn = Callable[[str], Awaitable[Staff]]
 
@@ -30,7 +31,7 @@ async def outgoing(db: Database, person_id: int) -> list[tuple[Message, OutboxIt
     return [(m, o) for m, o in rows]
 
 
-async def test_queue_urgent_first_then_longest_waiting(signed_in: SignedIn, world: World,
+async def test_queue_urgent_first_then_longest_waiting(signed_in: SignedIn, world: TwoTowns,
                                                        db: Database) -> None:
     async with db.session() as session:
         from bot.people.models import YoungPerson
@@ -61,7 +62,7 @@ async def test_queue_urgent_first_then_longest_waiting(signed_in: SignedIn, worl
 
 
 async def test_reply_goes_through_the_outbox_and_answers_the_handoff(
-    signed_in: SignedIn, world: World, db: Database
+    signed_in: SignedIn, world: TwoTowns, db: Database
 ) -> None:
     sofie = world.people["sofie"]
     mette = await signed_in("mette")
@@ -79,7 +80,7 @@ async def test_reply_goes_through_the_outbox_and_answers_the_handoff(
     assert 'dir="auto"' in page.text and "Hej Sofie 👋" in page.text
 
 
-async def test_internal_note_is_never_sent(signed_in: SignedIn, world: World,
+async def test_internal_note_is_never_sent(signed_in: SignedIn, world: TwoTowns,
                                            db: Database) -> None:
     sofie = world.people["sofie"]
     mette = await signed_in("mette")
@@ -91,7 +92,7 @@ async def test_internal_note_is_never_sent(signed_in: SignedIn, world: World,
 @pytest.mark.parametrize("text", ["Dit CPR er 010203-1234", "Din depression er vigtig",
                                   "Vi har fået en underretning"])
 async def test_confidential_reply_is_held_until_confirmed(
-    signed_in: SignedIn, world: World, db: Database, text: str
+    signed_in: SignedIn, world: TwoTowns, db: Database, text: str
 ) -> None:
     sofie = world.people["sofie"]
     mette = await signed_in("mette")
@@ -110,7 +111,7 @@ async def test_confidential_reply_is_held_until_confirmed(
     assert "confidential_confirmed" in actions
 
 
-async def test_digital_post_sends_only_a_pointer(signed_in: SignedIn, world: World,
+async def test_digital_post_sends_only_a_pointer(signed_in: SignedIn, world: TwoTowns,
                                                  db: Database) -> None:
     sofie = world.people["sofie"]
     mette = await signed_in("mette")
@@ -127,7 +128,7 @@ async def test_digital_post_sends_only_a_pointer(signed_in: SignedIn, world: Wor
 
 
 async def test_send_later_is_pending_and_can_be_cancelled(
-    signed_in: SignedIn, world: World, db: Database
+    signed_in: SignedIn, world: TwoTowns, db: Database
 ) -> None:
     sofie = world.people["sofie"]
     # 22:30 local on Tuesday 3 March; send on Wednesday at 08:00 instead.
@@ -154,7 +155,7 @@ async def test_send_later_is_pending_and_can_be_cancelled(
 
 
 async def test_hand_back_tells_the_young_person_and_asks_once(
-    signed_in: SignedIn, world: World, db: Database
+    signed_in: SignedIn, world: TwoTowns, db: Database
 ) -> None:
     sofie = world.people["sofie"]
     mette = await signed_in("mette")
@@ -173,7 +174,7 @@ async def test_hand_back_tells_the_young_person_and_asks_once(
 
 
 async def test_assign_to_a_colleague_in_another_department(
-    signed_in: SignedIn, world: World, db: Database
+    signed_in: SignedIn, world: TwoTowns, db: Database
 ) -> None:
     sofie = world.people["sofie"]
     mette = await signed_in("mette")
@@ -186,7 +187,7 @@ async def test_assign_to_a_colleague_in_another_department(
 
 
 async def test_each_view_is_audited_and_listed_for_the_team_lead(
-    signed_in: SignedIn, world: World, db: Database
+    signed_in: SignedIn, world: TwoTowns, db: Database
 ) -> None:
     sofie = world.people["sofie"]
     mette, ali = await signed_in("mette"), await signed_in("ali")
@@ -206,7 +207,7 @@ async def test_each_view_is_audited_and_listed_for_the_team_lead(
     assert 'id="audit"' not in own_page.text
 
 
-async def test_create_young_person_gives_an_invite(signed_in: SignedIn, world: World,
+async def test_create_young_person_gives_an_invite(signed_in: SignedIn, world: TwoTowns,
                                                    db: Database) -> None:
     mette = await signed_in("mette")
     answer = await mette.form("/inbox/people", {"first_name": "Yasmin", "birth_year": "2008",
@@ -224,7 +225,7 @@ async def test_create_young_person_gives_an_invite(signed_in: SignedIn, world: W
     assert "Yasmin" in people.text
 
 
-async def test_english_switch(signed_in: SignedIn, world: World) -> None:
+async def test_english_switch(signed_in: SignedIn, world: TwoTowns) -> None:
     mette = await signed_in("mette")
     switched = await mette.get("/inbox/lang/en?next=/inbox/people")
     assert switched.status_code == 303 and switched.headers["location"] == "/inbox/people"

@@ -16,23 +16,21 @@ import httpx
 import pytest
 from sqlmodel import SQLModel
 
-from bot.conversation.models import ConversationState
 from bot.database import Database
 from bot.migrate import alembic_config
-from bot.people.models import ChannelIdentity, YoungPerson
 from bot.settings import OutboxSettings, Settings
-from bot.staff.service import hash_password
-from bot.tenants.models import Municipality, StaffMember
 from channels.sms.settings import SmsSettings
 from tests.browser import (
-    ARTIFACTS,
     CHROMIUM,
     CHROMIUM_ARGS,
-    free_port,
+    artifact,
+    listening_socket,
+    port_of,
     require_chromium,
     serve,
 )
 from tests.fakes.twilio_api import FakeTwilio, signed_headers
+from tests.world import channel_identity, conversation, municipality, staff_member, young_person
 
 OUR_NUMBER = "+4550000001"
 SOFIE = "+4520123456"
@@ -60,20 +58,12 @@ async def prepare(url: str) -> None:
 
         await connection.run_sync(stamp)
     async with db.session() as session:
-        town = Municipality(name="Indbakke Kommune", code="ib", sms_number=OUR_NUMBER)
-        session.add(town)
-        await session.flush()
-        mette = StaffMember(municipality_id=town.id, name="Mette Hansen", email=EMAIL,
-                            team="Nord", password_hash=hash_password(PASSWORD))
-        session.add(mette)
-        await session.flush()
-        sofie = YoungPerson(municipality_id=town.id, first_name="Sofie", birth_year=2007,
-                            contact_person_id=mette.id)
-        session.add(sofie)
-        await session.flush()
-        session.add(ChannelIdentity(young_person_id=sofie.id, channel="sms", address=SOFIE,
-                                    verified=True))
-        session.add(ConversationState(young_person_id=sofie.id, flow="menu", step="main"))
+        town = await municipality(session, name="Indbakke Kommune", code="ib",
+                                  sms_number=OUR_NUMBER)
+        mette = await staff_member(session, town, email=EMAIL, team="Nord", password=PASSWORD)
+        sofie = await young_person(session, town, birth_year=2007, contact=mette)
+        await channel_identity(session, sofie, channel="sms", address=SOFIE)
+        await conversation(session, sofie)
     await db.dispose()
 
 
@@ -112,17 +102,18 @@ class Served:
 async def served(database_url: str) -> AsyncIterator[Served]:
     """The whole service on a free loopback port, sending SMS to a fake Twilio."""
     await prepare(database_url)
-    port = free_port()
+    sock = listening_socket()
     async with FakeTwilio.start() as fake:
         settings = Settings(
-            database_url=database_url, public_url=f"http://127.0.0.1:{port}",  # type: ignore[arg-type]
+            _env_file=None,
+            database_url=database_url, public_url=f"http://127.0.0.1:{port_of(sock)}",  # type: ignore[arg-type]
             demo_data=False, secret_key="s" * 40,
             outbox=OutboxSettings(dispatcher_interval=0.2),
         )
         sms = SmsSettings(twilio_account_sid=fake.account_sid, twilio_auth_token=fake.auth_token,
                           twilio_from=OUR_NUMBER,
                           twilio_api_base=fake.base_url)  # type: ignore[arg-type]
-        async with serve(settings, port, {"sms": sms}) as base:
+        async with serve(settings, sock, {"sms": sms}) as base:
             yield Served(base, fake, settings)
 
 
@@ -151,8 +142,8 @@ async def sign_in(page: Page, served: Served) -> None:
     await expect(page.get_by_role("heading", name="Kø")).to_be_visible()
 
 
-async def test_sms_to_inbox_reply_and_hand_back(page: Page, served: Served) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
+async def test_sms_to_inbox_reply_and_hand_back(page: Page, served: Served,
+                                                request: pytest.FixtureRequest) -> None:
     await sign_in(page, served)
     await expect(page.locator("#queue")).to_contain_text("Ingen åbne samtaler")
 
@@ -163,7 +154,7 @@ async def test_sms_to_inbox_reply_and_hand_back(page: Page, served: Served) -> N
     await expect(row).to_contain_text("Bad om et menneske")
     await expect(page).to_have_title("(1) Kø · Indgang")
     await served.wait_for_sms("Mette")  # the bot told Sofie who answers
-    await page.screenshot(path=str(ARTIFACTS / "inbox-queue.png"), full_page=True)
+    await page.screenshot(path=str(artifact("inbox-queue.png", request)), full_page=True)
 
     await row.get_by_role("link", name="Sofie").click()
     await expect(page.get_by_role("heading", name="Sofie")).to_be_visible()
@@ -186,7 +177,8 @@ async def test_sms_to_inbox_reply_and_hand_back(page: Page, served: Served) -> N
 
     await served.sms("Tak! مرحبا")
     await expect(page.locator("#messages .young_person .body").last).to_have_text("Tak! مرحبا")
-    await page.screenshot(path=str(ARTIFACTS / "inbox-conversation.png"), full_page=True)
+    await page.screenshot(path=str(artifact("inbox-conversation.png", request)),
+                          full_page=True)
 
     await page.get_by_role("button", name="Giv tilbage til chatbotten").click()
     await expect(page.get_by_role("heading", name="Kø")).to_be_visible()

@@ -8,11 +8,11 @@ from sqlmodel import col, select
 
 from bot.clock import clock
 from bot.database import Database
-from bot.demo import ensure_demo
 from bot.handoff.models import Handoff
 from bot.people.models import YoungPerson
 from bot.tenants.models import StaffMember
 from tests.support import Harness
+from tests.world import SOFIE, youth_service
 
 
 async def _staff(db: Database) -> dict[str, StaffMember]:
@@ -28,7 +28,7 @@ async def _handoffs(db: Database) -> list[Handoff]:
 async def test_absent_contact_person_hands_to_the_named_stand_in(
     db: Database, frozen_clock: datetime
 ) -> None:
-    await ensure_demo(db)
+    await youth_service(db)
     staff = await _staff(db)
     async with db.session() as session:
         mette = await session.get(StaffMember, staff["Mette"].id)
@@ -37,7 +37,7 @@ async def test_absent_contact_person_hands_to_the_named_stand_in(
         mette.absent_until = datetime(2026, 3, 9, 7, tzinfo=UTC)  # Monday 08:00 local
         mette.stand_in_id = staff["Ali"].id
         session.add(mette)
-    chat = Harness(db, address="demo-sofie")
+    chat = Harness(db, address=SOFIE)
     await chat.say("hej")
     told = await chat.say("kontakt")
     assert told[0].text.startswith("Mette er væk til mandag. Ali svarer i mellemtiden.")
@@ -53,7 +53,7 @@ async def test_absent_contact_person_hands_to_the_named_stand_in(
 async def test_without_contact_person_round_robin_respects_capacity(
     db: Database, frozen_clock: datetime
 ) -> None:
-    await ensure_demo(db)
+    await youth_service(db)
     async with db.session() as session:
         town_id = (await session.exec(select(StaffMember.municipality_id))).first()
         session.add_all([
@@ -79,9 +79,9 @@ async def test_without_contact_person_round_robin_respects_capacity(
 
 async def test_out_of_hours_says_when_to_expect_an_answer(db: Database,
                                                           frozen_clock: datetime) -> None:
-    await ensure_demo(db)
+    await youth_service(db)
     clock.set(datetime(2026, 3, 6, 20, 30, tzinfo=UTC))  # Friday 21:30 local
-    chat = Harness(db, address="demo-sofie")
+    chat = Harness(db, address=SOFIE)
     await chat.say("hej")
     told = await chat.say("kontakt")
     assert "Mette" in told[0].text

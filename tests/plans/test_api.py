@@ -16,13 +16,14 @@ from bot.plans.models import PlanEvent
 from bot.reminders.models import Reminder
 from bot.settings import Settings
 from bot.staff.service import create_session
-from tests.plans.factory import World, local, make_world
+from tests.world import OnePerson, local, one_person
 
 
 @pytest.fixture
 async def client(db: Database) -> AsyncIterator[httpx.AsyncClient]:
     clock.set(local(2026, 3, 6, 12))
-    app = create_app(Settings(database_url=db.url, demo_data=False), run_workers=False)
+    app = create_app(Settings(_env_file=None, database_url=db.url, demo_data=False),
+                     run_workers=False)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
         yield http
@@ -30,7 +31,7 @@ async def client(db: Database) -> AsyncIterator[httpx.AsyncClient]:
     clock.reset()
 
 
-async def _token(db: Database, world: World) -> dict[str, str]:
+async def _token(db: Database, world: OnePerson) -> dict[str, str]:
     async with db.session() as session:
         token, _row = await create_session(session, staff_id=world.staff_id, now=clock.now())
     return {"Authorization": f"Bearer {token}"}
@@ -39,7 +40,7 @@ async def _token(db: Database, world: World) -> dict[str, str]:
 async def test_staff_build_a_plan_and_every_change_is_recorded(
     db: Database, client: httpx.AsyncClient
 ) -> None:
-    world = await make_world(db)
+    world = await one_person(db)
     auth = await _token(db, world)
     base = f"/api/young/{world.person_id}/plan"
     goal = await client.put(f"{base}/goal", json={"goal": "Starte på tømrer"}, headers=auth)
@@ -77,8 +78,8 @@ async def test_staff_build_a_plan_and_every_change_is_recorded(
 async def test_other_municipality_gets_404_and_nothing_changes(
     db: Database, client: httpx.AsyncClient
 ) -> None:
-    ours = await make_world(db)
-    theirs = await make_world(db, code="other", address="visitor-2")
+    ours = await one_person(db)
+    theirs = await one_person(db, code="other", address="visitor-2")
     auth = await _token(db, theirs)
     base = f"/api/young/{ours.person_id}"
     for method, path, body in [
@@ -95,7 +96,7 @@ async def test_other_municipality_gets_404_and_nothing_changes(
 
 
 async def test_naive_time_is_refused(db: Database, client: httpx.AsyncClient) -> None:
-    world = await make_world(db)
+    world = await one_person(db)
     auth = await _token(db, world)
     response = await client.post(f"/api/young/{world.person_id}/plan/appointments", headers=auth,
                                  json={"starts_at": "2026-03-10T10:00:00", "place": "Torvet 1"})

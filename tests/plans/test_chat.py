@@ -15,8 +15,8 @@ from bot.plans import changes
 from bot.plans.conversation import match_milestone
 from bot.plans.models import Milestone, PlanEvent
 from bot.reminders import service as reminders
-from tests.plans.factory import local, make_world
 from tests.support import Harness
+from tests.world import local, one_person
 
 
 @pytest.fixture(autouse=True)
@@ -54,7 +54,7 @@ async def _history(db: Database) -> list[tuple[str, str, str]]:
 @pytest.mark.parametrize("how", ["words", "number", "button"])
 async def test_mark_milestone_done_over_chat(db: Database, channel: str, how: str) -> None:
     address = "+4520123456" if channel == "sms" else "777001"
-    world = await make_world(db, channel=channel, address=address)
+    world = await one_person(db, channel=channel, address=address)
     await _plan(db, world.person_id)
     chat = Harness(db, address=address, channel=channel)
     shown = await chat.say("min plan")
@@ -90,7 +90,7 @@ async def test_mark_milestone_done_over_chat(db: Database, channel: str, how: st
 
 
 async def test_words_that_match_no_step_change_nothing(db: Database) -> None:
-    world = await make_world(db)
+    world = await one_person(db)
     await _plan(db, world.person_id)
     chat = Harness(db)
     await chat.say("min plan")
@@ -106,7 +106,7 @@ async def test_words_that_match_no_step_change_nothing(db: Database) -> None:
 
 
 async def test_asking_to_change_the_plan_opens_a_handoff(db: Database) -> None:
-    world = await make_world(db)
+    world = await one_person(db)
     await _plan(db, world.person_id)
     chat = Harness(db)
     await chat.say("min plan")
@@ -130,7 +130,7 @@ def test_match_milestone(text: str, expected: int | None) -> None:
 
 
 async def test_overdue_milestone_follow_up_flags_the_contact_person(db: Database) -> None:
-    world = await make_world(db)
+    world = await one_person(db)
     await _plan(db, world.person_id)
     # The CV step is due Friday 20 March: a reminder 18 March 16:00, a follow-up 21 March 10:00.
     before = await reminders.sweep_due(db, local(2026, 3, 18, 16))
@@ -156,7 +156,7 @@ async def test_overdue_milestone_follow_up_flags_the_contact_person(db: Database
 
 async def test_a_forged_milestone_choice_changes_nothing(db: Database) -> None:
     """A button key naming another plan's milestone is refused, not obeyed."""
-    world = await make_world(db)
+    world = await one_person(db)
     await _plan(db, world.person_id)
     chat = Harness(db)
     await chat.say("min plan")
@@ -166,7 +166,7 @@ async def test_a_forged_milestone_choice_changes_nothing(db: Database) -> None:
 
 
 async def test_with_no_open_steps_only_the_way_back_is_offered(db: Database) -> None:
-    world = await make_world(db)
+    world = await one_person(db)
     await _plan(db, world.person_id)
     chat = Harness(db)
     await chat.say("min plan")

@@ -21,8 +21,8 @@ from bot.people.models import YoungPerson
 from bot.plans import changes
 from bot.plans.models import Milestone
 from channels.base import Outbound
-from tests.plans.factory import World, local, make_world
 from tests.support import Harness
+from tests.world import OnePerson, local, one_person
 
 NOT_YET = "Okay. Sig til, når du er færdig."
 CONFIRM = "Skal jeg skrive, at du er færdig med '{title}'?"
@@ -93,8 +93,8 @@ def _clock():  # type: ignore[no-untyped-def]
 
 
 async def _world(db: Database, *, language: str = "da", plan: bool = True,
-                 offered: tuple[str, ...] = ()) -> World:
-    world = await make_world(db, language=language)
+                 offered: tuple[str, ...] = ()) -> OnePerson:
+    world = await one_person(db, language=language)
     async with db.session() as session:
         person = await session.get(YoungPerson, world.person_id)
         state = await session.get(ConversationState, world.person_id)

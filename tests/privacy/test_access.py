@@ -8,10 +8,10 @@ from sqlmodel import select
 from bot.checkins.models import Checkin
 from bot.clock import utcnow
 from bot.database import Database
-from bot.demo import ensure_demo
 from bot.handoff.models import Handoff
 from bot.people.models import YoungPerson
 from tests.support import Harness
+from tests.world import AHMED, SOFIE, youth_service
 
 pytestmark = pytest.mark.usefixtures("frozen_clock")
 
@@ -26,8 +26,8 @@ async def onboard(chat: Harness) -> None:
 async def test_first_contact_explains_what_why_who_how_long_and_how_to_stop(
     db: Database,
 ) -> None:
-    await ensure_demo(db)
-    chat = Harness(db, address="demo-sofie")
+    await youth_service(db)
+    chat = Harness(db, address=SOFIE)
     await chat.say("hej")
     [privacy] = await chat.tap("Fortsæt")
     for part in ("Vi gemmer dit fornavn", "dine beskeder",  # what
@@ -40,8 +40,8 @@ async def test_first_contact_explains_what_why_who_how_long_and_how_to_stop(
 
 @pytest.mark.parametrize("question", ["hvad ved I om mig", "Hvad ved I om mig?", "mine data"])
 async def test_what_do_you_know_about_me(db: Database, question: str) -> None:
-    await ensure_demo(db)
-    chat = Harness(db, address="demo-sofie")
+    await youth_service(db)
+    chat = Harness(db, address=SOFIE)
     await onboard(chat)
     async with db.session() as session:
         sofie = (await session.exec(select(YoungPerson).where(
@@ -61,7 +61,7 @@ async def test_what_do_you_know_about_me(db: Database, question: str) -> None:
     assert "Digital Post" in text
     assert [c.key for c in summary.choices] == ["send", "menu"]
     # Addresses are not repeated over the channel.
-    assert "demo-sofie" not in text
+    assert SOFIE not in text
 
     [sent] = await chat.tap("send")
     assert "Jeg har bedt Mette om at sende dig alt" in sent.text
@@ -71,8 +71,8 @@ async def test_what_do_you_know_about_me(db: Database, question: str) -> None:
 
 
 async def test_declining_goes_back_to_the_menu(db: Database) -> None:
-    await ensure_demo(db)
-    chat = Harness(db, address="demo-sofie")
+    await youth_service(db)
+    chat = Harness(db, address=SOFIE)
     await onboard(chat)
     await chat.say("hvad ved I om mig")
     [menu] = await chat.tap("Nej tak")
@@ -82,8 +82,8 @@ async def test_declining_goes_back_to_the_menu(db: Database) -> None:
 
 
 async def test_english_question_gets_an_english_summary(db: Database) -> None:
-    await ensure_demo(db)
-    chat = Harness(db, address="demo-ahmed")
+    await youth_service(db)
+    chat = Harness(db, address=AHMED)
     await chat.say("hi")
     await chat.tap("next")
     await chat.tap("ok")
@@ -95,8 +95,8 @@ async def test_english_question_gets_an_english_summary(db: Database) -> None:
 
 
 async def test_reachable_from_help(db: Database) -> None:
-    await ensure_demo(db)
-    chat = Harness(db, address="demo-sofie")
+    await youth_service(db)
+    chat = Harness(db, address=SOFIE)
     await onboard(chat)
     await chat.say("hjælp")
     [summary] = await chat.tap("Hvad ved I om mig?")

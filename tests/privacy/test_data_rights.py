@@ -14,12 +14,22 @@ from bot.checkins.models import Checkin
 from bot.clock import utcnow
 from bot.conversation.models import Message
 from bot.database import Database
-from bot.demo import ensure_demo
 from bot.people.models import ChannelIdentity, YoungPerson
 from bot.plans.models import Plan
 from bot.privacy import export, service
-from bot.tenants.models import Municipality, StaffMember
+from bot.tenants.models import StaffMember
 from tests.support import Harness
+from tests.world import (
+    AHMED,
+    AHMED_GOAL,
+    METTE,
+    PLACE,
+    SOFIE,
+    SOFIE_GOAL,
+    municipality,
+    staff_member,
+    youth_service,
+)
 
 pytestmark = pytest.mark.usefixtures("frozen_clock")
 
@@ -37,24 +47,24 @@ async def staff(db: Database, email: str) -> StaffMember:
         return found
 
 
-async def demo_with_history(db: Database) -> dict[str, int]:
-    """Demo data; Sofie and Ahmed have each chatted, Sofie answered a check-in."""
-    await ensure_demo(db)
-    for visitor, words in (("demo-sofie", "tømrer <b>hej</b>"), ("demo-ahmed", "lagerjob")):
+async def service_with_history(db: Database) -> dict[str, int]:
+    """The youth service; Sofie and Ahmed have each chatted, Sofie answered a check-in."""
+    await youth_service(db)
+    for visitor, words in ((SOFIE, "tømrer <b>hej</b>"), (AHMED, "lagerjob")):
         chat = Harness(db, address=visitor)
         await chat.say(f"Hej, det handler om {words}")
     ids = await people(db)
     async with db.session() as session:
         session.add(Checkin(young_person_id=ids["Sofie"], score=2, text="svær uge",
                             answered_at=utcnow()))
-        mette = await service.staff_by_email(session, "mette@demo.indgang.dk")
+        mette = await service.staff_by_email(session, METTE)
         await audit.record(session, staff=mette, young_person_id=ids["Sofie"], action="view")
     return ids
 
 
 async def test_export_has_everything_of_one_person_and_nothing_of_another(db: Database) -> None:
-    ids = await demo_with_history(db)
-    mette = await staff(db, "mette@demo.indgang.dk")
+    ids = await service_with_history(db)
+    mette = await staff(db, METTE)
     async with db.session() as session:
         data = await export.build(session, person_id=ids["Sofie"], staff=mette)
     text = export.to_json(data)
@@ -62,21 +72,21 @@ async def test_export_has_everything_of_one_person_and_nothing_of_another(db: Da
     tables = parsed["tables"]
     assert tables["young_person"][0]["first_name"] == "Sofie"
     assert any("tømrer" in m["body"] for m in tables["message"])
-    assert tables["plan"][0]["goal"] == "Starte på tømreruddannelsen i august"
+    assert tables["plan"][0]["goal"] == SOFIE_GOAL
     assert {m["title"] for m in tables["milestone"]} == {"Søg ind på optagelse.dk",
                                                         "Besøg skolen til åbent hus"}
-    assert tables["appointment"][0]["place"] == "Ungeindsatsen, Torvet 1"
+    assert tables["appointment"][0]["place"] == PLACE
     assert tables["checkin"][0]["text"] == "svær uge"
-    assert tables["channel_identity"][0]["address"] == "demo-sofie"
+    assert tables["channel_identity"][0]["address"] == SOFIE
     assert [(e["action"], e["staff"]) for e in parsed["audit"]] == [
         ("view", "Mette Hansen"), ("export", "Mette Hansen")]
-    for other in ("Ahmed", "lagerjob", "demo-ahmed", "Få et fast job på et lager",
+    for other in ("Ahmed", "lagerjob", AHMED, AHMED_GOAL,
                   "Skriv dit CV færdigt"):
         assert other not in text
 
 
 async def test_html_export_is_a_readable_escaped_page(db: Database) -> None:
-    ids = await demo_with_history(db)
+    ids = await service_with_history(db)
     async with db.session() as session:
         data = await export.build(session, person_id=ids["Sofie"], staff=None)
     page = export.to_html(data)
@@ -89,14 +99,10 @@ async def test_html_export_is_a_readable_escaped_page(db: Database) -> None:
 
 
 async def test_staff_of_another_municipality_cannot_export(db: Database) -> None:
-    ids = await demo_with_history(db)
+    ids = await service_with_history(db)
     async with db.session() as session:
-        other = Municipality(name="Anden Kommune", code="other")
-        session.add(other)
-        await session.flush()
-        outsider = StaffMember(municipality_id=other.id, name="Ole", email="ole@x.dk",
-                               role="admin")
-        session.add(outsider)
+        other = await municipality(session, name="Anden Kommune", code="other")
+        outsider = await staff_member(session, other, name="Ole", role="admin")
     async with db.session() as session:
         with pytest.raises(service.NotFound):
             await export.build(session, person_id=ids["Sofie"], staff=outsider)
@@ -107,12 +113,12 @@ async def test_staff_of_another_municipality_cannot_export(db: Database) -> None
 async def test_erasure_by_admin_removes_everything_and_keeps_the_audit_trail(
     db: Database,
 ) -> None:
-    ids = await demo_with_history(db)
+    ids = await service_with_history(db)
     async with db.session() as session:
-        mette = await service.staff_by_email(session, "mette@demo.indgang.dk")
+        mette = await service.staff_by_email(session, METTE)
         assert mette is not None
         admin = StaffMember(municipality_id=mette.municipality_id, name="Anne Admin",
-                            email="anne@demo.indgang.dk", role="admin")
+                            email="anne@ungeby.dk", role="admin")
         session.add(admin)
         await session.flush()
         counts = await service.erase(session, person_id=ids["Sofie"], by=admin)
@@ -136,9 +142,9 @@ async def test_erasure_by_admin_removes_everything_and_keeps_the_audit_trail(
 
 
 async def test_only_an_admin_may_erase(db: Database) -> None:
-    ids = await demo_with_history(db)
+    ids = await service_with_history(db)
     async with db.session() as session:
-        mette = await service.staff_by_email(session, "mette@demo.indgang.dk")
+        mette = await service.staff_by_email(session, METTE)
         assert mette is not None
         with pytest.raises(service.NotAllowed):
             await service.erase(session, person_id=ids["Sofie"], by=mette)
@@ -146,7 +152,7 @@ async def test_only_an_admin_may_erase(db: Database) -> None:
 
 
 async def test_audit_events_cannot_be_changed_or_deleted(db: Database) -> None:
-    ids = await demo_with_history(db)
+    ids = await service_with_history(db)
     attempts = [
         lambda event, session: setattr(event, "detail", "rewritten"),
         lambda event, session: session.delete(event),

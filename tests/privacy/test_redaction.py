@@ -13,9 +13,8 @@ from sqlmodel import select as sm_select
 from bot.conversation.models import Message
 from bot.database import metadata
 from bot.logs import mask, scrub
-from tests.e2e.conftest import Stack
-from tests.e2e.conftest import stack as stack  # the running app with fakes (a fixture)
 from tests.fakes.telegram_api import TEST_TOKEN, callback_update, text_update
+from tests.fixtures.stack import Stack
 
 PHONE = "+4520123456"
 CHAT_ID = 5123456789

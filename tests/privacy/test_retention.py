@@ -12,21 +12,21 @@ from bot.audit.models import AuditEvent
 from bot.clock import clock, utcnow
 from bot.conversation.models import Message
 from bot.database import Database
-from bot.demo import ensure_demo
 from bot.people.models import ChannelIdentity, YoungPerson
 from bot.plans.models import Plan
 from bot.privacy.models import RetentionCount
 from bot.privacy.retention import sweep_retention
 from bot.tenants.models import Municipality
 from tests.support import Harness
+from tests.world import AHMED, SOFIE, youth_service
 
 pytestmark = pytest.mark.usefixtures("frozen_clock")
 
 
 async def close_sofie(db: Database, *, retention_days: int = 30) -> tuple[int, int, datetime]:
-    """Demo data; both young people chat; Sofie's case is closed now."""
-    await ensure_demo(db)
-    for visitor in ("demo-sofie", "demo-ahmed"):
+    """The youth service; both young people chat; Sofie's case is closed now."""
+    await youth_service(db)
+    for visitor in (SOFIE, AHMED):
         await Harness(db, address=visitor).say("hej")
     closed = utcnow()
     async with db.session() as session:

@@ -16,7 +16,7 @@ from bot.reminders import service as reminders
 from bot.reminders.models import Reminder
 from bot.reminders.offsets import parse_offset
 from bot.settings import ReminderSettings
-from tests.plans.factory import CPH, local, make_world
+from tests.world import CPH, local, one_person
 
 
 async def _book(db: Database, person_id: int, starts_at: datetime) -> list[Reminder]:
@@ -45,7 +45,7 @@ async def test_default_offsets_fall_at_local_wall_clock(
     expected: list[tuple[int, ...]],
 ) -> None:
     clock.set(local(*booked))
-    world = await make_world(db)
+    world = await one_person(db)
     planned = await _book(db, world.person_id, local(*starts))
     assert [r.due_at for r in planned] == [local(*e) for e in expected]
     assert [r.due_at.astimezone(CPH).hour for r in planned] == [16, 8]
@@ -61,7 +61,7 @@ def _reset_clock() -> Iterator[None]:
 
 async def test_october_change_utc_hours(db: Database) -> None:
     clock.set(local(2026, 10, 20, 12))
-    world = await make_world(db)
+    world = await one_person(db)
     planned = await _book(db, world.person_id, local(2026, 10, 26, 10))
     # After the change Copenhagen is UTC+1: 16:00 local is 15:00 UTC, not 14:00.
     assert planned[0].due_at.hour == 15
@@ -70,7 +70,7 @@ async def test_october_change_utc_hours(db: Database) -> None:
 
 async def test_reminder_in_quiet_hours_moves_to_their_end(db: Database) -> None:
     clock.set(local(2026, 3, 2, 9))
-    world = await make_world(db)
+    world = await one_person(db)
     async with db.session() as session:
         person = await session.get(YoungPerson, world.person_id)
         assert person is not None
@@ -88,7 +88,7 @@ async def test_reminder_in_quiet_hours_moves_to_their_end(db: Database) -> None:
 
 async def test_too_late_after_quiet_hours_is_not_planned(db: Database) -> None:
     clock.set(local(2026, 3, 2, 9))
-    world = await make_world(db)
+    world = await one_person(db)
     # 07:30: the 2-hour reminder (05:30) would move to 08:00, after the meeting began.
     planned = await _book(db, world.person_id, local(2026, 3, 4, 7, 30))
     assert [r.offset_key for r in planned] == ["1d@16:00"]
@@ -96,7 +96,7 @@ async def test_too_late_after_quiet_hours_is_not_planned(db: Database) -> None:
 
 async def test_moving_an_appointment_moves_its_reminders(db: Database) -> None:
     clock.set(local(2026, 3, 2, 9))
-    world = await make_world(db)
+    world = await one_person(db)
     async with db.session() as session:
         person = await session.get(YoungPerson, world.person_id)
         assert person is not None

@@ -17,8 +17,8 @@ from bot.plans import changes
 from bot.plans.models import Appointment, PlanEvent
 from bot.reminders import service as reminders
 from bot.reminders.models import Reminder
-from tests.plans.factory import local, make_world, outbox_count
 from tests.support import Harness
+from tests.world import local, one_person, outbox_count
 
 
 async def _book(db: Database, person_id: int, starts_at_local: tuple[int, ...],
@@ -43,7 +43,7 @@ def _reset_clock():  # type: ignore[no-untyped-def]
 
 async def test_friday_booking_sends_monday_16_and_tuesday_08(db: Database) -> None:
     clock.set(local(2026, 3, 6, 12))
-    world = await make_world(db)
+    world = await one_person(db)
     await _book(db, world.person_id, (2026, 3, 10, 10))
     assert (await reminders.sweep_due(db, clock.now())).sent == 0
     monday = await reminders.sweep_due(db, local(2026, 3, 9, 15, 59))
@@ -64,7 +64,7 @@ async def test_friday_booking_sends_monday_16_and_tuesday_08(db: Database) -> No
 
 async def test_reminder_swept_in_quiet_hours_goes_out_at_their_end(db: Database) -> None:
     clock.set(local(2026, 3, 2, 9))
-    world = await make_world(db)
+    world = await one_person(db)
     await _book(db, world.person_id, (2026, 3, 5, 10))
     async with db.session() as session:
         row = (await session.exec(select(Reminder).where(Reminder.offset_key == "1d@16:00"))).one()
@@ -79,7 +79,7 @@ async def test_reminder_swept_in_quiet_hours_goes_out_at_their_end(db: Database)
 
 async def test_two_hour_reminder_for_a_meeting_already_over_is_dropped(db: Database) -> None:
     clock.set(local(2026, 3, 2, 9))
-    world = await make_world(db)
+    world = await one_person(db)
     await _book(db, world.person_id, (2026, 3, 5, 9))
     # Down all night: at 09:30 the meeting has begun; the 2-hour reminder is dropped, not sent.
     result = await reminders.sweep_due(db, local(2026, 3, 5, 9, 30))
@@ -89,7 +89,7 @@ async def test_two_hour_reminder_for_a_meeting_already_over_is_dropped(db: Datab
 
 async def test_two_sweeps_at_once_send_each_reminder_once(db: Database) -> None:
     clock.set(local(2026, 3, 2, 9))
-    world = await make_world(db)
+    world = await one_person(db)
     await _book(db, world.person_id, (2026, 3, 10, 10), count=30)
     now = local(2026, 3, 10, 8, 30)
     results = await asyncio.gather(reminders.sweep_due(db, now, batch=7),
@@ -109,7 +109,7 @@ class Crash(Exception):
 
 async def test_crash_mid_sweep_and_restart_send_exactly_once(db: Database) -> None:
     clock.set(local(2026, 3, 2, 9))
-    world = await make_world(db, address="visitor-crash")
+    world = await one_person(db, address="visitor-crash")
     await _book(db, world.person_id, (2026, 3, 10, 10), count=3)
     now = local(2026, 3, 10, 8, 30)
     clock.set(now)
@@ -131,7 +131,7 @@ async def test_crash_mid_sweep_and_restart_send_exactly_once(db: Database) -> No
 async def test_one_broken_reminder_does_not_stop_the_rest(db: Database,
                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     clock.set(local(2026, 3, 2, 9))
-    world = await make_world(db)
+    world = await one_person(db)
     ids = await _book(db, world.person_id, (2026, 3, 10, 10), count=2)
     original = reminders.wording.appointment_text
 
@@ -148,7 +148,7 @@ async def test_one_broken_reminder_does_not_stop_the_rest(db: Database,
 
 async def test_i_need_another_time_opens_a_handoff_with_the_appointment(db: Database) -> None:
     clock.set(local(2026, 3, 6, 12))
-    world = await make_world(db, address="visitor-r")
+    world = await one_person(db, address="visitor-r")
     [appointment_id] = await _book(db, world.person_id, (2026, 3, 10, 10))
     clock.set(local(2026, 3, 9, 16))
     await reminders.sweep_due(db, clock.now())
@@ -169,7 +169,7 @@ async def test_i_need_another_time_opens_a_handoff_with_the_appointment(db: Data
 
 async def test_i_am_coming_confirms_the_appointment(db: Database) -> None:
     clock.set(local(2026, 3, 6, 12))
-    world = await make_world(db, address="visitor-c")
+    world = await one_person(db, address="visitor-c")
     [appointment_id] = await _book(db, world.person_id, (2026, 3, 10, 10))
     clock.set(local(2026, 3, 9, 16))
     await reminders.sweep_due(db, clock.now())

@@ -32,9 +32,8 @@ from bot.tenants.models import Municipality, StaffMember
 from channels.base import Inbound
 from channels.sms.channel import SmsChannel
 from channels.sms.encoding import analyse
-from tests.e2e.conftest import Stack
-from tests.e2e.conftest import stack as stack  # the running app with fakes (a fixture)
 from tests.fakes.telegram_api import callback_update, text_update
+from tests.fixtures.stack import Stack
 from tests.safety.test_crisis_flow import (
     ACK,
     CHECK,

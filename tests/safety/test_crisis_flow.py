@@ -20,7 +20,6 @@ import yaml
 from sqlmodel import col, select
 
 from bot.clock import clock
-from bot.conversation.models import ConversationState
 from bot.database import Database
 from bot.handoff.models import Handoff
 from bot.i18n import tr
@@ -30,6 +29,17 @@ from bot.safety.helplines import clear_cache, load_helplines
 from bot.safety.screen import CrisisMatch, screen
 from bot.tenants.models import Municipality, StaffMember
 from tests.support import Harness
+from tests.world import (
+    ALI,
+    METTE,
+    SERVICE,
+    SOFIE,
+    channel_identity,
+    conversation,
+    municipality,
+    staff_member,
+    young_person,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 TUNE = REPO / "tests" / "data" / "safety" / "eval" / "tune.yaml"
@@ -123,37 +133,23 @@ async def close_handoffs(db: Database) -> None:
             session.add(handoff)
 
 
-METTE = "mette@demo.indgang.dk"
-
-
 async def town(db: Database) -> int:
-    """A municipality like the demo: Mette (contact person), Ali (team lead), Sofie at the menu."""
+    """A youth service: Mette (contact person), Ali (team lead), Sofie at the menu."""
     async with db.session() as session:
-        municipality = Municipality(name="Demo Kommune", code="demo")
-        session.add(municipality)
-        await session.flush()
-        assert municipality.id is not None
-        mette = StaffMember(municipality_id=municipality.id, name="Mette Hansen", email=METTE,
-                            role="contact_person", team="Ungeteam Nord")
-        ali = StaffMember(municipality_id=municipality.id, name="Ali Khan",
-                          email="ali@demo.indgang.dk", role="team_lead", team="Ungeteam Nord")
-        session.add_all([mette, ali])
-        await session.flush()
-        person = YoungPerson(municipality_id=municipality.id, first_name="Sofie",
-                             birth_year=2008, contact_person_id=mette.id)
-        session.add(person)
-        await session.flush()
-        assert person.id is not None
-        session.add(ChannelIdentity(young_person_id=person.id, channel="web",
-                                    address="demo-sofie", verified=True))
-        session.add(ConversationState(young_person_id=person.id, flow="menu", step="main"))
-        return municipality.id
+        service = await municipality(session, name=SERVICE, code="ungeby")
+        mette = await staff_member(session, service, email=METTE, team="Ungeteam Nord")
+        await staff_member(session, service, name="Ali Khan", email=ALI, role="team_lead",
+                           team="Ungeteam Nord")
+        person = await young_person(session, service, birth_year=2008, contact=mette)
+        await channel_identity(session, person, address=SOFIE)
+        await conversation(session, person)
+        return service.id  # type: ignore[return-value]
 
 
 async def sofie(db: Database) -> Harness:
     """Sofie (born 2008: 17 or 18 in March 2026), contact person Mette, at the menu."""
     await town(db)
-    return Harness(db, address="demo-sofie")
+    return Harness(db, address=SOFIE)
 
 
 # --- the crisis messages of the tuning share (also sent over every channel) -----------
@@ -208,7 +204,7 @@ async def test_acute_danger_puts_112_first(db: Database) -> None:
     assert DANGER_LAST not in reply.text
     assert reply.text.count("112") == 1
     assert reply.text.index("112") < reply.text.index(METTE_NOW) < reply.text.index(LINES_INTRO)
-    [handoff] = await handoffs_of(db, "demo-sofie")
+    [handoff] = await handoffs_of(db, SOFIE)
     assert handoff.urgent and handoff.detail.startswith("acute_danger:")
 
 
@@ -238,7 +234,7 @@ async def test_help_lines_follow_the_age_the_bot_knows(
     db: Database, born: dict[str, Any], lines: tuple[str, ...]
 ) -> None:
     chat = await sofie(db)
-    await change_person(db, "demo-sofie", **{"birth_year": None, "birth_date": None, **born})
+    await change_person(db, SOFIE, **{"birth_year": None, "birth_date": None, **born})
     [reply] = await chat.say("jeg vil dø")
     assert reply.text == help_reply("suicide", METTE_NOW, lines)
 
@@ -329,7 +325,7 @@ async def test_out_of_hours_says_when_staff_read_it(
     [reply] = await chat.say("jeg vil ikke leve mere")
     assert reply.text == help_reply("suicide", f"Vi har lukket. Mette læser din besked {when}.",
                                     ("boernetelefonen", "hoert", "livslinien"))
-    [handoff] = await handoffs_of(db, "demo-sofie")
+    [handoff] = await handoffs_of(db, SOFIE)
     assert handoff.urgent and handoff.reason == "crisis"
 
 
@@ -364,7 +360,7 @@ async def test_without_a_responder_the_team_is_named(db: Database) -> None:
 
 async def test_english_reply_out_of_hours(db: Database) -> None:
     chat = await sofie(db)
-    await change_person(db, "demo-sofie", language="en")
+    await change_person(db, SOFIE, language="en")
     clock.set(datetime(2026, 3, 7, 11, 0, tzinfo=UTC))  # Saturday
     [reply] = await chat.say("I want to kill myself")
     assert reply.text == "\n\n".join([
@@ -381,7 +377,7 @@ async def test_english_reply_out_of_hours(db: Database) -> None:
 
 async def test_english_acute_danger_in_working_hours(db: Database) -> None:
     chat = await sofie(db)
-    await change_person(db, "demo-sofie", language="en")
+    await change_person(db, SOFIE, language="en")
     [reply] = await chat.say("took a whole bottle of pills like 20 min ago")
     assert reply.text.startswith(
         "Thank you for writing. You are not alone. If you are in danger now, call 112. "
@@ -396,12 +392,12 @@ async def test_crisis_during_a_handoff_is_answered_and_made_urgent(db: Database)
     chat = await sofie(db)
     [opened] = await chat.say("kontakt")
     assert "Mette" in opened.text
-    [asked] = await handoffs_of(db, "demo-sofie")
+    [asked] = await handoffs_of(db, SOFIE)
     assert (asked.reason, asked.urgent) == ("asked", False)
     assert await chat.say("hallo?") == []  # Mette was just asked; no need to say it again
     [reply] = await chat.say("jeg har lyst til at dø")
     assert reply.text == help_reply("suicide", METTE_NOW, LINES_FOR_UNKNOWN_AGE["suicide"])
-    [handoff] = await handoffs_of(db, "demo-sofie")
+    [handoff] = await handoffs_of(db, SOFIE)
     assert handoff.id == asked.id  # the same handoff, raised
     assert (handoff.urgent, handoff.reason, handoff.status) == (True, "crisis", "open")
     assert handoff.detail.startswith("suicide:")
@@ -415,7 +411,7 @@ async def test_gentle_message_during_a_handoff_is_acknowledged_and_made_urgent(
     [reply] = await chat.say("jeg kan ikke mere")
     assert reply.text == ACK  # not the check: a human already holds the conversation
     assert reply.choices == ()
-    [handoff] = await handoffs_of(db, "demo-sofie")
+    [handoff] = await handoffs_of(db, SOFIE)
     assert (handoff.urgent, handoff.reason, handoff.detail) == (True, "crisis", "gentle: distress")
 
 
@@ -436,7 +432,7 @@ async def test_while_held_a_pause_or_a_keyword_is_acknowledged(db: Database) -> 
     assert [r.text for r in await chat.say("hallo")] == [
         "Din besked er sendt til Mette. Vi har lukket nu. "
         "Mette svarer tidligst mandag kl. 08.00."]
-    [handoff] = await handoffs_of(db, "demo-sofie")
+    [handoff] = await handoffs_of(db, SOFIE)
     assert handoff.status == "open"
 
 
@@ -456,7 +452,7 @@ async def test_crisis_after_stop_is_still_answered(db: Database) -> None:
     assert await chat.say("hej") == []
     [reply] = await chat.say("jeg vil dø")
     assert reply.text == help_reply("suicide", METTE_NOW, LINES_FOR_UNKNOWN_AGE["suicide"])
-    [handoff] = await handoffs_of(db, "demo-sofie")
+    [handoff] = await handoffs_of(db, SOFIE)
     assert handoff.urgent and handoff.reason == "crisis"
     assert await chat.say("menu") == []  # still opted out
 
@@ -472,14 +468,14 @@ async def test_gentle_check_yes_opens_an_urgent_handoff_with_help_lines(
     [check] = await chat.say("jeg kan ikke mere")
     assert check.text == CHECK
     assert [c.label for c in check.choices][:2] == ["Ja", "Nej"]
-    assert await handoffs_of(db, "demo-sofie") == []  # nothing until they answer
+    assert await handoffs_of(db, SOFIE) == []  # nothing until they answer
     if answer.startswith("tap:"):
         [reply] = await chat.tap(answer[4:])
     else:
         [reply] = await chat.say(answer)
     assert reply.text == help_reply("distress", METTE_NOW, GENERAL)
     assert reply.choices == ()
-    [handoff] = await handoffs_of(db, "demo-sofie")
+    [handoff] = await handoffs_of(db, SOFIE)
     assert (handoff.urgent, handoff.reason, handoff.status, handoff.detail) == (
         True, "crisis", "open", "gentle check: distress")
     assert [r.text for r in await chat.say("menu")] == [ACK]
@@ -492,7 +488,7 @@ async def test_gentle_check_keeps_the_topic_for_the_lines(db: Database) -> None:
     [reply] = await chat.tap("Ja")
     assert reply.text == help_reply(
         "violence", METTE_NOW, ("boernetelefonen", "levudenvold", "red"))
-    [handoff] = await handoffs_of(db, "demo-sofie")
+    [handoff] = await handoffs_of(db, SOFIE)
     assert handoff.detail == "gentle check: violence"
 
 
@@ -506,14 +502,14 @@ async def test_gentle_check_no_says_okay_and_shows_the_menu(db: Database, answer
         [reply] = await chat.say(answer)
     assert reply.text == f"{GENTLE_NO}\n\n{MENU_QUESTION}"
     assert "plan" in [c.key for c in reply.choices]
-    assert await handoffs_of(db, "demo-sofie") == []
+    assert await handoffs_of(db, SOFIE) == []
     [menu] = await chat.say("menu")  # the bot goes on as usual
     assert menu.text == MENU_QUESTION
 
 
 async def test_gentle_check_in_english(db: Database) -> None:
     chat = await sofie(db)
-    await change_person(db, "demo-sofie", language="en")
+    await change_person(db, SOFIE, language="en")
     [check] = await chat.say("i feel so alone")
     assert check.text == "Are you okay? Do you want to talk to an adult now?"
     [reply] = await chat.tap("yes")
@@ -528,7 +524,7 @@ async def test_a_crisis_at_the_gentle_check_gets_the_crisis_reply(db: Database) 
     await chat.say("jeg kan ikke mere")
     [reply] = await chat.say("jeg har taget 20 piller")
     assert reply.text == help_reply("acute_danger", METTE_NOW, GENERAL)
-    [handoff] = await handoffs_of(db, "demo-sofie")
+    [handoff] = await handoffs_of(db, SOFIE)
     assert handoff.detail.startswith("acute_danger:")
 
 
@@ -539,7 +535,7 @@ async def test_the_crisis_reply_names_whoever_got_the_handoff(db: Database) -> N
     town_id = await town(db)
     async with db.session() as session:
         session.add(StaffMember(municipality_id=town_id, name="Jonas Berg",
-                                email="jonas@demo.indgang.dk", team="Ungeteam Nord"))
+                                email="jonas@ungeby.dk", team="Ungeteam Nord"))
     chat = Harness(db, address="new-sender")  # no contact person: the round robin picks
     [reply] = await chat.say("jeg vil dø")
     [handoff] = await handoffs_of(db, "new-sender")

@@ -14,7 +14,8 @@ from bot.clock import utcnow
 from bot.database import Database
 from bot.plans.models import Plan
 from bot.staff.service import create_session
-from tests.inbox.conftest import Staff, World, client
+from tests.fixtures.inbox import Staff, client
+from tests.world import TwoTowns
 
 SignedIn = Callable[[str], Awaitable[Staff]]
 
@@ -41,7 +42,7 @@ async def _audited(db: Database, person_id: int, staff_id: int) -> list[str]:
 ])
 @pytest.mark.parametrize("path", ["plan", "checkins", "channels"])
 async def test_reads_follow_the_inbox_visibility(
-    app: FastAPI, world: World, db: Database, who: str, status: int, path: str
+    app: FastAPI, world: TwoTowns, db: Database, who: str, status: int, path: str
 ) -> None:
     sofie = world.people["sofie"]
     auth = await _bearer(db, world.staff[who])
@@ -52,7 +53,7 @@ async def test_reads_follow_the_inbox_visibility(
 
 
 async def test_contact_person_of_another_team_cannot_change_the_plan(
-    app: FastAPI, world: World, db: Database
+    app: FastAPI, world: TwoTowns, db: Database
 ) -> None:
     sofie = world.people["sofie"]
     auth = await _bearer(db, world.staff["jonas"])
@@ -68,7 +69,7 @@ async def test_contact_person_of_another_team_cannot_change_the_plan(
 
 
 async def test_cookie_session_needs_the_csrf_header_to_change_anything(
-    signed_in: SignedIn, world: World, db: Database
+    signed_in: SignedIn, world: TwoTowns, db: Database
 ) -> None:
     sofie = world.people["sofie"]
     mette = await signed_in("mette")

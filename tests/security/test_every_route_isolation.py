@@ -20,7 +20,8 @@ from bot.conversation.models import Message
 from bot.database import Database
 from bot.plans.models import Appointment, Milestone, Plan, PlanEvent
 from bot.staff.service import create_session
-from tests.inbox.conftest import Staff, World
+from tests.fixtures.inbox import Staff
+from tests.world import TwoTowns
 
 SignedIn = Callable[[str], Awaitable[Staff]]
 
@@ -85,7 +86,7 @@ def test_the_route_discovery_finds_the_inbox_and_the_api(app: FastAPI) -> None:
 
 @pytest.mark.parametrize("who", ["mette", "ali"])  # a contact person and a team lead of Aby
 async def test_every_person_route_is_404_for_another_municipality(
-    app: FastAPI, world: World, db: Database, signed_in: SignedIn, who: str
+    app: FastAPI, world: TwoTowns, db: Database, signed_in: SignedIn, who: str
 ) -> None:
     bo = world.people["bo"]  # a young person in Bby
     staff = await signed_in(who)

@@ -7,7 +7,8 @@ from collections.abc import Awaitable, Callable
 import pytest
 from fastapi import FastAPI
 
-from tests.inbox.conftest import Staff, World, client
+from tests.fixtures.inbox import Staff, client
+from tests.world import TwoTowns
 
 SignedIn = Callable[[str], Awaitable[Staff]]
 
@@ -22,7 +23,7 @@ def _assert_locked_down(headers: object) -> None:
     assert headers["x-content-type-options"] == "nosniff"  # type: ignore[index]
 
 
-async def test_login_page_has_the_security_headers(app: FastAPI, world: World) -> None:
+async def test_login_page_has_the_security_headers(app: FastAPI, world: TwoTowns) -> None:
     async with client(app) as http:
         answer = await http.get("/inbox/login")
     assert answer.status_code == 200
@@ -33,7 +34,7 @@ async def test_login_page_has_the_security_headers(app: FastAPI, world: World) -
 @pytest.mark.parametrize("path", ["/inbox", "/inbox/people/{sofie}/conversation",
                                   "/inbox/people/{sofie}", "/inbox/people/{sofie}/messages"])
 async def test_pages_about_young_people_are_not_cached_or_framed(
-    signed_in: SignedIn, world: World, path: str
+    signed_in: SignedIn, world: TwoTowns, path: str
 ) -> None:
     mette = await signed_in("mette")
     answer = await mette.get(path.format(sofie=world.people["sofie"]))
@@ -42,7 +43,7 @@ async def test_pages_about_young_people_are_not_cached_or_framed(
     assert answer.headers["cache-control"] == "no-store"
 
 
-async def test_static_files_keep_their_cache_time(app: FastAPI, world: World) -> None:
+async def test_static_files_keep_their_cache_time(app: FastAPI, world: TwoTowns) -> None:
     async with client(app) as http:
         answer = await http.get("/inbox/static/htmx.min.js")
     assert answer.headers["cache-control"] == "public, max-age=3600"

@@ -11,13 +11,14 @@ from bot.audit.models import AuditEvent
 from bot.database import Database
 from bot.people.models import YoungPerson
 from bot.tenants.models import StaffMember
-from tests.inbox.conftest import Staff, World
+from tests.fixtures.inbox import Staff
+from tests.world import TwoTowns
 
 SignedIn = Callable[[str], Awaitable[Staff]]
 
 
 async def test_reading_the_message_list_is_audited(
-    signed_in: SignedIn, world: World, db: Database
+    signed_in: SignedIn, world: TwoTowns, db: Database
 ) -> None:
     sofie = world.people["sofie"]
     mette = await signed_in("mette")
@@ -43,7 +44,7 @@ async def _deactivate(db: Database, staff_id: int) -> None:
                        "contact_person_id": "{nora}"}),
 ])
 async def test_an_inactive_colleague_cannot_be_picked(
-    signed_in: SignedIn, world: World, db: Database, path: str, data: dict[str, str]
+    signed_in: SignedIn, world: TwoTowns, db: Database, path: str, data: dict[str, str]
 ) -> None:
     mette = await signed_in("mette")
     await _deactivate(db, world.staff["nora"])

@@ -10,18 +10,18 @@ from sqlmodel import select
 from bot.clock import clock
 from bot.conversation.engine import clean_name
 from bot.database import Database
-from bot.demo import ensure_demo
 from bot.staff import service
 from bot.tenants.models import StaffMember
+from tests.world import METTE, youth_service
 
 pytestmark = pytest.mark.usefixtures("frozen_clock")
 
 
 async def test_an_idle_session_ends_and_a_used_one_lives_on(db: Database) -> None:
-    await ensure_demo(db)
+    await youth_service(db)
     async with db.session() as session:
         mette = (await session.exec(select(StaffMember).where(
-            StaffMember.email == "mette@demo.indgang.dk"))).one()
+            StaffMember.email == METTE))).one()
         assert mette.id is not None
         token, _row = await service.create_session(session, staff_id=mette.id, now=clock.now())
 

@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -14,12 +15,14 @@ from fastapi import FastAPI
 
 from bot.app import create_app
 from bot.settings import Settings
+from tests.fixtures.service import LIFESPAN_TIMEOUT
 
 
 @pytest.fixture
-async def app(database_url: str) -> AsyncIterator[FastAPI]:
-    service = create_app(Settings(database_url=database_url), run_workers=False)
-    async with LifespanManager(service):
+async def app(database_url: str, warmed_up: None) -> AsyncIterator[FastAPI]:
+    service = create_app(Settings(_env_file=None, database_url=database_url), run_workers=False)
+    async with LifespanManager(service, startup_timeout=LIFESPAN_TIMEOUT,
+                               shutdown_timeout=LIFESPAN_TIMEOUT):
         yield service
 
 
@@ -89,10 +92,11 @@ async def test_emoji_and_rtl_are_stored_as_written(app: FastAPI, client: httpx.A
     [("INDGANG_TIMEZONE", "Mars/Olympus"), ("INDGANG_DATABASE_URL", "mysql://x"),
      ("INDGANG_PUBLIC_URL", "not a url"), ("INDGANG_REMINDER_APPOINTMENT_OFFSETS", '["soon"]')],
 )
-def test_bad_setting_stops_start_up_with_one_line(name: str, value: str) -> None:
+def test_bad_setting_stops_start_up_with_one_line(name: str, value: str, tmp_path: Path) -> None:
     env = {**os.environ, name: value}
+    # In an empty directory, so a developer's .env cannot add a second complaint.
     result = subprocess.run([sys.executable, "-m", "bot", "serve"], env=env, capture_output=True,
-                            text=True, timeout=60, check=False)
+                            text=True, timeout=60, check=False, cwd=tmp_path)
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and name in lines[0], result.stderr

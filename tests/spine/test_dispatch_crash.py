@@ -10,13 +10,13 @@ from sqlmodel import select
 
 from bot.clock import clock
 from bot.database import Database
-from bot.demo import ensure_demo
 from bot.outbox.dispatcher import Dispatcher
 from bot.outbox.models import OutboxItem
 from bot.outbox.service import enqueue
 from bot.people.models import ChannelIdentity
 from channels.base import Outbound, SendError, SendResult
 from tests.support import CollectingChannel, Harness
+from tests.world import SOFIE, youth_service
 
 pytestmark = pytest.mark.usefixtures("frozen_clock")
 
@@ -35,8 +35,8 @@ class HangingChannel(CollectingChannel):
 
 
 async def test_killed_before_send_is_sent_once_after_restart(db: Database) -> None:
-    await ensure_demo(db)
-    chat = Harness(db, address="demo-sofie")
+    await youth_service(db)
+    chat = Harness(db, address=SOFIE)
     await chat.send("hej")  # the engine commits the reply as an outbox row
 
     hanging = HangingChannel()
@@ -61,7 +61,7 @@ async def test_killed_before_send_is_sent_once_after_restart(db: Database) -> No
 
 
 async def test_two_dispatchers_never_send_the_same_row(db: Database) -> None:
-    await ensure_demo(db)
+    await youth_service(db)
     chats = [Harness(db, address=f"visitor-{n}") for n in range(12)]
     for chat in chats:
         await chat.send("hej")
@@ -76,8 +76,8 @@ async def test_two_dispatchers_never_send_the_same_row(db: Database) -> None:
 
 
 async def test_transient_failures_back_off_then_permanent_failure_stops(db: Database) -> None:
-    await ensure_demo(db)
-    chat = Harness(db, address="demo-sofie")
+    await youth_service(db)
+    chat = Harness(db, address=SOFIE)
     chat.channel.failures = [SendError("timeout"), SendError("timeout")]
     await chat.send("hej")
     assert await chat.dispatcher.dispatch_once() == 1
@@ -104,7 +104,7 @@ async def test_transient_failures_back_off_then_permanent_failure_stops(db: Data
     # A message the bot starts (a reminder, a staff reply) is not sent to it any more.
     async with db.session() as session:
         identity = (await session.exec(
-            select(ChannelIdentity).where(ChannelIdentity.address == "demo-sofie"))).one()
+            select(ChannelIdentity).where(ChannelIdentity.address == SOFIE))).one()
         assert identity.unreachable_at is not None
         await enqueue(session, identity=identity, text="Husk dit møde.", now=clock.now())
     await chat.dispatcher.dispatch_once()
@@ -118,6 +118,7 @@ def test_backoff_is_capped() -> None:
     from bot.settings import OutboxSettings, Settings
 
     dispatcher = Dispatcher.__new__(Dispatcher)
-    dispatcher.settings = Settings(outbox=OutboxSettings(send_backoff_base=2, send_backoff_cap=60))
+    dispatcher.settings = Settings(_env_file=None,
+                                   outbox=OutboxSettings(send_backoff_base=2, send_backoff_cap=60))
     assert [dispatcher.backoff(n) for n in (1, 2, 3, 6, 12)] == [2, 4, 8, 60, 60]
     assert dispatcher.backoff(1, retry_after=5) == 5

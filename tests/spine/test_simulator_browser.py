@@ -8,10 +8,10 @@ import pytest
 
 from bot.settings import OutboxSettings, Settings
 from tests.browser import (
-    ARTIFACTS,
     CHROMIUM,
     CHROMIUM_ARGS,
-    free_port,
+    artifact,
+    listening_socket,
     require_chromium,
     serve,
 )
@@ -23,10 +23,10 @@ from playwright.async_api import async_playwright, expect  # noqa: E402
 pytestmark = pytest.mark.browser
 
 
-async def test_chat_in_a_browser(tmp_path: Path) -> None:
-    settings = Settings(database_url=f"sqlite:///{tmp_path / 'indgang.db'}",
+async def test_chat_in_a_browser(tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    settings = Settings(_env_file=None, database_url=f"sqlite:///{tmp_path / 'indgang.db'}",
                         outbox=OutboxSettings(dispatcher_interval=0.2))
-    async with serve(settings, free_port()) as base, async_playwright() as playwright:
+    async with serve(settings, listening_socket()) as base, async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = await browser.new_page()
         await page.goto(f"{base}/chat")
@@ -42,6 +42,6 @@ async def test_chat_in_a_browser(tmp_path: Path) -> None:
         plan = page.locator(".msg.out").last
         await expect(plan).to_contain_text("Dit mål: Starte på tømreruddannelsen i august")
         await expect(plan).to_contain_text("(senest ")
-        ARTIFACTS.mkdir(exist_ok=True)
-        await page.screenshot(path=str(ARTIFACTS / "simulator-plan.png"), full_page=True)
+        await page.screenshot(path=str(artifact("simulator-plan.png", request)),
+                              full_page=True)
         await browser.close()
