@@ -25,12 +25,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import bot.models  # noqa: F401
 from bot.conversation.models import Message
 from bot.database import Database
+from bot.municipalities.models import Municipality
 from bot.outbox.models import OutboxItem
 from bot.people.models import ChannelIdentity, YoungPerson
 from bot.plans.models import Appointment, Plan
 from bot.reminders.models import Reminder
 from bot.reminders.service import sweep_due
-from bot.tenants.models import Municipality
 
 PG = os.environ.get("INDGANG_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 PEOPLE = 1000

@@ -12,9 +12,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.clock import utcnow
 from bot.conversation.models import ConversationState
 from bot.database import Database
+from bot.municipalities.models import Municipality
 from bot.people.models import ChannelIdentity, YoungPerson
 from bot.plans.models import Appointment, Milestone, Plan
-from bot.tenants.models import Municipality, StaffMember
+from bot.staff.models import StaffMember
 
 DEMO_CODE = "demo"
 DEMO_LOGIN = ("mette@demo.indgang.dk", "demo-kode-1234")
@@ -32,15 +33,15 @@ async def ensure_demo(db: Database) -> bool:
 
 async def _create(session: AsyncSession, now: datetime) -> None:
     zone = ZoneInfo("Europe/Copenhagen")
-    town = Municipality(name="Demo Kommune", code=DEMO_CODE)
-    session.add(town)
+    municipality = Municipality(name="Demo Kommune", code=DEMO_CODE)
+    session.add(municipality)
     await session.flush()
-    assert town.id is not None
+    assert municipality.id is not None
     hasher = PasswordHasher()
-    mette = StaffMember(municipality_id=town.id, name="Mette Hansen", email=DEMO_LOGIN[0],
+    mette = StaffMember(municipality_id=municipality.id, name="Mette Hansen", email=DEMO_LOGIN[0],
                         role="contact_person", team="Ungeteam Nord",
                         password_hash=hasher.hash(DEMO_LOGIN[1]))
-    ali = StaffMember(municipality_id=town.id, name="Ali Khan", email="ali@demo.indgang.dk",
+    ali = StaffMember(municipality_id=municipality.id, name="Ali Khan", email="ali@demo.indgang.dk",
                       role="team_lead", team="Ungeteam Nord", department="employment",
                       password_hash=hasher.hash(DEMO_LOGIN[1]))
     session.add_all([mette, ali])
@@ -55,7 +56,7 @@ async def _create(session: AsyncSession, now: datetime) -> None:
           ("Tag truckcertifikat", today + timedelta(days=45))]),
     ]
     for index, (name, born, visitor, goal, milestones) in enumerate(people):
-        person = YoungPerson(municipality_id=town.id, first_name=name, birth_year=born,
+        person = YoungPerson(municipality_id=municipality.id, first_name=name, birth_year=born,
                              contact_person_id=mette.id)
         session.add(person)
         await session.flush()

@@ -5,13 +5,13 @@ from bot.campaigns.models import Campaign, CampaignDelivery
 from bot.checkins.models import Checkin, CheckinSchedule
 from bot.conversation.models import ConversationState, Message
 from bot.handoff.models import Handoff
+from bot.municipalities.models import Municipality
 from bot.outbox.models import OutboxItem
 from bot.people.models import ChannelIdentity, Invite, YoungPerson
 from bot.plans.models import Appointment, Milestone, Plan, PlanEvent
 from bot.privacy.models import RetentionCount
 from bot.reminders.models import Reminder
-from bot.staff.models import StaffSession
-from bot.tenants.models import Municipality, StaffMember
+from bot.staff.models import StaffMember, StaffSession
 
 __all__ = [
     "Appointment",

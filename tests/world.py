@@ -38,12 +38,13 @@ from bot.clock import utcnow
 from bot.conversation.models import ConversationState
 from bot.database import Database
 from bot.handoff.models import Handoff
+from bot.municipalities.models import Municipality
 from bot.outbox.models import OutboxItem
 from bot.people import service as people
 from bot.people.models import ChannelIdentity, YoungPerson
 from bot.plans.models import Appointment, Milestone, Plan
+from bot.staff.models import StaffMember
 from bot.staff.service import hash_password
-from bot.tenants.models import Municipality, StaffMember
 
 CPH = ZoneInfo("Europe/Copenhagen")
 PASSWORD = "rigtig-kode-1234"

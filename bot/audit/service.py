@@ -10,7 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.audit.models import AuditEvent
 from bot.clock import utcnow
 from bot.people.models import YoungPerson
-from bot.tenants.models import StaffMember
+from bot.staff.models import StaffMember
 
 
 async def record(
@@ -28,14 +28,14 @@ async def record(
     `staff=None` is the system itself (e.g. retention); then the municipality is given or
     taken from the young person.
     """
-    town = municipality_id if municipality_id is not None else (
+    owner = municipality_id if municipality_id is not None else (
         staff.municipality_id if staff is not None else None)
-    if town is None and young_person_id is not None:
+    if owner is None and young_person_id is not None:
         person = await session.get(YoungPerson, young_person_id)
-        town = person.municipality_id if person is not None else None
-    if town is None:
+        owner = person.municipality_id if person is not None else None
+    if owner is None:
         raise ValueError("an audit event needs a municipality")
-    event = AuditEvent(municipality_id=town, staff_id=staff.id if staff else None,
+    event = AuditEvent(municipality_id=owner, staff_id=staff.id if staff else None,
                        young_person_id=young_person_id, action=action[:40],
                        detail=detail[:300], at=now or utcnow())
     session.add(event)

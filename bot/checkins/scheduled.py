@@ -19,6 +19,7 @@ from bot.content.texts import system_text
 from bot.conversation.models import ConversationState
 from bot.database import Database
 from bot.handoff.service import active_handoff
+from bot.municipalities.models import Municipality
 from bot.outbox.service import after_quiet_hours, enqueue
 from bot.people.models import YoungPerson
 from bot.people.service import preferred_identity
@@ -26,7 +27,6 @@ from bot.plans.service import get_plan
 from bot.reminders.wording import step_choices
 from bot.scheduler import Job
 from bot.settings import Settings
-from bot.tenants.models import Municipality
 
 log = structlog.get_logger(__name__)
 ASK_STEP = "checkin.ask"
@@ -84,12 +84,12 @@ async def sweep_checkins(db: Database, now: datetime, *, batch: int = 200,
 
 async def _ask(session: AsyncSession, schedule: CheckinSchedule, now: datetime) -> str:
     person = await session.get(YoungPerson, schedule.young_person_id)
-    town = await session.get(Municipality, person.municipality_id) if person else None
-    if person is None or town is None or person.status != "active":
+    municipality = await session.get(Municipality, person.municipality_id) if person else None
+    if person is None or municipality is None or person.status != "active":
         schedule.next_at = None
         session.add(schedule)
         return "skipped"
-    schedule.next_at = service.next_time(schedule, after=now, zone=ZoneInfo(town.timezone),
+    schedule.next_at = service.next_time(schedule, after=now, zone=ZoneInfo(municipality.timezone),
                                          after_send=True)
     session.add(schedule)
     if await service.silent_streak(session, person=person):
@@ -108,7 +108,7 @@ async def _ask(session: AsyncSession, schedule: CheckinSchedule, now: datetime) 
     text = await question_text(session, person=person, language=person.language)
     await enqueue(session, identity=identity, text=text, now=now,
                   choices=step_choices(ASK_STEP, person.language),
-                  due_at=after_quiet_hours(now, town))
+                  due_at=after_quiet_hours(now, municipality))
     state = await session.get(ConversationState, person.id)
     if state is None:
         state = ConversationState(young_person_id=person.id or 0)

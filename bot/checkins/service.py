@@ -13,8 +13,8 @@ from bot.checkins.models import Checkin, CheckinSchedule
 from bot.checkins.risk import rules
 from bot.handoff import service as handoffs
 from bot.handoff.models import Handoff
+from bot.municipalities.models import Municipality
 from bot.people.models import YoungPerson
-from bot.tenants.models import Municipality
 
 log = structlog.get_logger(__name__)
 WEEK = 7

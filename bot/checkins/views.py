@@ -11,9 +11,9 @@ from bot.audit import service as audit
 from bot.checkins import service
 from bot.checkins.models import CheckinSchedule
 from bot.clock import utcnow
+from bot.municipalities.models import Municipality
 from bot.plans.views import person_of
 from bot.staff.deps import CurrentStaff, SessionDep
-from bot.tenants.models import Municipality
 
 router = APIRouter(prefix="/api/young", tags=["checkins"])
 
@@ -84,9 +84,9 @@ async def put_schedule(person_id: int, body: ScheduleIn, staff: CurrentStaff,
                        session: SessionDep) -> ScheduleOut:
     """Set the cadence (and audit the change)."""
     person = await person_of(session, staff, person_id)
-    town = await session.get(Municipality, person.municipality_id)
-    assert town is not None
-    schedule = await service.set_schedule(session, person=person, municipality=town,
+    municipality = await session.get(Municipality, person.municipality_id)
+    assert municipality is not None
+    schedule = await service.set_schedule(session, person=person, municipality=municipality,
                                           now=utcnow(), **body.model_dump(exclude_none=True))
     await audit.record(session, staff=staff, young_person_id=person_id,
                        action="checkins.schedule", detail=body.model_dump_json(exclude_none=True))

@@ -19,8 +19,8 @@ from channels.base import Choice, Inbound
 if TYPE_CHECKING:
     from bot.content.flows import Step
     from bot.conversation.models import ConversationState
+    from bot.municipalities.models import Municipality
     from bot.people.models import ChannelIdentity, YoungPerson
-    from bot.tenants.models import Municipality
 
 # Set in a session's `info` when a human took the conversation during this turn (a risky
 # check-in answer, say): the engine then offers no buttons, which would get no answer.

@@ -16,8 +16,8 @@ from bot.conversation.registry import ConversationPlugin
 from bot.handoff import service as handoffs
 from bot.handoff.models import Handoff
 from bot.i18n import babel_locale
-from bot.tenants import hours
-from bot.tenants.models import StaffMember
+from bot.municipalities import hours
+from bot.staff.models import StaffMember
 
 if TYPE_CHECKING:
     from bot.conversation.turn import Steps, Turn

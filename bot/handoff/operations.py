@@ -20,7 +20,7 @@ from bot.i18n import normalise_language, tr
 from bot.outbox import service as outbox
 from bot.people import service as people
 from bot.people.models import YoungPerson
-from bot.tenants.models import StaffMember
+from bot.staff.models import StaffMember
 from channels.base import Choice
 
 HANDBACK_STEP = "handback.ask"

@@ -13,7 +13,7 @@ from bot.clock import utcnow
 from bot.conversation.turn import HUMAN_TOOK_OVER
 from bot.handoff.models import Handoff
 from bot.people.models import YoungPerson
-from bot.tenants.models import StaffMember
+from bot.staff.models import StaffMember
 
 OPEN_STATUSES = ("open", "held")
 # Set in session.info when a handoff is opened, so the engine knows a human took over during

@@ -14,10 +14,10 @@ from fastapi import Depends, HTTPException, Request
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.clock import utcnow
+from bot.municipalities.models import Municipality
 from bot.staff import service as staff_service
 from bot.staff.deps import CSRF_HEADER, SessionDep, request_token
-from bot.staff.models import StaffSession
-from bot.tenants.models import Municipality, StaffMember
+from bot.staff.models import StaffMember, StaffSession
 
 CSRF_FIELD = "csrf_token"
 

@@ -23,7 +23,7 @@ from bot.inbox.views import load_person, parse_local
 from bot.people import service as people
 from bot.people.models import YoungPerson
 from bot.plans import changes
-from bot.tenants.models import StaffMember
+from bot.staff.models import StaffMember
 from bot.wiring import invite_ways
 from channels.base import InviteWay
 

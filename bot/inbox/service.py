@@ -26,7 +26,7 @@ from bot.outbox.models import PENDING, OutboxItem
 from bot.people import service as people
 from bot.people.models import ChannelIdentity, YoungPerson
 from bot.staff import access
-from bot.tenants.models import StaffMember
+from bot.staff.models import StaffMember
 
 OPEN = handoffs.OPEN_STATUSES
 

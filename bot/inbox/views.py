@@ -23,11 +23,11 @@ from bot.inbox import service
 from bot.inbox.login import ApiLogin, FormLogin, InboxSession, Login, PageLogin
 from bot.inbox.pages import UI_LANGUAGES, render, ui_language
 from bot.inbox.replies import canned_for, confidential_hits
+from bot.municipalities import hours
 from bot.people import service as people
 from bot.people.models import YoungPerson
 from bot.plans import changes
 from bot.plans.service import next_appointment
-from bot.tenants import hours
 
 STATIC = Path(__file__).parent / "static"
 STATIC_FILES = {"htmx.min.js": "text/javascript", "inbox.js": "text/javascript",

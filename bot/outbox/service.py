@@ -13,9 +13,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.conversation.models import OUTBOUND, Message
 from bot.database import Database, claim_ids
+from bot.municipalities.models import Municipality
 from bot.outbox.models import CANCELLED, FAILED, PENDING, SENT, OutboxItem
 from bot.people.models import ChannelIdentity
-from bot.tenants.models import Municipality
 from channels.base import Choice
 
 

@@ -17,9 +17,10 @@ from bot.cli_support import channel_settings
 from bot.cli_support import settings as checked_settings
 from bot.clock import utcnow
 from bot.database import Database
+from bot.municipalities.models import Municipality
 from bot.people import service as people
 from bot.people.models import YoungPerson
-from bot.tenants.models import Municipality, StaffMember
+from bot.staff.models import StaffMember
 from bot.wiring import ChannelSettingsMap, invite_ways
 from channels.base import InviteWay
 
@@ -58,25 +59,26 @@ async def add_young_person(
         raise InviteError(f"birth year must be between {now.year - MAX_AGE} "
                           f"and {now.year - MIN_AGE}")
     async with db.session() as session:
-        town = (await session.exec(
+        municipality = (await session.exec(
             select(Municipality).where(Municipality.code == municipality_code))).first()
-        if town is None or town.id is None:
+        if municipality is None or municipality.id is None:
             raise InviteError(f"no municipality with code {municipality_code!r}")
         contact = (await session.exec(
             select(StaffMember).where(
                 func.lower(StaffMember.email) == contact_email.strip().lower()))).first()
-        if contact is None or contact.municipality_id != town.id or not contact.active:
+        if contact is None or contact.municipality_id != municipality.id or not contact.active:
             # One message for both: do not reveal staff of other municipalities.
-            raise InviteError(f"no active staff member {contact_email!r} in {town.name}")
-        person = YoungPerson(municipality_id=town.id, first_name=name, birth_year=birth_year,
-                             language=town.default_language, contact_person_id=contact.id,
+            raise InviteError(f"no active staff member {contact_email!r} in {municipality.name}")
+        person = YoungPerson(municipality_id=municipality.id, first_name=name,
+                             birth_year=birth_year,
+                             language=municipality.default_language, contact_person_id=contact.id,
                              created_at=now)
         session.add(person)
         await session.flush()
         assert person.id is not None
         code = await people.create_invite(session, person_id=person.id, now=now,
                                           staff_id=contact.id)
-        return _card(channel_settings, town, person, code, now)
+        return _card(channel_settings, municipality, person, code, now)
 
 
 async def new_invite(db: Database, *, channel_settings: ChannelSettingsMap, person_id: int,
@@ -88,22 +90,22 @@ async def new_invite(db: Database, *, channel_settings: ChannelSettingsMap, pers
             raise InviteError(f"no young person with id {person_id}")
         if person.status == "closed":
             raise InviteError(f"young person {person_id} is closed")
-        town = await session.get(Municipality, person.municipality_id)
-        assert town is not None
+        municipality = await session.get(Municipality, person.municipality_id)
+        assert municipality is not None
         code = await people.create_invite(session, person_id=person.id, now=now,
                                           staff_id=person.contact_person_id)
-        return _card(channel_settings, town, person, code, now)
+        return _card(channel_settings, municipality, person, code, now)
 
 
-def _card(channel_settings: ChannelSettingsMap, town: Municipality, person: YoungPerson,
+def _card(channel_settings: ChannelSettingsMap, municipality: Municipality, person: YoungPerson,
           code: str, now: datetime) -> InviteCard:
     assert person.id is not None
     ways = invite_ways(channel_settings, code)
     sms, telegram = ways.get("sms", InviteWay()), ways.get("telegram", InviteWay())
     return InviteCard(
         person_id=person.id, first_name=person.first_name, code=code,
-        expires_at=now + people.INVITE_LIFETIME, timezone=town.timezone,
-        sms_number=town.sms_number or sms.address, telegram_link=telegram.link,
+        expires_at=now + people.INVITE_LIFETIME, timezone=municipality.timezone,
+        sms_number=municipality.sms_number or sms.address, telegram_link=telegram.link,
     )
 
 

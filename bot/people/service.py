@@ -10,8 +10,8 @@ from datetime import datetime, timedelta
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.municipalities.models import Municipality
 from bot.people.models import ChannelIdentity, Invite, YoungPerson
-from bot.tenants.models import Municipality
 from channels.base import Inbound
 
 # No 0/O, 1/I/L: a code is read aloud and typed on a phone.

@@ -8,11 +8,12 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.audit import service as audit
+from bot.municipalities.models import Municipality
 from bot.people.models import YoungPerson
 from bot.plans.models import Appointment, Milestone, Plan, PlanEvent
 from bot.plans.service import get_plan
 from bot.reminders import service as reminders
-from bot.tenants.models import Municipality, StaffMember
+from bot.staff.models import StaffMember
 
 MILESTONE_STATUSES = ("open", "done", "dropped")
 APPOINTMENT_STATUSES = ("planned", "confirmed", "cancelled", "done", "missed",
@@ -202,9 +203,9 @@ async def all_appointments(session: AsyncSession, *, plan_id: int) -> list[Appoi
 
 
 async def _municipality(session: AsyncSession, person: YoungPerson) -> Municipality:
-    town = await session.get(Municipality, person.municipality_id)
-    assert town is not None
-    return town
+    municipality = await session.get(Municipality, person.municipality_id)
+    assert municipality is not None
+    return municipality
 
 
 async def _replan_milestone(session: AsyncSession, milestone: Milestone, person: YoungPerson,

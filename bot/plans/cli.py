@@ -22,7 +22,7 @@ def _go(person_id: int, staff_email: str,
     from bot.clock import utcnow
     from bot.database import Database
     from bot.people.models import YoungPerson
-    from bot.tenants.models import StaffMember
+    from bot.staff.models import StaffMember
 
     async def go() -> str:
         db = Database(settings().database_url)

@@ -16,7 +16,7 @@ from bot.plans.models import Appointment, Milestone, PlanEvent
 from bot.plans.service import get_plan
 from bot.staff import access
 from bot.staff.deps import CurrentStaff, SessionDep
-from bot.tenants.models import StaffMember
+from bot.staff.models import StaffMember
 
 router = APIRouter(prefix="/api/young", tags=["plans"])
 

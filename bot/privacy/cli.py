@@ -65,9 +65,10 @@ def audit_command(
     young_person: int = typer.Option(..., "--young-person", help="The young person's id."),
 ) -> None:
     """List who has read or changed a young person's data, oldest first."""
+    from bot.municipalities.models import Municipality
     from bot.people.models import YoungPerson
     from bot.privacy.service import audit_trail
-    from bot.tenants.models import Municipality, StaffMember
+    from bot.staff.models import StaffMember
 
     async def go() -> list[str]:
         db = _database()
@@ -79,8 +80,8 @@ def audit_command(
                     raise _fail(f"no young person {young_person}")
                 lines = []
                 for event in events:
-                    town = await session.get(Municipality, event.municipality_id)
-                    zone = ZoneInfo(town.timezone if town else "Europe/Copenhagen")
+                    municipality = await session.get(Municipality, event.municipality_id)
+                    zone = ZoneInfo(municipality.timezone if municipality else "Europe/Copenhagen")
                     staff = (await session.get(StaffMember, event.staff_id)
                              if event.staff_id else None)
                     who = f"{staff.name} <{staff.email}> ({staff.role})" if staff else "system"

@@ -13,9 +13,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.audit import service as audit
 from bot.clock import utcnow
+from bot.municipalities.models import Municipality
 from bot.privacy import person_rows
 from bot.privacy.service import audit_trail, person_for_staff
-from bot.tenants.models import Municipality, StaffMember
+from bot.staff.models import StaffMember
 
 Format = Literal["json", "html"]
 

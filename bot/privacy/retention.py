@@ -12,10 +12,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.audit import service as audit
 from bot.database import Database
+from bot.municipalities.models import Municipality
 from bot.people.models import YoungPerson
 from bot.privacy import person_rows
 from bot.privacy.models import RetentionCount
-from bot.tenants.models import Municipality
 
 log = structlog.get_logger(__name__)
 
@@ -34,19 +34,20 @@ class Expired:
 async def expired_cases(session: AsyncSession, *, now: datetime) -> list[Expired]:
     """Closed cases whose closing lies at least `retention_days` before `now`."""
     found = []
-    for town in (await session.exec(select(Municipality).order_by(col(Municipality.id)))).all():
-        cutoff = now - timedelta(days=town.retention_days)
+    every = await session.exec(select(Municipality).order_by(col(Municipality.id)))
+    for municipality in every.all():
+        cutoff = now - timedelta(days=municipality.retention_days)
         people = await session.exec(
             select(YoungPerson).where(
-                YoungPerson.municipality_id == town.id,
+                YoungPerson.municipality_id == municipality.id,
                 YoungPerson.status == "closed",
                 col(YoungPerson.closed_at).is_not(None),
                 col(YoungPerson.closed_at) <= cutoff,
             ).order_by(col(YoungPerson.id))
         )
         for person in people.all():
-            assert town.id is not None and person.id is not None and person.closed_at
-            found.append(Expired(town.id, person.id, person.closed_at))
+            assert municipality.id is not None and person.id is not None and person.closed_at
+            found.append(Expired(municipality.id, person.id, person.closed_at))
     return found
 
 
@@ -80,12 +81,12 @@ async def sweep_retention(db: Database, now: datetime, dry_run: bool = False) ->
         try:
             async with db.session() as session:
                 case.rows = await person_rows.delete_rows(session, [case.young_person_id])
-                town = await session.get(Municipality, case.municipality_id)
-                assert town is not None
-                await _add_counts(session, municipality=town, now=now,
+                municipality = await session.get(Municipality, case.municipality_id)
+                assert municipality is not None
+                await _add_counts(session, municipality=municipality, now=now,
                                   messages=case.rows.get("message", 0))
                 await audit.record(session, staff=None, young_person_id=case.young_person_id,
-                                   action="retention_deleted", municipality_id=town.id,
+                                   action="retention_deleted", municipality_id=municipality.id,
                                    detail=f"closed {case.closed_at.date().isoformat()}")
             case.deleted = True
         except Exception:

@@ -15,7 +15,7 @@ from bot.conversation.models import Message
 from bot.people.models import ChannelIdentity, YoungPerson
 from bot.plans.models import Appointment, Milestone, Plan
 from bot.privacy import person_rows
-from bot.tenants.models import StaffMember
+from bot.staff.models import StaffMember
 
 ADMIN = "admin"
 

@@ -15,6 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.conversation.models import OUTBOUND, ConversationState, Message
 from bot.database import Database, claim_ids
+from bot.municipalities.models import Municipality
 from bot.outbox.models import OutboxItem
 from bot.outbox.service import after_quiet_hours
 from bot.people.models import ChannelIdentity, YoungPerson
@@ -23,7 +24,6 @@ from bot.reminders import wording
 from bot.reminders.models import Reminder
 from bot.reminders.offsets import parse_offset
 from bot.settings import ReminderSettings, get_settings
-from bot.tenants.models import Municipality
 from channels.base import Choice
 
 log = structlog.get_logger(__name__)
@@ -226,7 +226,7 @@ async def sweep_batch(session: AsyncSession, *, now: datetime, limit: int) -> Sw
 class _Context:
     reminders: list[Reminder]
     people: dict[int, YoungPerson]
-    towns: dict[int, Municipality]
+    municipalities: dict[int, Municipality]
     identities: dict[int, ChannelIdentity]
     appointments: dict[int, Appointment]
     milestones: dict[int, Milestone]
@@ -239,13 +239,15 @@ class _Context:
             select(Reminder).where(col(Reminder.id).in_(ids)).order_by(col(Reminder.id)))).all())
         person_ids = {r.young_person_id for r in reminders}
         people = await _by_id(session, YoungPerson, person_ids)
-        towns = await _by_id(session, Municipality, {p.municipality_id for p in people.values()})
+        municipalities = await _by_id(session, Municipality,
+                                      {p.municipality_id for p in people.values()})
         appointment_ids = {r.target_id for r in reminders if r.kind == APPOINTMENT}
         milestone_ids = {r.target_id for r in reminders if r.kind != APPOINTMENT}
         states = {s.young_person_id: s for s in (await session.exec(
             select(ConversationState)
             .where(col(ConversationState.young_person_id).in_(person_ids)))).all()}
-        return cls(reminders, people, towns, await preferred_identities(session, person_ids),
+        return cls(reminders, people, municipalities,
+                   await preferred_identities(session, person_ids),
                    await _by_id(session, Appointment, appointment_ids),
                    await _by_id(session, Milestone, milestone_ids), states)
 
@@ -288,12 +290,12 @@ def _decide(ctx: _Context, reminder: Reminder, now: datetime) -> tuple[str, _Out
     person = ctx.people.get(reminder.young_person_id)
     if person is None or person.status not in ("active", "paused"):
         return SKIPPED, None
-    town = ctx.towns[person.municipality_id]
+    municipality = ctx.municipalities[person.municipality_id]
     identity = ctx.identities.get(reminder.young_person_id)
     if identity is None:
         log.info("reminder.unreachable", reminder_id=reminder.id)
         return SKIPPED, None
-    send_at = after_quiet_hours(now, town)
+    send_at = after_quiet_hours(now, municipality)
     language = person.language
     if reminder.kind == APPOINTMENT:
         appointment = ctx.appointments.get(reminder.target_id)
@@ -304,7 +306,7 @@ def _decide(ctx: _Context, reminder: Reminder, now: datetime) -> tuple[str, _Out
                      offset=reminder.offset_key)
             return DROPPED, None
         text = wording.appointment_text(appointment, language=language,
-                                        timezone=town.timezone)
+                                        timezone=municipality.timezone)
         return SENT, _Out(reminder, identity, text,
                           wording.step_choices(wording.APPOINTMENT_STEP, language), send_at,
                           wording.APPOINTMENT_STEP, {"appointment_id": appointment.id or 0})

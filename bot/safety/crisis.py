@@ -11,12 +11,12 @@ import yaml
 
 from bot.handoff import service as handoffs
 from bot.i18n import tr
+from bot.municipalities.hours import in_working_hours, when_staff_see_it
 from bot.people.models import YoungPerson
 from bot.safety.content import content_dir
 from bot.safety.helplines import AgeRange, helplines_for
 from bot.safety.screen import CrisisMatch
 from bot.safety.screen import screen as _screen
-from bot.tenants.hours import in_working_hours, when_staff_see_it
 
 if TYPE_CHECKING:
     from bot.conversation.turn import Turn

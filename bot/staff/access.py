@@ -9,7 +9,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.handoff.models import Handoff
 from bot.handoff.service import OPEN_STATUSES
 from bot.people.models import YoungPerson
-from bot.tenants.models import StaffMember
+from bot.staff.models import StaffMember
 
 LEAD_ROLES = ("team_lead", "admin")
 

@@ -8,7 +8,8 @@ import typer
 from sqlmodel import select
 
 from bot.cli_support import settings
-from bot.tenants.models import DEPARTMENTS, ROLES, Municipality, StaffMember
+from bot.municipalities.models import Municipality
+from bot.staff.models import DEPARTMENTS, ROLES, StaffMember
 
 staff_app = typer.Typer(help="Staff members who use the inbox.", no_args_is_help=True)
 MIN_PASSWORD = 12
@@ -34,13 +35,14 @@ async def add_staff(db, *, email: str, name: str, password: str, role: str,  # t
     if len(password) < MIN_PASSWORD:
         raise StaffError(f"the password must be at least {MIN_PASSWORD} characters")
     async with db.session() as session:
-        town = (await session.exec(
+        municipality = (await session.exec(
             select(Municipality).where(Municipality.code == municipality_code))).first()
-        if town is None:
+        if municipality is None:
             raise StaffError(f"no municipality with code {municipality_code!r}")
         if (await session.exec(select(StaffMember).where(StaffMember.email == email))).first():
             raise StaffError(f"{email} already exists")
-        staff = StaffMember(municipality_id=town.id, name=name.strip(), email=email, role=role,
+        staff = StaffMember(municipality_id=municipality.id, name=name.strip(), email=email,
+                            role=role,
                             department=department, team=team.strip(), capacity=capacity,
                             password_hash=hash_password(password))
         session.add(staff)

@@ -12,8 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.clock import utcnow
 from bot.database import Database
 from bot.staff import service
-from bot.staff.models import StaffSession
-from bot.tenants.models import StaffMember
+from bot.staff.models import StaffMember, StaffSession
 
 SESSION_COOKIE = "indgang_session"
 

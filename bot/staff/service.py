@@ -12,8 +12,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlmodel import col, delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.staff.models import StaffSession
-from bot.tenants.models import StaffMember
+from bot.staff.models import StaffMember, StaffSession
 
 MAX_FAILURES = 5
 LOCKOUT = timedelta(minutes=15)

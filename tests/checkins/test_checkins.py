@@ -14,9 +14,9 @@ from bot.checkins.risk import load_rules, rules
 from bot.clock import clock
 from bot.database import Database
 from bot.handoff.models import Handoff
+from bot.municipalities.models import Municipality
 from bot.people.models import YoungPerson
 from bot.plans import changes
-from bot.tenants.models import Municipality
 from tests.support import Harness
 from tests.world import CPH, local, one_person, outbox_count
 

@@ -33,9 +33,10 @@ from bot.clock import clock
 from bot.database import Database
 from bot.handoff import operations
 from bot.handoff import service as handoffs
+from bot.municipalities.models import Municipality
 from bot.people.models import YoungPerson
 from bot.safety.screen import screen
-from bot.tenants.models import Municipality, StaffMember
+from bot.staff.models import StaffMember
 from channels.base import Outbound
 from tests.safety.evaluation import load
 from tests.support import Harness

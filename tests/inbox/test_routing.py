@@ -10,7 +10,7 @@ from bot.clock import clock
 from bot.database import Database
 from bot.handoff.models import Handoff
 from bot.people.models import YoungPerson
-from bot.tenants.models import StaffMember
+from bot.staff.models import StaffMember
 from tests.support import Harness
 from tests.world import SOFIE, youth_service
 

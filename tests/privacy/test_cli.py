@@ -16,7 +16,7 @@ from bot.cli import app
 from bot.database import Database
 from bot.people.models import YoungPerson
 from bot.settings import get_settings
-from bot.tenants.models import StaffMember
+from bot.staff.models import StaffMember
 from tests.world import METTE, SERVICE, youth_service
 
 ANNE = "anne@ungeby.dk"

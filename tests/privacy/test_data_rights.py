@@ -17,7 +17,7 @@ from bot.database import Database
 from bot.people.models import ChannelIdentity, YoungPerson
 from bot.plans.models import Plan
 from bot.privacy import export, service
-from bot.tenants.models import StaffMember
+from bot.staff.models import StaffMember
 from tests.support import Harness
 from tests.world import (
     AHMED,

@@ -12,11 +12,11 @@ from bot.audit.models import AuditEvent
 from bot.clock import clock, utcnow
 from bot.conversation.models import Message
 from bot.database import Database
+from bot.municipalities.models import Municipality
 from bot.people.models import ChannelIdentity, YoungPerson
 from bot.plans.models import Plan
 from bot.privacy.models import RetentionCount
 from bot.privacy.retention import sweep_retention
-from bot.tenants.models import Municipality
 from tests.support import Harness
 from tests.world import AHMED, SOFIE, youth_service
 

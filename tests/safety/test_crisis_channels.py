@@ -24,11 +24,12 @@ from bot.conversation.models import ConversationState
 from bot.conversation.turn import Turn
 from bot.handoff import service as handoffs
 from bot.handoff.models import Handoff
+from bot.municipalities.models import Municipality
 from bot.people.models import ChannelIdentity, YoungPerson
 from bot.safety import crisis
 from bot.safety.concepts import CATEGORIES
 from bot.safety.conversation import TOPIC_KEY, show_crisis_help
-from bot.tenants.models import Municipality, StaffMember
+from bot.staff.models import StaffMember
 from channels.base import Inbound
 from channels.sms.channel import SmsChannel
 from channels.sms.encoding import analyse

@@ -23,11 +23,12 @@ from bot.clock import clock
 from bot.database import Database
 from bot.handoff.models import Handoff
 from bot.i18n import tr
+from bot.municipalities.models import Municipality
 from bot.people.models import ChannelIdentity, YoungPerson
 from bot.safety.concepts import CATEGORIES
 from bot.safety.helplines import clear_cache, load_helplines
 from bot.safety.screen import CrisisMatch, screen
-from bot.tenants.models import Municipality, StaffMember
+from bot.staff.models import StaffMember
 from tests.support import Harness
 from tests.world import (
     ALI,

@@ -10,7 +10,7 @@ from sqlmodel import func, select
 from bot.audit.models import AuditEvent
 from bot.database import Database
 from bot.people.models import YoungPerson
-from bot.tenants.models import StaffMember
+from bot.staff.models import StaffMember
 from tests.fixtures.inbox import Staff
 from tests.world import TwoTowns
 

@@ -11,7 +11,7 @@ from bot.clock import clock
 from bot.conversation.engine import clean_name
 from bot.database import Database
 from bot.staff import service
-from bot.tenants.models import StaffMember
+from bot.staff.models import StaffMember
 from tests.world import METTE, youth_service
 
 pytestmark = pytest.mark.usefixtures("frozen_clock")

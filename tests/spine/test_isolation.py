@@ -15,8 +15,8 @@ from sqlalchemy import create_engine, inspect, text
 from sqlmodel import Session, SQLModel, select
 
 from bot.database import Database
+from bot.municipalities.models import Municipality
 from bot.settings import Settings, get_settings
-from bot.tenants.models import Municipality
 from tests.fixtures.databases import PostgresDatabases
 from tests.fixtures.inbox import inbox_settings
 from tests.fixtures.stack import Stack

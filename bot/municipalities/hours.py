@@ -9,7 +9,7 @@ from babel.dates import format_date
 
 from bot.content.texts import system_text
 from bot.i18n import babel_locale
-from bot.tenants.models import Municipality
+from bot.municipalities.models import Municipality
 
 
 def in_working_hours(municipality: Municipality, now: datetime) -> bool:
