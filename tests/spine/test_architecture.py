@@ -22,7 +22,7 @@ def _diagram() -> str:
 def _subgraph(name: str) -> set[str]:
     found = re.search(rf'subgraph {name}\[.*?\]\n(.*?)\n    end', _diagram(), re.S)
     assert found is not None, f"no subgraph {name}"
-    return set(re.findall(r"^\s+((?:bot|channels)\.[a-z_.]+)", found.group(1), re.M))
+    return set(re.findall(r"^\s+((?:bot|channels)\.[a-z0-9_.]+)", found.group(1), re.M))
 
 
 def _packages(top: str) -> set[str]:
@@ -37,7 +37,7 @@ def test_every_contract_is_described_and_every_description_is_a_contract() -> No
 
 
 def test_every_package_is_on_the_map_and_every_node_exists() -> None:
-    nodes = set(re.findall(r"^\s+((?:bot|channels)\.[a-z_.]+)", _diagram(), re.M))
+    nodes = set(re.findall(r"^\s+((?:bot|channels)\.[a-z0-9_.]+)", _diagram(), re.M))
     assert _packages("bot") | _packages("channels") <= nodes | {"bot.conversation"}
     for node in nodes:
         assert importlib.util.find_spec(node) is not None, f"{node} is drawn but does not exist"
@@ -53,4 +53,5 @@ def test_the_domains_drawn_are_the_ones_the_engine_may_not_import() -> None:
 
 def test_the_channels_drawn_are_the_ones_only_the_wiring_may_import() -> None:
     wiring = next(c for c in CONTRACTS if c["name"] == "Only the wiring knows concrete channels")
-    assert _subgraph("channels") == set(wiring["forbidden_modules"]) == _packages("channels")
+    assert wiring["forbidden_modules"] == ["channels.*"]
+    assert _subgraph("channels") == _packages("channels")
