@@ -44,8 +44,15 @@ async def reference(db: Database, count: int) -> float:
     start = time.perf_counter()
     for n in range(count):
         async with db.session() as session:
-            session.add(Message(channel="web", direction="in", author="young_person",
-                                body="hej", provider_id=f"ref-{n}"))
+            session.add(
+                Message(
+                    channel="web",
+                    direction="in",
+                    author="young_person",
+                    body="hej",
+                    provider_id=f"ref-{n}",
+                )
+            )
     return count / (time.perf_counter() - start)
 
 
@@ -71,8 +78,10 @@ async def run(url: str, count: int) -> None:
     rate = await spine(db, count)
     await db.dispose()
     backend = url.split(":", 1)[0]
-    print(f"{backend:28} reference inserts/s {ref:8.0f}   inbound->sent/s {rate:8.0f}   "
-          f"ratio {rate / ref:5.2f}")
+    print(
+        f"{backend:28} reference inserts/s {ref:8.0f}   inbound->sent/s {rate:8.0f}   "
+        f"ratio {rate / ref:5.2f}"
+    )
 
 
 def main() -> None:

@@ -30,7 +30,7 @@ from bot.outbox.models import OutboxItem
 from bot.people.models import ChannelIdentity, YoungPerson
 from bot.plans.models import Appointment, Plan
 from bot.reminders.models import Reminder
-from bot.reminders.service import sweep_due
+from bot.reminders.sweep import sweep_due
 
 PG = os.environ.get("INDGANG_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 PEOPLE = 1000
@@ -41,26 +41,56 @@ async def seed(db: Database, total: int) -> None:
     """Municipality, people with a channel, appointments, and `total` due reminders."""
     async with db.engine.begin() as conn:
         await conn.run_sync(SQLModel.metadata.create_all)
-        await conn.execute(insert(Municipality), [{"id": 1, "name": "Bench", "code": "bench",
-                                                   "timezone": "Europe/Copenhagen"}])
-        await conn.execute(insert(YoungPerson), [
-            {"id": i, "municipality_id": 1, "language": "da", "status": "active"}
-            for i in range(1, PEOPLE + 1)])
-        await conn.execute(insert(ChannelIdentity), [
-            {"id": i, "young_person_id": i, "channel": "sms", "address": f"+45{20000000 + i}"}
-            for i in range(1, PEOPLE + 1)])
-        await conn.execute(insert(Plan), [{"id": i, "young_person_id": i, "goal": "Mål"}
-                                          for i in range(1, PEOPLE + 1)])
+        await conn.execute(
+            insert(Municipality),
+            [{"id": 1, "name": "Bench", "code": "bench", "timezone": "Europe/Copenhagen"}],
+        )
+        await conn.execute(
+            insert(YoungPerson),
+            [
+                {"id": i, "municipality_id": 1, "language": "da", "status": "active"}
+                for i in range(1, PEOPLE + 1)
+            ],
+        )
+        await conn.execute(
+            insert(ChannelIdentity),
+            [
+                {"id": i, "young_person_id": i, "channel": "sms", "address": f"+45{20000000 + i}"}
+                for i in range(1, PEOPLE + 1)
+            ],
+        )
+        await conn.execute(
+            insert(Plan),
+            [{"id": i, "young_person_id": i, "goal": "Mål"} for i in range(1, PEOPLE + 1)],
+        )
         appointments = total // 2
-        await conn.execute(insert(Appointment), [
-            {"id": i, "plan_id": i % PEOPLE + 1, "starts_at": NOW + timedelta(hours=3),
-             "place": "Ungeindsatsen, Torvet 1", "status": "planned"}
-            for i in range(1, appointments + 1)])
-        rows = [{"young_person_id": i % PEOPLE + 1, "kind": "appointment", "target_id": i,
-                 "offset_key": key, "due_at": NOW - timedelta(minutes=1), "status": "pending"}
-                for i in range(1, appointments + 1) for key in ("1d@16:00", "2h")]
+        await conn.execute(
+            insert(Appointment),
+            [
+                {
+                    "id": i,
+                    "plan_id": i % PEOPLE + 1,
+                    "starts_at": NOW + timedelta(hours=3),
+                    "place": "Ungeindsatsen, Torvet 1",
+                    "status": "planned",
+                }
+                for i in range(1, appointments + 1)
+            ],
+        )
+        rows = [
+            {
+                "young_person_id": i % PEOPLE + 1,
+                "kind": "appointment",
+                "target_id": i,
+                "offset_key": key,
+                "due_at": NOW - timedelta(minutes=1),
+                "status": "pending",
+            }
+            for i in range(1, appointments + 1)
+            for key in ("1d@16:00", "2h")
+        ]
         for start in range(0, len(rows), 10_000):
-            await conn.execute(insert(Reminder), rows[start:start + 10_000])
+            await conn.execute(insert(Reminder), rows[start : start + 10_000])
 
 
 async def reference(db: Database, total: int) -> float:
@@ -69,14 +99,31 @@ async def reference(db: Database, total: int) -> float:
     async with db.engine.begin() as conn:
         for start in range(0, total, 500):
             count = min(500, total - start)
-            result = await conn.execute(insert(Message).returning(Message.id), [
-                {"young_person_id": 1, "identity_id": 1, "channel": "sms", "direction": "out",
-                 "author": "bot", "body": "Husk dit møde tirsdag kl. 10.00. Sted: Torvet 1.",
-                 "choices": [], "status": "queued", "created_at": NOW} for _ in range(count)])
+            result = await conn.execute(
+                insert(Message).returning(Message.id),
+                [
+                    {
+                        "young_person_id": 1,
+                        "identity_id": 1,
+                        "channel": "sms",
+                        "direction": "out",
+                        "author": "bot",
+                        "body": "Husk dit møde tirsdag kl. 10.00. Sted: Torvet 1.",
+                        "choices": [],
+                        "status": "queued",
+                        "created_at": NOW,
+                    }
+                    for _ in range(count)
+                ],
+            )
             ids = list(result.scalars())
-            await conn.execute(insert(OutboxItem), [
-                {"message_id": i, "status": "pending", "due_at": NOW, "created_at": NOW}
-                for i in ids])
+            await conn.execute(
+                insert(OutboxItem),
+                [
+                    {"message_id": i, "status": "pending", "due_at": NOW, "created_at": NOW}
+                    for i in ids
+                ],
+            )
     return time.perf_counter() - started
 
 
@@ -93,9 +140,11 @@ async def bench(url: str, label: str, total: int) -> None:
         tracemalloc.stop()
         assert result.sent == total, result.outcomes
         ref = await reference(db, total)
-        print(f"{label}: {total} reminders in {seconds:.1f} s = {total / seconds:,.0f}/s; "
-              f"peak memory {peak / 1e6:.1f} MB; plain insert {total / ref:,.0f} rows/s; "
-              f"sweep takes {seconds / ref:.1f}x the plain insert")
+        print(
+            f"{label}: {total} reminders in {seconds:.1f} s = {total / seconds:,.0f}/s; "
+            f"peak memory {peak / 1e6:.1f} MB; plain insert {total / ref:,.0f} rows/s; "
+            f"sweep takes {seconds / ref:.1f}x the plain insert"
+        )
     finally:
         await db.dispose()
 

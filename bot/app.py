@@ -29,13 +29,19 @@ log = structlog.get_logger(__name__)
 
 def scheduled_jobs(settings: Settings) -> list[Job]:
     """Every periodic sweep, each declared beside its domain (bot/<domain>/scheduled.py)."""
-    return [*reminders_scheduled.jobs(settings), *checkins_scheduled.jobs(settings),
-            *privacy_scheduled.jobs(settings)]
+    return [
+        *reminders_scheduled.jobs(settings),
+        *checkins_scheduled.jobs(settings),
+        *privacy_scheduled.jobs(settings),
+    ]
 
 
-def create_app(settings: Settings | None = None, *,
-               channel_settings: Mapping[str, ChannelSettings] | None = None,
-               run_workers: bool = True) -> FastAPI:
+def create_app(
+    settings: Settings | None = None,
+    *,
+    channel_settings: Mapping[str, ChannelSettings] | None = None,
+    run_workers: bool = True,
+) -> FastAPI:
     """Build the service. `run_workers=False` serves web requests only (tests, extra web nodes).
 
     Channel settings not given are read from the environment (each plug-in reads its own).
@@ -47,8 +53,11 @@ def create_app(settings: Settings | None = None, *,
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with started(service, background_dispatch=run_workers):
-            scheduler = (Scheduler(service.db, jobs=scheduled_jobs(settings), wake=dispatcher.wake)
-                         if run_workers else None)
+            scheduler = (
+                Scheduler(service.db, jobs=scheduled_jobs(settings), wake=dispatcher.wake)
+                if run_workers
+                else None
+            )
             if scheduler is not None:
                 await scheduler.start()
             log.info("service.started", channels=sorted(channels), workers=run_workers)
@@ -58,8 +67,12 @@ def create_app(settings: Settings | None = None, *,
                 if scheduler is not None:
                     await scheduler.stop()
 
-    app = FastAPI(title="Indgang", version="0.1.0", lifespan=lifespan,
-                  description="One way in to the municipal youth service.")
+    app = FastAPI(
+        title="Indgang",
+        version="0.1.0",
+        lifespan=lifespan,
+        description="One way in to the municipal youth service.",
+    )
     app.state.settings = settings
     app.state.channel_settings = service.channel_settings
     app.state.db = service.db

@@ -28,8 +28,10 @@ add_channel_commands(app, CliHost())
 
 
 @app.command()
-def serve(host: str = typer.Option("127.0.0.1", help="Address to listen on."),
-          port: int = typer.Option(8000, help="Port to listen on.")) -> None:
+def serve(
+    host: str = typer.Option("127.0.0.1", help="Address to listen on."),
+    port: int = typer.Option(8000, help="Port to listen on."),
+) -> None:
     """Run everything in one process: web, dispatcher and scheduler."""
     import uvicorn
 

@@ -38,31 +38,63 @@ async def _create(session: AsyncSession, now: datetime) -> None:
     await session.flush()
     assert municipality.id is not None
     hasher = PasswordHasher()
-    mette = StaffMember(municipality_id=municipality.id, name="Mette Hansen", email=DEMO_LOGIN[0],
-                        role="contact_person", team="Ungeteam Nord",
-                        password_hash=hasher.hash(DEMO_LOGIN[1]))
-    ali = StaffMember(municipality_id=municipality.id, name="Ali Khan", email="ali@demo.indgang.dk",
-                      role="team_lead", team="Ungeteam Nord", department="employment",
-                      password_hash=hasher.hash(DEMO_LOGIN[1]))
+    mette = StaffMember(
+        municipality_id=municipality.id,
+        name="Mette Hansen",
+        email=DEMO_LOGIN[0],
+        role="contact_person",
+        team="Ungeteam Nord",
+        password_hash=hasher.hash(DEMO_LOGIN[1]),
+    )
+    ali = StaffMember(
+        municipality_id=municipality.id,
+        name="Ali Khan",
+        email="ali@demo.indgang.dk",
+        role="team_lead",
+        team="Ungeteam Nord",
+        department="employment",
+        password_hash=hasher.hash(DEMO_LOGIN[1]),
+    )
     session.add_all([mette, ali])
     await session.flush()
     today = now.astimezone(zone).date()
     people = [
-        ("Sofie", 2008, "demo-sofie", "Starte på tømreruddannelsen i august",
-         [("Søg ind på optagelse.dk", today + timedelta(days=20)),
-          ("Besøg skolen til åbent hus", today + timedelta(days=9))]),
-        ("Ahmed", 2005, "demo-ahmed", "Få et fast job på et lager",
-         [("Skriv dit CV færdigt", today + timedelta(days=5)),
-          ("Tag truckcertifikat", today + timedelta(days=45))]),
+        (
+            "Sofie",
+            2008,
+            "demo-sofie",
+            "Starte på tømreruddannelsen i august",
+            [
+                ("Søg ind på optagelse.dk", today + timedelta(days=20)),
+                ("Besøg skolen til åbent hus", today + timedelta(days=9)),
+            ],
+        ),
+        (
+            "Ahmed",
+            2005,
+            "demo-ahmed",
+            "Få et fast job på et lager",
+            [
+                ("Skriv dit CV færdigt", today + timedelta(days=5)),
+                ("Tag truckcertifikat", today + timedelta(days=45)),
+            ],
+        ),
     ]
     for index, (name, born, visitor, goal, milestones) in enumerate(people):
-        person = YoungPerson(municipality_id=municipality.id, first_name=name, birth_year=born,
-                             contact_person_id=mette.id)
+        person = YoungPerson(
+            municipality_id=municipality.id,
+            first_name=name,
+            birth_year=born,
+            contact_person_id=mette.id,
+        )
         session.add(person)
         await session.flush()
         assert person.id is not None
-        session.add(ChannelIdentity(young_person_id=person.id, channel="web", address=visitor,
-                                    verified=True))
+        session.add(
+            ChannelIdentity(
+                young_person_id=person.id, channel="web", address=visitor, verified=True
+            )
+        )
         session.add(ConversationState(young_person_id=person.id, flow="onboarding", step=""))
         plan = Plan(young_person_id=person.id, goal=goal)
         session.add(plan)
@@ -72,5 +104,11 @@ async def _create(session: AsyncSession, now: datetime) -> None:
             session.add(Milestone(plan_id=plan.id, title=title, due_date=due))
         meeting_day = today + timedelta(days=3 + index)
         starts = datetime.combine(meeting_day, time(10, 0), tzinfo=zone).astimezone(UTC)
-        session.add(Appointment(plan_id=plan.id, starts_at=starts,
-                                place="Ungeindsatsen, Torvet 1", with_whom="Mette"))
+        session.add(
+            Appointment(
+                plan_id=plan.id,
+                starts_at=starts,
+                place="Ungeindsatsen, Torvet 1",
+                with_whom="Mette",
+            )
+        )

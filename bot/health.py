@@ -25,16 +25,21 @@ async def healthz() -> Health:
     return Health(status="ok")
 
 
-@router.get("/readyz", response_model=Health, summary="Database reachable, migrations current",
-            responses={503: {"model": Health}})
+@router.get(
+    "/readyz",
+    response_model=Health,
+    summary="Database reachable, migrations current",
+    responses={503: {"model": Health}},
+)
 async def readyz(request: Request) -> JSONResponse:
     db = request.app.state.db
     try:
         async with db.engine.connect() as connection:
             await connection.execute(text("SELECT 1"))
     except Exception:
-        return JSONResponse(Health(status="unavailable", database="unreachable").model_dump(),
-                            status_code=503)
+        return JSONResponse(
+            Health(status="unavailable", database="unreachable").model_dump(), status_code=503
+        )
     if not await is_current(db):
         return JSONResponse(
             Health(status="unavailable", database="ok", migrations="pending").model_dump(),

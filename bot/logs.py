@@ -17,27 +17,63 @@ from typing import Any
 import structlog
 
 # Keys that could carry what a young person wrote or how to reach them.
-SECRET_KEYS = frozenset({
-    "body", "text", "message", "address", "phone", "to", "from", "from_", "chat_id",
-    "token", "password", "secret", "authorization", "code", "caption", "payload", "form",
-    "params", "update", "first_name", "name", "username", "cookie", "signature",
-})
+SECRET_KEYS = frozenset(
+    {
+        "body",
+        "text",
+        "message",
+        "address",
+        "phone",
+        "to",
+        "from",
+        "from_",
+        "chat_id",
+        "token",
+        "password",
+        "secret",
+        "authorization",
+        "code",
+        "caption",
+        "payload",
+        "form",
+        "params",
+        "update",
+        "first_name",
+        "name",
+        "username",
+        "cookie",
+        "signature",
+    }
+)
 _MASKS = (
     # Telegram bot tokens, also inside URLs: 123456789:AA...
     (re.compile(r"\d{5,}:[A-Za-z0-9_-]{20,}"), "[token]"),
     # Pydantic and friends echo the offending input in their error messages.
-    (re.compile(r"input_value=(?:'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|\S+)"),
-     "input_value=[redacted]"),
+    (
+        re.compile(r"input_value=(?:'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|\S+)"),
+        "input_value=[redacted]",
+    ),
     # Phone numbers, chat ids and CPR numbers: any run of 8 or more digits.
     (re.compile(r"\+?\d[\d\s-]{6,}\d"), "[digits]"),
 )
 # Loggers that print request bodies, SQL parameters or URLs with tokens below WARNING
 # (and apscheduler, which logs every run of every sweep at INFO).
 QUIET_LOGGERS = (
-    "aiogram", "aiohttp.access", "aiohttp.client", "aiosqlite", "apscheduler", "asyncio",
-    "hpack", "httpcore",
-    "httpx", "multipart", "python_multipart", "sqlalchemy.engine", "sqlalchemy.pool",
-    "twilio", "uvicorn.access",
+    "aiogram",
+    "aiohttp.access",
+    "aiohttp.client",
+    "aiosqlite",
+    "apscheduler",
+    "asyncio",
+    "hpack",
+    "httpcore",
+    "httpx",
+    "multipart",
+    "python_multipart",
+    "sqlalchemy.engine",
+    "sqlalchemy.pool",
+    "twilio",
+    "uvicorn.access",
 )
 
 

@@ -60,8 +60,9 @@ class Service:
         return total
 
 
-def assemble(settings: Settings,
-             channel_settings: Mapping[str, ChannelSettings] | None = None) -> Service:
+def assemble(
+    settings: Settings, channel_settings: Mapping[str, ChannelSettings] | None = None
+) -> Service:
     """Build the service; channel settings not given are read from the environment."""
     logs.configure(settings.log_level, settings.log_json)
     db = Database(settings.database_url)
@@ -73,18 +74,29 @@ def assemble(settings: Settings,
         dispatcher.wake()
 
     receiver = Receiver(db, build_engine(), on_commit=wake)
-    return Service(settings=settings, db=db, channel_settings=every_setting, channels=channels,
-                   dispatcher=dispatcher, receiver=receiver,
-                   context=channel_context(db, receiver, settings))
+    return Service(
+        settings=settings,
+        db=db,
+        channel_settings=every_setting,
+        channels=channels,
+        dispatcher=dispatcher,
+        receiver=receiver,
+        context=channel_context(db, receiver, settings),
+    )
 
 
 def channel_context(db: Database, receiver: Receiver, settings: Settings) -> ChannelContext:
     """What channels may call: the receiver, delivery reports, the simulator's feed."""
 
     async def on_status(channel: str, update: StatusUpdate) -> bool:
-        return await record_status(db, channel=channel, provider_id=update.provider_id,
-                                   status=update.status, error_code=update.error_code,
-                                   now=utcnow())
+        return await record_status(
+            db,
+            channel=channel,
+            provider_id=update.provider_id,
+            status=update.status,
+            error_code=update.error_code,
+            now=utcnow(),
+        )
 
     async def history(channel: str, address: str, after: int) -> list[dict[str, Any]]:
         return await messages_for_address(db, channel=channel, address=address, after=after)
@@ -92,8 +104,13 @@ def channel_context(db: Database, receiver: Receiver, settings: Settings) -> Cha
     async def visitors() -> list[dict[str, str]]:
         return [{"visitor": v, "label": label} for v, label in DEMO_VISITORS.items()]
 
-    return ChannelContext(deployment=deployment_of(settings), receive=receiver,
-                          record_status=on_status, history=history, visitors=visitors)
+    return ChannelContext(
+        deployment=deployment_of(settings),
+        receive=receiver,
+        record_status=on_status,
+        history=history,
+        visitors=visitors,
+    )
 
 
 async def _start(service: Service) -> None:
@@ -116,8 +133,7 @@ async def started(service: Service, *, background_dispatch: bool = True) -> Asyn
     try:
         await _start(service)
         stop = asyncio.Event()
-        worker = (asyncio.create_task(service.dispatcher.run(stop))
-                  if background_dispatch else None)
+        worker = asyncio.create_task(service.dispatcher.run(stop)) if background_dispatch else None
         try:
             yield service
         finally:
@@ -130,7 +146,11 @@ async def started(service: Service, *, background_dispatch: bool = True) -> Asyn
         await service.db.dispose()
 
 
-def running(settings: Settings, channel_settings: Mapping[str, ChannelSettings] | None = None,
-            *, background_dispatch: bool = True) -> AbstractAsyncContextManager[Service]:
+def running(
+    settings: Settings,
+    channel_settings: Mapping[str, ChannelSettings] | None = None,
+    *,
+    background_dispatch: bool = True,
+) -> AbstractAsyncContextManager[Service]:
     """The service without a web server, for CLI commands: assembled and started."""
     return started(assemble(settings, channel_settings), background_dispatch=background_dispatch)

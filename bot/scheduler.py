@@ -67,8 +67,11 @@ class Leadership:
                 await self.release()
         connection = await self.db.engine.connect()
         try:
-            got = (await connection.execute(
-                text("SELECT pg_try_advisory_lock(:key)"), {"key": LEADER_LOCK_KEY})).scalar()
+            got = (
+                await connection.execute(
+                    text("SELECT pg_try_advisory_lock(:key)"), {"key": LEADER_LOCK_KEY}
+                )
+            ).scalar()
             # Session-level lock: end the implicit transaction, keep the connection.
             await connection.commit()
         except Exception:
@@ -87,8 +90,9 @@ class Leadership:
         if connection is None:
             return
         try:
-            await connection.execute(text("SELECT pg_advisory_unlock(:key)"),
-                                     {"key": LEADER_LOCK_KEY})
+            await connection.execute(
+                text("SELECT pg_advisory_unlock(:key)"), {"key": LEADER_LOCK_KEY}
+            )
             await connection.commit()
         except Exception:
             # Never pool a connection that may still hold the lock: drop it instead.
@@ -101,8 +105,9 @@ class Leadership:
 class Scheduler:
     """Runs the sweeps every interval on the leader; followers keep trying to lead."""
 
-    def __init__(self, db: Database, *, jobs: list[Job],
-                 wake: Callable[[], None] | None = None) -> None:
+    def __init__(
+        self, db: Database, *, jobs: list[Job], wake: Callable[[], None] | None = None
+    ) -> None:
         self.db = db
         self.jobs = jobs
         self.wake = wake
@@ -113,8 +118,15 @@ class Scheduler:
         """Start the in-memory jobs (inside the running event loop)."""
         for job in self.jobs:
             self._scheduler.add_job(
-                self.run_job, "interval", seconds=job.seconds, args=[job], id=job.name,
-                name=job.name, max_instances=1, coalesce=True, next_run_time=datetime.now(UTC),
+                self.run_job,
+                "interval",
+                seconds=job.seconds,
+                args=[job],
+                id=job.name,
+                name=job.name,
+                max_instances=1,
+                coalesce=True,
+                next_run_time=datetime.now(UTC),
             )
         self._scheduler.start()
         log.info("scheduler.started", jobs=[j.name for j in self.jobs])

@@ -63,9 +63,14 @@ class Settings(BaseSettings):
 
     # A group's variables are INDGANG_<GROUP>_<FIELD>: split once after the group's name, so
     # INDGANG_REMINDER_APPOINTMENT_OFFSETS is reminder.appointment_offsets.
-    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, env_file=".env", extra="ignore",
-                                      env_nested_delimiter="_", env_nested_max_split=1,
-                                      validate_by_name=True)
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        env_file=".env",
+        extra="ignore",
+        env_nested_delimiter="_",
+        env_nested_max_split=1,
+        validate_by_name=True,
+    )
 
     env: Literal["development", "production"] = "development"
     database_url: str = "sqlite+aiosqlite:///./indgang.db"
@@ -117,7 +122,9 @@ def async_database_url(url: str) -> str:
     for prefix in ("postgresql://", "postgres://", "postgresql+psycopg2://"):
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url.removeprefix(prefix)
-    if not url.startswith(("sqlite+aiosqlite://", "postgresql+psycopg://", "postgresql+asyncpg://")):
+    if not url.startswith(
+        ("sqlite+aiosqlite://", "postgresql+psycopg://", "postgresql+asyncpg://")
+    ):
         raise ValueError("must be a sqlite:// or postgresql:// URL")
     return url
 
@@ -125,8 +132,9 @@ def async_database_url(url: str) -> str:
 def describe_error(exc: ValidationError, prefix: str = ENV_PREFIX) -> str:
     """One line per bad setting, naming the environment variable (a channel's own prefix for
     a channel's settings)."""
-    return "; ".join(f"{env_variable(error['loc'], prefix)}: {error['msg']}"
-                     for error in exc.errors())
+    return "; ".join(
+        f"{env_variable(error['loc'], prefix)}: {error['msg']}" for error in exc.errors()
+    )
 
 
 def env_variable(loc: tuple[int | str, ...], prefix: str = ENV_PREFIX) -> str:

@@ -41,13 +41,23 @@ if TYPE_CHECKING:
 
 # Every domain's part of the conversation.
 CONVERSATION: tuple[ConversationPlugin, ...] = (
-    preferences.plugin, safety.plugin, handoff.plugin, plans.plugin, checkins.plugin,
-    reminders.plugin, privacy.plugin,
+    preferences.plugin,
+    safety.plugin,
+    handoff.plugin,
+    plans.plugin,
+    checkins.plugin,
+    reminders.plugin,
+    privacy.plugin,
 )
 # What runs before a flow step, in this order: a crisis is answered before anything else
 # (a human holding the conversation, STOP); a worry is asked about only when no human has it.
-GUARDS = ("privacy.cpr_notice", "safety.crisis", "preferences.opt_out", "handoff.held",
-          "safety.worry")
+GUARDS = (
+    "privacy.cpr_notice",
+    "safety.crisis",
+    "preferences.opt_out",
+    "handoff.held",
+    "safety.worry",
+)
 
 CHANNELS: list[ChannelPlugin[Any, Any]] = [
     web.plugin,
@@ -74,19 +84,23 @@ def deployment_of(settings: Settings) -> Deployment:
     return Deployment(environment=settings.env, public_base=settings.public_base)
 
 
-def read_channel_settings(given: ChannelSettingsMap | None = None, *,
-                          env_file: str | None = ".env") -> dict[str, ChannelSettings]:
+def read_channel_settings(
+    given: ChannelSettingsMap | None = None, *, env_file: str | None = ".env"
+) -> dict[str, ChannelSettings]:
     """Every plug-in's settings: those `given`, the others read from the environment.
 
     Raises pydantic's ValidationError for a bad one, like Settings().
     """
     given = given or {}
-    return {plugin.name: given[plugin.name] if plugin.name in given
-            else plugin.read_settings(env_file) for plugin in CHANNELS}
+    return {
+        plugin.name: given[plugin.name] if plugin.name in given else plugin.read_settings(env_file)
+        for plugin in CHANNELS
+    }
 
 
-def build_channels(deployment: Deployment,
-                   channel_settings: ChannelSettingsMap) -> dict[str, Channel]:
+def build_channels(
+    deployment: Deployment, channel_settings: ChannelSettingsMap
+) -> dict[str, Channel]:
     """Every channel that is on here, one object each, by name."""
     channels: dict[str, Channel] = {}
     for plugin in CHANNELS:
@@ -96,8 +110,9 @@ def build_channels(deployment: Deployment,
     return channels
 
 
-def build_routers(channels: Mapping[str, Channel], channel_settings: ChannelSettingsMap,
-                  context: ChannelContext) -> list[APIRouter]:
+def build_routers(
+    channels: Mapping[str, Channel], channel_settings: ChannelSettingsMap, context: ChannelContext
+) -> list[APIRouter]:
     """The webhook and page routes of the channels that are on."""
     routers = []
     for plugin in CHANNELS:
@@ -110,8 +125,10 @@ def build_routers(channels: Mapping[str, Channel], channel_settings: ChannelSett
 
 def home_page(channels: Mapping[str, Channel]) -> str | None:
     """The first page for people among the channels that are on (the simulator), if any."""
-    return next((plugin.home_page for plugin in CHANNELS
-                 if plugin.name in channels and plugin.home_page), None)
+    return next(
+        (plugin.home_page for plugin in CHANNELS if plugin.name in channels and plugin.home_page),
+        None,
+    )
 
 
 def invite_ways(channel_settings: ChannelSettingsMap, code: str) -> dict[str, InviteWay]:

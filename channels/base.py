@@ -259,8 +259,9 @@ class ChannelPlugin(ABC, Generic[SettingsT, ChannelT]):
     def build(self, settings: SettingsT, deployment: Deployment) -> ChannelT | None:
         """The channel, or None when it is off here (no credentials, not in this environment)."""
 
-    def router(self, channel: ChannelT, settings: SettingsT,
-               context: ChannelContext) -> APIRouter | None:
+    def router(
+        self, channel: ChannelT, settings: SettingsT, context: ChannelContext
+    ) -> APIRouter | None:
         """The channel's webhook or page routes, if it has any."""
         return None
 

@@ -27,8 +27,9 @@ def within(max_length: int) -> Fits:
     return lambda text: len(text) <= max_length
 
 
-def render(text: str, choices: tuple[Choice, ...], capabilities: Capabilities, *,
-           fits: Fits | None = None) -> str:
+def render(
+    text: str, choices: tuple[Choice, ...], capabilities: Capabilities, *, fits: Fits | None = None
+) -> str:
     """The text as read on a channel with these capabilities.
 
     `fits` replaces the character count of `capabilities.max_length` where a channel

@@ -19,8 +19,14 @@ from channels.base import ChannelSettings
 CHROMIUM = os.environ.get("INDGANG_TEST_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 # Without the background-networking flags Chromium keeps dialling out of this closed network.
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
 
 
 def require_chromium() -> None:
@@ -63,9 +69,11 @@ def artifact(name: str, request: pytest.FixtureRequest) -> Path:
 
 
 @asynccontextmanager
-async def serve(settings: Settings, sock: socket.socket,
-                channel_settings: Mapping[str, ChannelSettings] | None = None,
-                ) -> AsyncIterator[str]:
+async def serve(
+    settings: Settings,
+    sock: socket.socket,
+    channel_settings: Mapping[str, ChannelSettings] | None = None,
+) -> AsyncIterator[str]:
     """Run the whole service (web, dispatcher, scheduler) in this loop; yield its base URL."""
     app = create_app(settings, channel_settings=channel_settings)
     server = uvicorn.Server(uvicorn.Config(app, log_config=None, timeout_graceful_shutdown=2))

@@ -24,11 +24,16 @@ class AcyclicModulesContract(Contract):
 
     def check(self, graph: ImportGraph, verbose: bool) -> ContractCheck:
         prefixes = tuple(str(container) for container in self.containers)  # type: ignore[attr-defined]
-        modules = sorted(m for m in graph.modules if m.split(".")[0] in prefixes
-                         or m.startswith(tuple(p + "." for p in prefixes)))
+        modules = sorted(
+            m
+            for m in graph.modules
+            if m.split(".")[0] in prefixes or m.startswith(tuple(p + "." for p in prefixes))
+        )
         inside = set(modules)
-        edges = {m: sorted(i for i in graph.find_modules_directly_imported_by(m) if i in inside)
-                 for m in modules}
+        edges = {
+            m: sorted(i for i in graph.find_modules_directly_imported_by(m) if i in inside)
+            for m in modules
+        }
         cycles = [sorted(group) for group in strongly_connected(edges) if len(group) > 1]
         cycles += [[m] for m in modules if m in edges[m]]
         return ContractCheck(kept=not cycles, metadata={"cycles": cycles})

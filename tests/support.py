@@ -47,21 +47,34 @@ class Harness:
         self.db = db
         self.address = address
         self.channel = CollectingChannel(name=channel)
-        self.settings = Settings(_env_file=None, database_url=db.url,
-                                 outbox=OutboxSettings(send_backoff_base=2.0))
+        self.settings = Settings(
+            _env_file=None, database_url=db.url, outbox=OutboxSettings(send_backoff_base=2.0)
+        )
         self.receiver = Receiver(db, build_engine())
         self.dispatcher = Dispatcher(db, {channel: self.channel}, self.settings)
 
-    async def send(self, text: str = "", *, choice: str | None = None,
-                   provider_id: str | None = None, has_media: bool = False,
-                   start_payload: str | None = None) -> Receipt:
+    async def send(
+        self,
+        text: str = "",
+        *,
+        choice: str | None = None,
+        provider_id: str | None = None,
+        has_media: bool = False,
+        start_payload: str | None = None,
+    ) -> Receipt:
         from channels.base import Inbound
 
-        return await self.receiver(Inbound(
-            channel=self.channel.name, address=self.address,
-            provider_id=provider_id or f"p{next(_ids)}", text=text, choice=choice,
-            has_media=has_media, start_payload=start_payload,
-        ))
+        return await self.receiver(
+            Inbound(
+                channel=self.channel.name,
+                address=self.address,
+                provider_id=provider_id or f"p{next(_ids)}",
+                text=text,
+                choice=choice,
+                has_media=has_media,
+                start_payload=start_payload,
+            )
+        )
 
     async def say(self, text: str = "", **kwargs: object) -> list[Outbound]:
         """Send a message, run the dispatcher, return what went out."""

@@ -65,6 +65,7 @@ def password_hash(password: str = PASSWORD) -> str:
 
 # --- factories: one row each ---------------------------------------------------------------
 
+
 async def _added(session: AsyncSession, row: Any) -> Any:
     session.add(row)
     await session.flush()
@@ -72,16 +73,23 @@ async def _added(session: AsyncSession, row: Any) -> Any:
     return row
 
 
-async def municipality(session: AsyncSession, *, name: str = "Testby Kommune",
-                       code: str = "test", **fields: Any) -> Municipality:
+async def municipality(
+    session: AsyncSession, *, name: str = "Testby Kommune", code: str = "test", **fields: Any
+) -> Municipality:
     """A municipality (tenant)."""
     town: Municipality = await _added(session, Municipality(name=name, code=code, **fields))
     return town
 
 
-async def staff_member(session: AsyncSession, town: Municipality, *,
-                       name: str = "Mette Hansen", email: str | None = None,
-                       password: str | None = None, **fields: Any) -> StaffMember:
+async def staff_member(
+    session: AsyncSession,
+    town: Municipality,
+    *,
+    name: str = "Mette Hansen",
+    email: str | None = None,
+    password: str | None = None,
+    **fields: Any,
+) -> StaffMember:
     """A staff member (contact person unless `role` says otherwise); `password` lets them sign in.
 
     The e-mail defaults to <first name>@<municipality code>.dk.
@@ -89,33 +97,60 @@ async def staff_member(session: AsyncSession, town: Municipality, *,
     email = email or f"{name.split()[0].lower()}@{town.code}.dk"
     if password is not None:
         fields["password_hash"] = password_hash(password)
-    staff: StaffMember = await _added(session, StaffMember(
-        municipality_id=town.id, name=name, email=email, **fields))
+    staff: StaffMember = await _added(
+        session, StaffMember(municipality_id=town.id, name=name, email=email, **fields)
+    )
     return staff
 
 
-async def young_person(session: AsyncSession, town: Municipality, *,
-                       first_name: str | None = "Sofie", contact: StaffMember | None = None,
-                       **fields: Any) -> YoungPerson:
+async def young_person(
+    session: AsyncSession,
+    town: Municipality,
+    *,
+    first_name: str | None = "Sofie",
+    contact: StaffMember | None = None,
+    **fields: Any,
+) -> YoungPerson:
     """A young person of the municipality, with a contact person when given."""
-    person: YoungPerson = await _added(session, YoungPerson(
-        municipality_id=town.id, first_name=first_name,
-        contact_person_id=contact.id if contact is not None else None, **fields))
+    person: YoungPerson = await _added(
+        session,
+        YoungPerson(
+            municipality_id=town.id,
+            first_name=first_name,
+            contact_person_id=contact.id if contact is not None else None,
+            **fields,
+        ),
+    )
     return person
 
 
-async def channel_identity(session: AsyncSession, person: YoungPerson, *,
-                           channel: str = "web", address: str = "visitor-1",
-                           verified: bool = True, **fields: Any) -> ChannelIdentity:
+async def channel_identity(
+    session: AsyncSession,
+    person: YoungPerson,
+    *,
+    channel: str = "web",
+    address: str = "visitor-1",
+    verified: bool = True,
+    **fields: Any,
+) -> ChannelIdentity:
     """A chat, phone number or web visitor the young person writes from."""
-    identity: ChannelIdentity = await _added(session, ChannelIdentity(
-        young_person_id=person.id, channel=channel, address=address, verified=verified,
-        **fields))
+    identity: ChannelIdentity = await _added(
+        session,
+        ChannelIdentity(
+            young_person_id=person.id, channel=channel, address=address, verified=verified, **fields
+        ),
+    )
     return identity
 
 
-async def conversation(session: AsyncSession, person: YoungPerson, *, flow: str = "menu",
-                       step: str = "main", **fields: Any) -> ConversationState:
+async def conversation(
+    session: AsyncSession,
+    person: YoungPerson,
+    *,
+    flow: str = "menu",
+    step: str = "main",
+    **fields: Any,
+) -> ConversationState:
     """Where the young person is in the conversation (default: the main menu)."""
     state = ConversationState(young_person_id=person.id, flow=flow, step=step, **fields)
     session.add(state)
@@ -123,9 +158,14 @@ async def conversation(session: AsyncSession, person: YoungPerson, *, flow: str 
     return state
 
 
-async def plan(session: AsyncSession, person: YoungPerson, *, goal: str = "Komme i lære",
-               milestones: Iterable[tuple[str, date | None]] = (),
-               appointments: Iterable[dict[str, Any]] = ()) -> Plan:
+async def plan(
+    session: AsyncSession,
+    person: YoungPerson,
+    *,
+    goal: str = "Komme i lære",
+    milestones: Iterable[tuple[str, date | None]] = (),
+    appointments: Iterable[dict[str, Any]] = (),
+) -> Plan:
     """An education plan with milestones (title, due date) and appointments (columns)."""
     made: Plan = await _added(session, Plan(young_person_id=person.id, goal=goal))
     for title, due in milestones:
@@ -135,39 +175,63 @@ async def plan(session: AsyncSession, person: YoungPerson, *, goal: str = "Komme
     return made
 
 
-async def milestone(session: AsyncSession, of: Plan, *, title: str = "Skriv CV",
-                    due_date: date | None = None, **fields: Any) -> Milestone:
+async def milestone(
+    session: AsyncSession,
+    of: Plan,
+    *,
+    title: str = "Skriv CV",
+    due_date: date | None = None,
+    **fields: Any,
+) -> Milestone:
     """A step of a plan."""
-    step: Milestone = await _added(session, Milestone(plan_id=of.id, title=title,
-                                                      due_date=due_date, **fields))
+    step: Milestone = await _added(
+        session, Milestone(plan_id=of.id, title=title, due_date=due_date, **fields)
+    )
     return step
 
 
-async def appointment(session: AsyncSession, of: Plan, *, starts_at: datetime,
-                      place: str = "Torvet 1", **fields: Any) -> Appointment:
+async def appointment(
+    session: AsyncSession, of: Plan, *, starts_at: datetime, place: str = "Torvet 1", **fields: Any
+) -> Appointment:
     """A meeting of a plan."""
-    meeting: Appointment = await _added(session, Appointment(plan_id=of.id, starts_at=starts_at,
-                                                             place=place, **fields))
+    meeting: Appointment = await _added(
+        session, Appointment(plan_id=of.id, starts_at=starts_at, place=place, **fields)
+    )
     return meeting
 
 
-async def handoff(session: AsyncSession, person: YoungPerson, *, reason: str = "asked",
-                  assignee: StaffMember | None = None, **fields: Any) -> Handoff:
+async def handoff(
+    session: AsyncSession,
+    person: YoungPerson,
+    *,
+    reason: str = "asked",
+    assignee: StaffMember | None = None,
+    **fields: Any,
+) -> Handoff:
     """A conversation handed to a human."""
-    made: Handoff = await _added(session, Handoff(
-        young_person_id=person.id, reason=reason,
-        assignee_id=assignee.id if assignee is not None else None, **fields))
+    made: Handoff = await _added(
+        session,
+        Handoff(
+            young_person_id=person.id,
+            reason=reason,
+            assignee_id=assignee.id if assignee is not None else None,
+            **fields,
+        ),
+    )
     return made
 
 
-async def invite(session: AsyncSession, person: YoungPerson, *, now: datetime,
-                 staff: StaffMember | None = None) -> str:
+async def invite(
+    session: AsyncSession, person: YoungPerson, *, now: datetime, staff: StaffMember | None = None
+) -> str:
     """A single-use invite code for the young person, as staff make them."""
-    return await people.create_invite(session, person_id=person.id or 0, now=now,
-                                      staff_id=staff.id if staff is not None else None)
+    return await people.create_invite(
+        session, person_id=person.id or 0, now=now, staff_id=staff.id if staff is not None else None
+    )
 
 
 # --- one young person ------------------------------------------------------------------------
+
 
 @dataclass
 class OnePerson:
@@ -179,8 +243,14 @@ class OnePerson:
     address: str
 
 
-async def one_person(db: Database, *, channel: str = "web", address: str = "visitor-1",
-                     code: str = "test", language: str = "da") -> OnePerson:
+async def one_person(
+    db: Database,
+    *,
+    channel: str = "web",
+    address: str = "visitor-1",
+    code: str = "test",
+    language: str = "da",
+) -> OnePerson:
     """Create the rows; the young person has talked before, so reminders have a channel."""
     async with db.session() as session:
         town = await municipality(session, code=code)
@@ -218,8 +288,9 @@ class YouthService:
     people: dict[str, int] = field(default_factory=dict)
 
 
-async def youth_service(db: Database, *, now: datetime | None = None,
-                        at: tuple[str, str] = ("onboarding", "")) -> YouthService:
+async def youth_service(
+    db: Database, *, now: datetime | None = None, at: tuple[str, str] = ("onboarding", "")
+) -> YouthService:
     """Mette (contact person) and Ali (team lead, employment) in team Ungeteam Nord; Sofie
     (born 2008) and Ahmed (born 2005) on the web chat, new (`at` onboarding), each with a goal,
     two milestones and a meeting at 10:00 three and four days from `now` (default: the clock).
@@ -229,32 +300,60 @@ async def youth_service(db: Database, *, now: datetime | None = None,
     async with db.session() as session:
         town = await municipality(session, name=SERVICE, code="ungeby")
         mette = await staff_member(session, town, email=METTE, team="Ungeteam Nord")
-        ali = await staff_member(session, town, name="Ali Khan", email=ALI, role="team_lead",
-                                 team="Ungeteam Nord", department="employment")
+        ali = await staff_member(
+            session,
+            town,
+            name="Ali Khan",
+            email=ALI,
+            role="team_lead",
+            team="Ungeteam Nord",
+            department="employment",
+        )
         world = YouthService(town.id, staff={"mette": mette.id, "ali": ali.id})  # type: ignore[arg-type, dict-item]
         young: Sequence[tuple[str, int, str, str, list[tuple[str, date]]]] = (
-            ("Sofie", 2008, SOFIE, SOFIE_GOAL,
-             [("Søg ind på optagelse.dk", today + timedelta(days=20)),
-              ("Besøg skolen til åbent hus", today + timedelta(days=9))]),
-            ("Ahmed", 2005, AHMED, AHMED_GOAL,
-             [("Skriv dit CV færdigt", today + timedelta(days=5)),
-              ("Tag truckcertifikat", today + timedelta(days=45))]),
+            (
+                "Sofie",
+                2008,
+                SOFIE,
+                SOFIE_GOAL,
+                [
+                    ("Søg ind på optagelse.dk", today + timedelta(days=20)),
+                    ("Besøg skolen til åbent hus", today + timedelta(days=9)),
+                ],
+            ),
+            (
+                "Ahmed",
+                2005,
+                AHMED,
+                AHMED_GOAL,
+                [
+                    ("Skriv dit CV færdigt", today + timedelta(days=5)),
+                    ("Tag truckcertifikat", today + timedelta(days=45)),
+                ],
+            ),
         )
         for index, (name, born, visitor, goal, steps) in enumerate(young):
-            person = await young_person(session, town, first_name=name, birth_year=born,
-                                        contact=mette)
+            person = await young_person(
+                session, town, first_name=name, birth_year=born, contact=mette
+            )
             world.people[name.lower()] = person.id  # type: ignore[assignment]
             await channel_identity(session, person, address=visitor)
             await conversation(session, person, flow=at[0], step=at[1])
-            meeting = datetime.combine(today + timedelta(days=3 + index), time(10, 0),
-                                       tzinfo=CPH).astimezone(UTC)
-            await plan(session, person, goal=goal, milestones=steps,
-                       appointments=[{"starts_at": meeting, "place": PLACE,
-                                      "with_whom": "Mette"}])
+            meeting = datetime.combine(
+                today + timedelta(days=3 + index), time(10, 0), tzinfo=CPH
+            ).astimezone(UTC)
+            await plan(
+                session,
+                person,
+                goal=goal,
+                milestones=steps,
+                appointments=[{"starts_at": meeting, "place": PLACE, "with_whom": "Mette"}],
+            )
     return world
 
 
 # --- two municipalities for the inbox -----------------------------------------------------------
+
 
 @dataclass
 class TwoTowns:
@@ -280,43 +379,57 @@ async def two_towns(db: Database, now: datetime) -> TwoTowns:
     """
     world = TwoTowns()
     async with db.session() as session:
-        aby = await municipality(session, name="Aby Kommune", code="aby",
-                                 sms_number="+4550000001")
-        bby = await municipality(session, name="Bby Kommune", code="bby",
-                                 sms_number="+4550000002")
+        aby = await municipality(session, name="Aby Kommune", code="aby", sms_number="+4550000001")
+        bby = await municipality(session, name="Bby Kommune", code="bby", sms_number="+4550000002")
         world.towns = {"aby": aby.id, "bby": bby.id}  # type: ignore[dict-item]
         staff = {
-            "mette": await staff_member(session, aby, name="Mette Hansen", team="Nord",
-                                        password=PASSWORD),
-            "nora": await staff_member(session, aby, name="Nora Berg", team="Nord",
-                                       password=PASSWORD),
-            "jonas": await staff_member(session, aby, name="Jonas Lund", team="Syd",
-                                        password=PASSWORD),
-            "ali": await staff_member(session, aby, name="Ali Khan", role="team_lead",
-                                      team="Nord", department="employment",
-                                      password=PASSWORD),
-            "berit": await staff_member(session, bby, name="Berit Bo", team="Vest",
-                                        password=PASSWORD),
+            "mette": await staff_member(
+                session, aby, name="Mette Hansen", team="Nord", password=PASSWORD
+            ),
+            "nora": await staff_member(
+                session, aby, name="Nora Berg", team="Nord", password=PASSWORD
+            ),
+            "jonas": await staff_member(
+                session, aby, name="Jonas Lund", team="Syd", password=PASSWORD
+            ),
+            "ali": await staff_member(
+                session,
+                aby,
+                name="Ali Khan",
+                role="team_lead",
+                team="Nord",
+                department="employment",
+                password=PASSWORD,
+            ),
+            "berit": await staff_member(
+                session, bby, name="Berit Bo", team="Vest", password=PASSWORD
+            ),
         }
         world.staff = {k: v.id for k, v in staff.items()}  # type: ignore[misc]
-        for key, town, contact, phone in (("sofie", aby, "mette", "+4520000001"),
-                                          ("bo", bby, "berit", "+4520000002")):
-            person = await young_person(session, town, first_name=key.title(),
-                                        birth_year=2007, contact=staff[contact])
+        for key, town, contact, phone in (
+            ("sofie", aby, "mette", "+4520000001"),
+            ("bo", bby, "berit", "+4520000002"),
+        ):
+            person = await young_person(
+                session, town, first_name=key.title(), birth_year=2007, contact=staff[contact]
+            )
             world.people[key] = person.id  # type: ignore[assignment]
-            await channel_identity(session, person, channel="sms", address=phone,
-                                   last_inbound_at=now)
+            await channel_identity(
+                session, person, channel="sms", address=phone, last_inbound_at=now
+            )
             made = await plan(session, person)
             step = await milestone(session, made, title="Skriv CV", due_date=date(2026, 4, 1))
             meeting = await appointment(session, made, starts_at=now + timedelta(days=2))
-            await handoff(session, person, assignee=staff[contact],
-                          opened_at=now - timedelta(hours=2))
+            await handoff(
+                session, person, assignee=staff[contact], opened_at=now - timedelta(hours=2)
+            )
             if key == "bo":
                 world.milestone_b, world.appointment_b = step.id, meeting.id  # type: ignore[assignment]
     return world
 
 
 # --- the municipality the running app serves -------------------------------------------------
+
 
 @dataclass
 class ServiceTown:
@@ -329,7 +442,12 @@ class ServiceTown:
 async def service_town(db: Database, *, sms_number: str, telegram_bot: str) -> ServiceTown:
     """The municipality behind the app's SMS number and Telegram bot, and its contact person."""
     async with db.session() as session:
-        town = await municipality(session, name="Aarhus Kommune", code="751",
-                                  sms_number=sms_number, telegram_bot=telegram_bot)
+        town = await municipality(
+            session,
+            name="Aarhus Kommune",
+            code="751",
+            sms_number=sms_number,
+            telegram_bot=telegram_bot,
+        )
         mette = await staff_member(session, town, email="mette@aarhus.example.dk")
         return ServiceTown(town.id, mette.id)  # type: ignore[arg-type]

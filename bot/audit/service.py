@@ -28,16 +28,24 @@ async def record(
     `staff=None` is the system itself (e.g. retention); then the municipality is given or
     taken from the young person.
     """
-    owner = municipality_id if municipality_id is not None else (
-        staff.municipality_id if staff is not None else None)
+    owner = (
+        municipality_id
+        if municipality_id is not None
+        else (staff.municipality_id if staff is not None else None)
+    )
     if owner is None and young_person_id is not None:
         person = await session.get(YoungPerson, young_person_id)
         owner = person.municipality_id if person is not None else None
     if owner is None:
         raise ValueError("an audit event needs a municipality")
-    event = AuditEvent(municipality_id=owner, staff_id=staff.id if staff else None,
-                       young_person_id=young_person_id, action=action[:40],
-                       detail=detail[:300], at=now or utcnow())
+    event = AuditEvent(
+        municipality_id=owner,
+        staff_id=staff.id if staff else None,
+        young_person_id=young_person_id,
+        action=action[:40],
+        detail=detail[:300],
+        at=now or utcnow(),
+    )
     session.add(event)
     return event
 
@@ -63,5 +71,6 @@ async def for_person(
     session: AsyncSession, *, municipality_id: int, young_person_id: int, limit: int = 200
 ) -> list[AuditEvent]:
     """The events about one young person within one municipality (the inbox's list)."""
-    return await events_for(session, young_person_id=young_person_id,
-                            municipality_id=municipality_id, limit=limit)
+    return await events_for(
+        session, young_person_id=young_person_id, municipality_id=municipality_id, limit=limit
+    )

@@ -41,11 +41,13 @@ async def show_comment_question(turn: Turn) -> str:
 @plugin.action("checkin_score")
 async def record_score(turn: Turn, argument: str) -> None:
     """Store the 1-5 answer (`do: checkin_score:3`); a low streak hands over to a human."""
-    checkin = await service.current(turn.session, person_id=turn.person.id or 0,
-                                    checkin_id=_checkin_id(turn))
+    checkin = await service.current(
+        turn.session, person_id=turn.person.id or 0, checkin_id=_checkin_id(turn)
+    )
     flagged_before = turn.person.risk_flag_at
-    checkin = await service.answer_score(turn.session, person=turn.person, checkin=checkin,
-                                         score=int(argument), now=turn.now)
+    checkin = await service.answer_score(
+        turn.session, person=turn.person, checkin=checkin, score=int(argument), now=turn.now
+    )
     turn.state.data = {**turn.state.data, "checkin_id": checkin.id}
     if turn.person.risk_flag_at is not None and turn.person.risk_flag_at != flagged_before:
         turn.say(system_text("checkin_risk", turn.lang))
@@ -55,20 +57,26 @@ async def record_score(turn: Turn, argument: str) -> None:
 async def record_comment(turn: Turn, _argument: str) -> None:
     """Store the free-text answer kept in the conversation data."""
     text = str(turn.state.data.get("checkin_comment", ""))
-    checkin = await service.current(turn.session, person_id=turn.person.id or 0,
-                                    checkin_id=_checkin_id(turn))
+    checkin = await service.current(
+        turn.session, person_id=turn.person.id or 0, checkin_id=_checkin_id(turn)
+    )
     data = dict(turn.state.data)
     data.pop("checkin_comment", None)  # the answer lives on the check-in, not in the state
     turn.state.data = data
-    if await service.answer_text(turn.session, person=turn.person, checkin=checkin, text=text,
-                                 now=turn.now):
+    if await service.answer_text(
+        turn.session, person=turn.person, checkin=checkin, text=text, now=turn.now
+    ):
         turn.say(system_text("checkin_risk", turn.lang))
 
 
 async def _schedule(turn: Turn, **changes: object) -> CheckinSchedule:
-    return await service.set_schedule(turn.session, person=turn.person,
-                                      municipality=turn.municipality, now=turn.now,
-                                      **changes)  # type: ignore[arg-type]
+    return await service.set_schedule(
+        turn.session,
+        person=turn.person,
+        municipality=turn.municipality,
+        now=turn.now,
+        **changes,  # type: ignore[arg-type]
+    )
 
 
 @plugin.action("checkin_pause")
@@ -96,7 +104,8 @@ async def change_day(turn: Turn, argument: str) -> None:
     schedule = await _schedule(turn, weekday=int(argument), paused=False)
     assert schedule.next_at is not None
     zone = ZoneInfo(turn.municipality.timezone)
-    day = format_date(schedule.next_at.astimezone(zone).date(), "EEEE",
-                      locale=babel_locale(turn.lang))
+    day = format_date(
+        schedule.next_at.astimezone(zone).date(), "EEEE", locale=babel_locale(turn.lang)
+    )
     when = format_when(schedule.next_at, language=turn.lang, timezone=turn.municipality.timezone)
     turn.say(system_text("checkin_day_set", turn.lang, day=day, when=when))

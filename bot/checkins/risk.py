@@ -57,7 +57,8 @@ class RiskRules(BaseModel):
         rule = self.low_scores
         recent = scores[: rule.in_a_row]
         return len(recent) == rule.in_a_row and all(
-            s is not None and s <= rule.at_most for s in recent)
+            s is not None and s <= rule.at_most for s in recent
+        )
 
     def silent_streak(self, answered: list[bool]) -> bool:
         """True when the newest check-ins (newest first) all went unanswered."""

@@ -51,20 +51,27 @@ async def question_text(session: AsyncSession, *, person: YoungPerson, language:
     return system_text("checkin_question_nogoal", language)
 
 
-async def sweep_checkins(db: Database, now: datetime, *, batch: int = 200,
-                         on_sent: Callable[[], None] | None = None) -> CheckinSweep:
+async def sweep_checkins(
+    db: Database, now: datetime, *, batch: int = 200, on_sent: Callable[[], None] | None = None
+) -> CheckinSweep:
     """Send every due check-in; safe to run twice and side by side."""
     result = CheckinSweep()
     while True:
         async with db.session() as session:
-            due = (await session.exec(
-                select(CheckinSchedule)
-                .where(col(CheckinSchedule.paused).is_(False),
-                       col(CheckinSchedule.next_at).is_not(None),
-                       col(CheckinSchedule.next_at) <= now)
-                .order_by(col(CheckinSchedule.next_at)).limit(batch)
-                # PostgreSQL: a parallel sweep skips these; SQLite sweeps take turns anyway.
-                .with_for_update(skip_locked=True))).all()
+            due = (
+                await session.exec(
+                    select(CheckinSchedule)
+                    .where(
+                        col(CheckinSchedule.paused).is_(False),
+                        col(CheckinSchedule.next_at).is_not(None),
+                        col(CheckinSchedule.next_at) <= now,
+                    )
+                    .order_by(col(CheckinSchedule.next_at))
+                    .limit(batch)
+                    # PostgreSQL: a parallel sweep skips these; SQLite sweeps take turns anyway.
+                    .with_for_update(skip_locked=True)
+                )
+            ).all()
             for schedule in due:
                 try:
                     async with session.begin_nested():
@@ -89,12 +96,12 @@ async def _ask(session: AsyncSession, schedule: CheckinSchedule, now: datetime) 
         schedule.next_at = None
         session.add(schedule)
         return "skipped"
-    schedule.next_at = service.next_time(schedule, after=now, zone=ZoneInfo(municipality.timezone),
-                                         after_send=True)
+    schedule.next_at = service.next_time(
+        schedule, after=now, zone=ZoneInfo(municipality.timezone), after_send=True
+    )
     session.add(schedule)
     if await service.silent_streak(session, person=person):
-        await service.raise_risk(session, person=person, reason=rules().no_answer.reason,
-                                 now=now)
+        await service.raise_risk(session, person=person, reason=rules().no_answer.reason, now=now)
         return "flagged"
     if await active_handoff(session, person_id=person.id or 0) is not None:
         # A human holds the conversation; a check-in now would talk over them.
@@ -106,9 +113,14 @@ async def _ask(session: AsyncSession, schedule: CheckinSchedule, now: datetime) 
     session.add(checkin)
     await session.flush()
     text = await question_text(session, person=person, language=person.language)
-    await enqueue(session, identity=identity, text=text, now=now,
-                  choices=step_choices(ASK_STEP, person.language),
-                  due_at=after_quiet_hours(now, municipality))
+    await enqueue(
+        session,
+        identity=identity,
+        text=text,
+        now=now,
+        choices=step_choices(ASK_STEP, person.language),
+        due_at=after_quiet_hours(now, municipality),
+    )
     state = await session.get(ConversationState, person.id)
     if state is None:
         state = ConversationState(young_person_id=person.id or 0)
@@ -120,8 +132,9 @@ async def _ask(session: AsyncSession, schedule: CheckinSchedule, now: datetime) 
     return "asked"
 
 
-async def sweep_due_checkins(db: Database, on_sent: Callable[[], None] | None = None
-                             ) -> CheckinSweep:
+async def sweep_due_checkins(
+    db: Database, on_sent: Callable[[], None] | None = None
+) -> CheckinSweep:
     """Send the check-ins due now (the scheduled job)."""
     result = await sweep_checkins(db, utcnow(), on_sent=on_sent)
     if result.outcomes:

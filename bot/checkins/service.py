@@ -20,8 +20,9 @@ log = structlog.get_logger(__name__)
 WEEK = 7
 
 
-def next_time(schedule: CheckinSchedule, *, after: datetime, zone: ZoneInfo,
-              after_send: bool = False) -> datetime:
+def next_time(
+    schedule: CheckinSchedule, *, after: datetime, zone: ZoneInfo, after_send: bool = False
+) -> datetime:
     """The next local (weekday, hour) after `after`, as UTC; DST-safe wall-clock arithmetic."""
     local = after.astimezone(zone)
     at = time(schedule.hour, 0)
@@ -34,14 +35,16 @@ def next_time(schedule: CheckinSchedule, *, after: datetime, zone: ZoneInfo,
     if candidate <= local:
         candidate = datetime.combine(day + timedelta(days=step), at, tzinfo=zone)
     if after_send and schedule.cadence_days > step:
-        extra = datetime.combine(candidate.date() + timedelta(days=schedule.cadence_days - step),
-                                 at, tzinfo=zone)
+        extra = datetime.combine(
+            candidate.date() + timedelta(days=schedule.cadence_days - step), at, tzinfo=zone
+        )
         candidate = extra
     return candidate.astimezone(ZoneInfo("UTC"))
 
 
-async def ensure_schedule(session: AsyncSession, *, person: YoungPerson,
-                          municipality: Municipality, now: datetime) -> CheckinSchedule:
+async def ensure_schedule(
+    session: AsyncSession, *, person: YoungPerson, municipality: Municipality, now: datetime
+) -> CheckinSchedule:
     """The young person's schedule; a new one is weekly on the default afternoon."""
     assert person.id is not None
     schedule = await session.get(CheckinSchedule, person.id)
@@ -53,10 +56,17 @@ async def ensure_schedule(session: AsyncSession, *, person: YoungPerson,
     return schedule
 
 
-async def set_schedule(session: AsyncSession, *, person: YoungPerson,
-                       municipality: Municipality, now: datetime,
-                       cadence_days: int | None = None, weekday: int | None = None,
-                       hour: int | None = None, paused: bool | None = None) -> CheckinSchedule:
+async def set_schedule(
+    session: AsyncSession,
+    *,
+    person: YoungPerson,
+    municipality: Municipality,
+    now: datetime,
+    cadence_days: int | None = None,
+    weekday: int | None = None,
+    hour: int | None = None,
+    paused: bool | None = None,
+) -> CheckinSchedule:
     """Change the cadence (the contact person) or the day (the young person)."""
     schedule = await ensure_schedule(session, person=person, municipality=municipality, now=now)
     if cadence_days is not None:
@@ -67,14 +77,18 @@ async def set_schedule(session: AsyncSession, *, person: YoungPerson,
         schedule.hour = hour
     if paused is not None:
         schedule.paused = paused
-    schedule.next_at = (None if schedule.paused else
-                        next_time(schedule, after=now, zone=ZoneInfo(municipality.timezone)))
+    schedule.next_at = (
+        None
+        if schedule.paused
+        else next_time(schedule, after=now, zone=ZoneInfo(municipality.timezone))
+    )
     session.add(schedule)
     return schedule
 
 
-async def current(session: AsyncSession, *, person_id: int,
-                  checkin_id: int | None) -> Checkin | None:
+async def current(
+    session: AsyncSession, *, person_id: int, checkin_id: int | None
+) -> Checkin | None:
     """The check-in being answered: the one the young person was asked last."""
     if checkin_id:
         found = await session.get(Checkin, checkin_id)
@@ -83,8 +97,14 @@ async def current(session: AsyncSession, *, person_id: int,
     return None
 
 
-async def answer_score(session: AsyncSession, *, person: YoungPerson, checkin: Checkin | None,
-                       score: int, now: datetime) -> Checkin:
+async def answer_score(
+    session: AsyncSession,
+    *,
+    person: YoungPerson,
+    checkin: Checkin | None,
+    score: int,
+    now: datetime,
+) -> Checkin:
     """Store a 1-5 answer; a low streak raises the risk flag."""
     assert person.id is not None
     if checkin is None:
@@ -99,8 +119,9 @@ async def answer_score(session: AsyncSession, *, person: YoungPerson, checkin: C
     return checkin
 
 
-async def answer_text(session: AsyncSession, *, person: YoungPerson, checkin: Checkin | None,
-                      text: str, now: datetime) -> bool:
+async def answer_text(
+    session: AsyncSession, *, person: YoungPerson, checkin: Checkin | None, text: str, now: datetime
+) -> bool:
     """Store the optional free text; True when it raised the risk flag."""
     if checkin is not None:
         checkin.text = text[:500]
@@ -112,18 +133,22 @@ async def answer_text(session: AsyncSession, *, person: YoungPerson, checkin: Ch
     return False
 
 
-async def recent_scores(session: AsyncSession, *, person_id: int,
-                        limit: int = 10) -> list[int | None]:
+async def recent_scores(
+    session: AsyncSession, *, person_id: int, limit: int = 10
+) -> list[int | None]:
     """The newest answered scores, newest first."""
     result = await session.exec(
         select(Checkin.score)
         .where(Checkin.young_person_id == person_id, col(Checkin.score).is_not(None))
-        .order_by(col(Checkin.answered_at).desc(), col(Checkin.id).desc()).limit(limit))
+        .order_by(col(Checkin.answered_at).desc(), col(Checkin.id).desc())
+        .limit(limit)
+    )
     return list(result.all())
 
 
-async def raise_risk(session: AsyncSession, *, person: YoungPerson, reason: str,
-                     now: datetime) -> Handoff:
+async def raise_risk(
+    session: AsyncSession, *, person: YoungPerson, reason: str, now: datetime
+) -> Handoff:
     """Flag the young person and hand the conversation to the contact person, with the reason."""
     person.risk_flag_at = now
     person.risk_reason = reason[:200]
@@ -137,8 +162,11 @@ async def silent_streak(session: AsyncSession, *, person: YoungPerson) -> bool:
     assert person.id is not None
     needed = rules().no_answer.in_a_row
     result = await session.exec(
-        select(Checkin).where(Checkin.young_person_id == person.id)
-        .order_by(col(Checkin.sent_at).desc(), col(Checkin.id).desc()).limit(needed))
+        select(Checkin)
+        .where(Checkin.young_person_id == person.id)
+        .order_by(col(Checkin.sent_at).desc(), col(Checkin.id).desc())
+        .limit(needed)
+    )
     recent = list(result.all())
     if not rules().silent_streak([c.answered_at is not None for c in recent]):
         return False
@@ -149,6 +177,9 @@ async def silent_streak(session: AsyncSession, *, person: YoungPerson) -> bool:
 async def history(session: AsyncSession, *, person_id: int, limit: int = 200) -> list[Checkin]:
     """The check-ins sent and their answers, oldest first (numbers over time)."""
     result = await session.exec(
-        select(Checkin).where(Checkin.young_person_id == person_id)
-        .order_by(col(Checkin.sent_at).desc(), col(Checkin.id).desc()).limit(limit))
+        select(Checkin)
+        .where(Checkin.young_person_id == person_id)
+        .order_by(col(Checkin.sent_at).desc(), col(Checkin.id).desc())
+        .limit(limit)
+    )
     return list(reversed(result.all()))

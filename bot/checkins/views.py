@@ -60,8 +60,13 @@ class CheckinsOut(BaseModel):
 def _schedule(s: CheckinSchedule | None) -> ScheduleOut | None:
     if s is None:
         return None
-    return ScheduleOut(cadence_days=s.cadence_days, weekday=s.weekday, hour=s.hour,
-                       paused=s.paused, next_at=s.next_at)
+    return ScheduleOut(
+        cadence_days=s.cadence_days,
+        weekday=s.weekday,
+        hour=s.hour,
+        paused=s.paused,
+        next_at=s.next_at,
+    )
 
 
 @router.get("/{person_id}/checkins", response_model=CheckinsOut)
@@ -73,23 +78,43 @@ async def read_checkins(person_id: int, staff: CurrentStaff, session: SessionDep
     return CheckinsOut(
         young_person_id=person_id,
         schedule=_schedule(await session.get(CheckinSchedule, person_id)),
-        risk_flag_at=person.risk_flag_at, risk_reason=person.risk_reason,
-        checkins=[CheckinOut(id=c.id or 0, sent_at=c.sent_at, score=c.score, text=c.text,
-                             answered_at=c.answered_at) for c in rows],
+        risk_flag_at=person.risk_flag_at,
+        risk_reason=person.risk_reason,
+        checkins=[
+            CheckinOut(
+                id=c.id or 0,
+                sent_at=c.sent_at,
+                score=c.score,
+                text=c.text,
+                answered_at=c.answered_at,
+            )
+            for c in rows
+        ],
     )
 
 
 @router.put("/{person_id}/checkins/schedule", response_model=ScheduleOut)
-async def put_schedule(person_id: int, body: ScheduleIn, staff: CurrentStaff,
-                       session: SessionDep) -> ScheduleOut:
+async def put_schedule(
+    person_id: int, body: ScheduleIn, staff: CurrentStaff, session: SessionDep
+) -> ScheduleOut:
     """Set the cadence (and audit the change)."""
     person = await person_of(session, staff, person_id)
     municipality = await session.get(Municipality, person.municipality_id)
     assert municipality is not None
-    schedule = await service.set_schedule(session, person=person, municipality=municipality,
-                                          now=utcnow(), **body.model_dump(exclude_none=True))
-    await audit.record(session, staff=staff, young_person_id=person_id,
-                       action="checkins.schedule", detail=body.model_dump_json(exclude_none=True))
+    schedule = await service.set_schedule(
+        session,
+        person=person,
+        municipality=municipality,
+        now=utcnow(),
+        **body.model_dump(exclude_none=True),
+    )
+    await audit.record(
+        session,
+        staff=staff,
+        young_person_id=person_id,
+        action="checkins.schedule",
+        detail=body.model_dump_json(exclude_none=True),
+    )
     result = _schedule(schedule)
     assert result is not None
     return result

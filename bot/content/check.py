@@ -18,8 +18,12 @@ def problems(registry: Registry, flows: Flows | None = None) -> list[str]:
         flows = flows or load_flows()
     except ValueError as exc:
         return [str(exc)]
-    found = flows.problems(set(registry.actions), set(registry.views),
-                           set(registry.choice_sources), set(registry.readers))
+    found = flows.problems(
+        set(registry.actions),
+        set(registry.views),
+        set(registry.choice_sources),
+        set(registry.readers),
+    )
     for flow in flows.flows.values():
         path = CONTENT_DIR / "flows" / f"{flow.flow}.mmd"
         if not path.exists() or path.read_text(encoding="utf-8") != diagram(flow, flows):

@@ -94,8 +94,9 @@ class Flows:
         flow_name, _, step_name = ref.partition(".")
         return f"{flow_name}.{step_name or self.flows[flow_name].start}"
 
-    def problems(self, actions: set[str], views: set[str], sources: set[str],
-                 readers: set[str] | None = None) -> list[str]:
+    def problems(
+        self, actions: set[str], views: set[str], sources: set[str], readers: set[str] | None = None
+    ) -> list[str]:
         """Everything wrong with the content: dangling links, unknown actions, dead ends."""
         found = []
         for flow in self.flows.values():

@@ -68,8 +68,11 @@ def reading(path: Path = CONTENT_DIR / "intents.yaml") -> Reading:
 
 @lru_cache
 def _phrases() -> list[tuple[str, tuple[str, ...]]]:
-    return [(name, tuple(words(phrase))) for name, spec in reading().intents.items()
-            for phrase in spec.phrases]
+    return [
+        (name, tuple(words(phrase)))
+        for name, spec in reading().intents.items()
+        for phrase in spec.phrases
+    ]
 
 
 @lru_cache
@@ -84,8 +87,9 @@ def _question_starts() -> tuple[tuple[str, ...], ...]:
 
 @lru_cache
 def _answers() -> dict[str, str]:
-    return {" ".join(words(said)): key for key, saying in reading().answers.items()
-            for said in saying}
+    return {
+        " ".join(words(said)): key for key, saying in reading().answers.items() for said in saying
+    }
 
 
 def intent_of(text: str, *, tight: bool = False) -> Intent | None:
@@ -119,7 +123,7 @@ def is_question(text: str) -> bool:
     if text.strip().endswith(("?", "؟")):
         return True
     said = words(text)
-    return any(tuple(said[:len(start)]) == start for start in _question_starts())
+    return any(tuple(said[: len(start)]) == start for start in _question_starts())
 
 
 def answer_of(text: str) -> str | None:
@@ -133,7 +137,7 @@ def _contains(said: list[str], phrase: tuple[str, ...]) -> bool:
 
 def _has_run(said: list[str], phrase: tuple[str, ...]) -> bool:
     size = len(phrase)
-    return any(tuple(said[i:i + size]) == phrase for i in range(len(said) - size + 1))
+    return any(tuple(said[i : i + size]) == phrase for i in range(len(said) - size + 1))
 
 
 def _close(word: str, wanted: str) -> bool:

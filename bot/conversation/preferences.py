@@ -81,11 +81,16 @@ async def show_offer(turn: Turn) -> str:
     if pending.get("detected") in LANGUAGES:
         return system_text("language_offer", code, language_name=language_name(code, code))
     # We cannot write their language: English, and the same question in Danish.
-    return "\n".join([
-        system_text("language_offer_other", code),
-        system_text("language_offer", SOURCE_LANGUAGE,
-                    language_name=language_name(code, SOURCE_LANGUAGE)),
-    ])
+    return "\n".join(
+        [
+            system_text("language_offer_other", code),
+            system_text(
+                "language_offer",
+                SOURCE_LANGUAGE,
+                language_name=language_name(code, SOURCE_LANGUAGE),
+            ),
+        ]
+    )
 
 
 @plugin.choice_source("language_offer")
@@ -94,8 +99,9 @@ async def offer_choices(turn: Turn) -> list[Option]:
     pending = _pending(turn)
     code, after = str(pending["code"]), str(pending.get("after") or MENU)
     return [
-        Option(Choice("yes", system_text("yes_choice", code)), goto=after,
-               do=f"language_accept:{code}"),
+        Option(
+            Choice("yes", system_text("yes_choice", code)), goto=after, do=f"language_accept:{code}"
+        ),
         Option(Choice("no", system_text("no_choice", code)), goto=after, do="language_decline"),
     ]
 
@@ -106,8 +112,7 @@ async def accept(turn: Turn, code: str) -> None:
     _forget(turn)
     if code in LANGUAGES:
         turn.person.language = code
-        turn.say(system_text("language_switched", code,
-                             language_name=language_name(code, code)))
+        turn.say(system_text("language_switched", code, language_name=language_name(code, code)))
 
 
 @plugin.action("language_decline")
@@ -170,8 +175,9 @@ def offer_language(turn: Turn, step: Step, ref: str, intended: str | None) -> st
 @plugin.choice_source("languages")
 async def every_language(turn: Turn) -> list[Option]:
     """Every language a young person can choose, named in itself."""
-    return [Option(Choice(code, native_name(code)), do=f"set_language:{code}")
-            for code in LANGUAGES]
+    return [
+        Option(Choice(code, native_name(code)), do=f"set_language:{code}") for code in LANGUAGES
+    ]
 
 
 @plugin.action("set_language")

@@ -67,6 +67,7 @@ def _into(table: dict[str, F], name: str) -> Callable[[F], F]:
             raise ValueError(f"{name!r} is registered twice")
         table[name] = function
         return function
+
     return register
 
 

@@ -37,8 +37,9 @@ class Receipt:
 class Receiver:
     """Turns inbound messages into stored rows and replies; used by every channel."""
 
-    def __init__(self, db: Database, engine: Engine,
-                 on_commit: Callable[[Receipt], None] | None = None) -> None:
+    def __init__(
+        self, db: Database, engine: Engine, on_commit: Callable[[Receipt], None] | None = None
+    ) -> None:
         self.db = db
         self.engine = engine
         self.on_commit = on_commit
@@ -56,8 +57,12 @@ class Receiver:
         if receipt.duplicate:
             log.info("inbound.duplicate", channel=inbound.channel)
         else:
-            log.info("inbound.handled", channel=inbound.channel, message_id=receipt.message_id,
-                     replies=receipt.replies)
+            log.info(
+                "inbound.handled",
+                channel=inbound.channel,
+                message_id=receipt.message_id,
+                replies=receipt.replies,
+            )
             if self.on_commit is not None:
                 self.on_commit(receipt)
         return receipt
@@ -77,21 +82,40 @@ class Receiver:
                 session, inbound=inbound, municipality=municipality, now=now
             )
             message = Message(
-                young_person_id=person.id, identity_id=identity.id, channel=inbound.channel,
-                direction=INBOUND, author="young_person", body=text,
-                provider_id=inbound.provider_id, created_at=now,
+                young_person_id=person.id,
+                identity_id=identity.id,
+                channel=inbound.channel,
+                direction=INBOUND,
+                author="young_person",
+                body=text,
+                provider_id=inbound.provider_id,
+                created_at=now,
             )
             session.add(message)
             await session.flush()  # the unique key rejects a racing duplicate here
             state = await _state(session, person_id=identity.young_person_id, is_new=is_new)
-            turn = Turn(session=session, inbound=inbound, text=text, person=person,
-                        identity=identity, municipality=municipality, state=state, now=now,
-                        cpr_removed=cpr_found > 0)
+            turn = Turn(
+                session=session,
+                inbound=inbound,
+                text=text,
+                person=person,
+                identity=identity,
+                municipality=municipality,
+                state=state,
+                now=now,
+                cpr_removed=cpr_found > 0,
+            )
             replies = await self.engine.handle(turn)
             for reply in replies:
-                await outbox.enqueue(session, identity=identity, text=reply.text, now=now,
-                                     choices=reply.choices, urgent=True,
-                                     bypass_opt_out=reply.bypass_opt_out)
+                await outbox.enqueue(
+                    session,
+                    identity=identity,
+                    text=reply.text,
+                    now=now,
+                    choices=reply.choices,
+                    urgent=True,
+                    bypass_opt_out=reply.bypass_opt_out,
+                )
             identity.last_inbound_at = now
             if identity.unreachable_at is not None:
                 # They wrote to us, so the chat works again (bot unblocked, number re-subscribed).
@@ -99,8 +123,9 @@ class Receiver:
                 identity.unreachable_reason = None
             state.updated_at = now
             session.add_all([identity, person, state])
-            return Receipt(duplicate=False, message_id=message.id, replies=len(replies),
-                           person_id=person.id)
+            return Receipt(
+                duplicate=False, message_id=message.id, replies=len(replies), person_id=person.id
+            )
 
 
 async def _find(session: AsyncSession, inbound: Inbound) -> Message | None:
@@ -146,15 +171,24 @@ async def messages_for_address(
             return []
         result = await session.exec(
             select(Message)
-            .where(Message.young_person_id == identity.young_person_id,
-                   Message.channel == channel, col(Message.id) > after,
-                   col(Message.internal).is_(False))
+            .where(
+                Message.young_person_id == identity.young_person_id,
+                Message.channel == channel,
+                col(Message.id) > after,
+                col(Message.internal).is_(False),
+            )
             .order_by(col(Message.id))
             .limit(200)
         )
         return [
-            {"id": m.id, "direction": m.direction, "author": m.author, "body": m.body,
-             "choices": m.choices, "status": m.status}
+            {
+                "id": m.id,
+                "direction": m.direction,
+                "author": m.author,
+                "body": m.body,
+                "choices": m.choices,
+                "status": m.status,
+            }
             for m in result.all()
             # Outgoing messages appear once the dispatcher has 'sent' them.
             if m.direction == INBOUND or m.status in ("delivered", "sent")

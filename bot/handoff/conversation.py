@@ -44,14 +44,25 @@ async def handoff_opened(turn: Turn) -> str:
     if routed.staff is None:
         parts = [system_text("handoff_opened_team", turn.lang)]
     elif routed.away is not None and routed.away.absent_until is not None:
-        until = day_name(routed.away.absent_until, now=turn.now, language=turn.lang,
-                         timezone=turn.municipality.timezone)
-        parts = [system_text("handoff_stand_in", turn.lang,
-                             contact=handoffs.first_name(routed.away), until=until,
-                             stand_in=handoffs.first_name(routed.staff))]
+        until = day_name(
+            routed.away.absent_until,
+            now=turn.now,
+            language=turn.lang,
+            timezone=turn.municipality.timezone,
+        )
+        parts = [
+            system_text(
+                "handoff_stand_in",
+                turn.lang,
+                contact=handoffs.first_name(routed.away),
+                until=until,
+                stand_in=handoffs.first_name(routed.staff),
+            )
+        ]
     else:
-        parts = [system_text("handoff_opened", turn.lang,
-                             contact=handoffs.first_name(routed.staff))]
+        parts = [
+            system_text("handoff_opened", turn.lang, contact=handoffs.first_name(routed.staff))
+        ]
     if not hours.in_working_hours(turn.municipality, turn.now):
         when = hours.when_staff_see_it(turn.now, turn.municipality, turn.lang)
         parts.append(system_text("handoff_after_hours", turn.lang, when=when))
@@ -79,8 +90,13 @@ async def wait_for_human(turn: Turn, _steps: Steps) -> bool:
     if held is None:
         return False
     if turn.worry is not None:
-        await handoffs.open_handoff(turn.session, person=turn.person, reason="crisis",
-                                    urgent=True, detail=f"gentle: {turn.worry}")
+        await handoffs.open_handoff(
+            turn.session,
+            person=turn.person,
+            reason="crisis",
+            urgent=True,
+            detail=f"gentle: {turn.worry}",
+        )
     await acknowledge(turn, held, always=turn.worry is not None or turn.keyword is not None)
     return True
 
@@ -92,23 +108,36 @@ async def acknowledge(turn: Turn, held: Handoff, *, always: bool) -> None:
     live exchange with staff), and always to keywords ("menu", "hjælp") and worrying
     messages, so nobody writes into silence.
     """
-    last_sent = (await turn.session.exec(
-        select(func.max(Message.created_at)).where(
-            Message.young_person_id == turn.person.id, Message.direction == OUTBOUND,
-            col(Message.internal).is_(False))
-    )).one()
+    last_sent = (
+        await turn.session.exec(
+            select(func.max(Message.created_at)).where(
+                Message.young_person_id == turn.person.id,
+                Message.direction == OUTBOUND,
+                col(Message.internal).is_(False),
+            )
+        )
+    ).one()
     if not always and last_sent is not None and turn.now - _aware(last_sent) < ACK_AFTER:
         return
-    staff = (await turn.session.get(StaffMember, held.assignee_id)
-             if held.assignee_id is not None else None)
+    staff = (
+        await turn.session.get(StaffMember, held.assignee_id)
+        if held.assignee_id is not None
+        else None
+    )
     name = handoffs.first_name(staff) if staff is not None else None
     if hours.in_working_hours(turn.municipality, turn.now):
-        say = system_text("handoff_ack", turn.lang, contact=name) if name else system_text(
-            "handoff_ack_team", turn.lang)
+        say = (
+            system_text("handoff_ack", turn.lang, contact=name)
+            if name
+            else system_text("handoff_ack_team", turn.lang)
+        )
     else:
         when = hours.when_staff_see_it(turn.now, turn.municipality, turn.lang)
-        say = system_text("handoff_ack_closed", turn.lang, contact=name, when=when) if name \
+        say = (
+            system_text("handoff_ack_closed", turn.lang, contact=name, when=when)
+            if name
             else system_text("handoff_ack_closed_team", turn.lang, when=when)
+        )
     turn.say(say)
     turn.flush()
 

@@ -41,19 +41,27 @@ async def _active(session: AsyncSession, person: YoungPerson) -> Handoff | None:
     return await handoffs.active_handoff(session, person_id=person.id)
 
 
-async def _held(session: AsyncSession, staff: StaffMember, person: YoungPerson,
-                now: datetime) -> Handoff:
+async def _held(
+    session: AsyncSession, staff: StaffMember, person: YoungPerson, now: datetime
+) -> Handoff:
     """A handoff opened by staff writing first, so the bot steps aside while they talk."""
     assert person.id is not None
-    handoff = Handoff(young_person_id=person.id, reason="staff", status="held",
-                      assignee_id=staff.id, opened_at=now, taken_at=now)
+    handoff = Handoff(
+        young_person_id=person.id,
+        reason="staff",
+        status="held",
+        assignee_id=staff.id,
+        opened_at=now,
+        taken_at=now,
+    )
     session.add(handoff)
     await session.flush()
     return handoff
 
 
-async def take(session: AsyncSession, *, staff: StaffMember, person: YoungPerson,
-               now: datetime) -> Handoff:
+async def take(
+    session: AsyncSession, *, staff: StaffMember, person: YoungPerson, now: datetime
+) -> Handoff:
     """The staff member holds the conversation from now on."""
     _same_municipality(staff, person)
     handoff = await _active(session, person) or await _held(session, staff, person, now)
@@ -61,18 +69,28 @@ async def take(session: AsyncSession, *, staff: StaffMember, person: YoungPerson
     handoff.status = "held"
     handoff.taken_at = handoff.taken_at or now
     session.add(handoff)
-    await audit.record(session, staff=staff, young_person_id=person.id, action="take",
-                       detail=f"handoff {handoff.id}", now=now)
+    await audit.record(
+        session,
+        staff=staff,
+        young_person_id=person.id,
+        action="take",
+        detail=f"handoff {handoff.id}",
+        now=now,
+    )
     return handoff
 
 
-async def assign(session: AsyncSession, *, staff: StaffMember, person: YoungPerson, to: int,
-                 now: datetime) -> Handoff:
+async def assign(
+    session: AsyncSession, *, staff: StaffMember, person: YoungPerson, to: int, now: datetime
+) -> Handoff:
     """Give the open handoff to a colleague in the municipality (any department)."""
     _same_municipality(staff, person)
     colleague = await session.get(StaffMember, to)
-    if colleague is None or colleague.municipality_id != staff.municipality_id \
-            or not colleague.active:
+    if (
+        colleague is None
+        or colleague.municipality_id != staff.municipality_id
+        or not colleague.active
+    ):
         raise Refused(tr("da", "Kollegaen findes ikke."))
     handoff = await _active(session, person)
     if handoff is None:
@@ -81,13 +99,26 @@ async def assign(session: AsyncSession, *, staff: StaffMember, person: YoungPers
     handoff.status = "open"
     handoff.taken_at = None
     session.add(handoff)
-    await audit.record(session, staff=staff, young_person_id=person.id, action="assign",
-                       detail=f"handoff {handoff.id} to staff {colleague.id}", now=now)
+    await audit.record(
+        session,
+        staff=staff,
+        young_person_id=person.id,
+        action="assign",
+        detail=f"handoff {handoff.id} to staff {colleague.id}",
+        now=now,
+    )
     return handoff
 
 
-async def reply(session: AsyncSession, *, staff: StaffMember, person: YoungPerson, text: str,
-                now: datetime, due_at: datetime | None = None) -> Message:
+async def reply(
+    session: AsyncSession,
+    *,
+    staff: StaffMember,
+    person: YoungPerson,
+    text: str,
+    now: datetime,
+    due_at: datetime | None = None,
+) -> Message:
     """Send (or schedule) a staff reply through the outbox; the staff member holds the chat."""
     _same_municipality(staff, person)
     text = text.strip()
@@ -105,17 +136,30 @@ async def reply(session: AsyncSession, *, staff: StaffMember, person: YoungPerso
     if due_at is None and handoff.first_reply_at is None:
         handoff.first_reply_at = now
     session.add(handoff)
-    message = await outbox.enqueue(session, identity=identity, text=text, now=now,
-                                   author="staff", staff_id=staff.id, due_at=due_at,
-                                   urgent=due_at is None)
-    await audit.record(session, staff=staff, young_person_id=person.id,
-                       action="reply_scheduled" if due_at else "reply",
-                       detail=f"message {message.id}", now=now)
+    message = await outbox.enqueue(
+        session,
+        identity=identity,
+        text=text,
+        now=now,
+        author="staff",
+        staff_id=staff.id,
+        due_at=due_at,
+        urgent=due_at is None,
+    )
+    await audit.record(
+        session,
+        staff=staff,
+        young_person_id=person.id,
+        action="reply_scheduled" if due_at else "reply",
+        detail=f"message {message.id}",
+        now=now,
+    )
     return message
 
 
-async def hand_back(session: AsyncSession, *, staff: StaffMember, person: YoungPerson,
-                    now: datetime) -> None:
+async def hand_back(
+    session: AsyncSession, *, staff: StaffMember, person: YoungPerson, now: datetime
+) -> None:
     """Close the handoff, tell the young person, and ask one optional question."""
     await _close(session, staff, person, now=now, action="hand_back")
     assert person.id is not None
@@ -133,12 +177,19 @@ async def hand_back(session: AsyncSession, *, staff: StaffMember, person: YoungP
     step = flows().step(HANDBACK_STEP)
     told = system_text("handed_back", lang, contact=handoffs.first_name(staff))
     choices = tuple(Choice(c.key, tr(lang, c.label)) for c in step.choices)
-    await outbox.enqueue(session, identity=identity, text=f"{told}\n\n{tr(lang, step.say or '')}",
-                         now=now, choices=choices, urgent=True)
+    await outbox.enqueue(
+        session,
+        identity=identity,
+        text=f"{told}\n\n{tr(lang, step.say or '')}",
+        now=now,
+        choices=choices,
+        urgent=True,
+    )
 
 
-async def close(session: AsyncSession, *, staff: StaffMember, person: YoungPerson,
-                now: datetime) -> None:
+async def close(
+    session: AsyncSession, *, staff: StaffMember, person: YoungPerson, now: datetime
+) -> None:
     """Close the handoff without a message; the bot answers the next message afresh."""
     await _close(session, staff, person, now=now, action="close")
     assert person.id is not None
@@ -150,8 +201,9 @@ async def close(session: AsyncSession, *, staff: StaffMember, person: YoungPerso
         session.add(state)
 
 
-async def _close(session: AsyncSession, staff: StaffMember, person: YoungPerson, *,
-                 now: datetime, action: str) -> None:
+async def _close(
+    session: AsyncSession, staff: StaffMember, person: YoungPerson, *, now: datetime, action: str
+) -> None:
     _same_municipality(staff, person)
     handoff = await _active(session, person)
     if handoff is None:
@@ -160,5 +212,11 @@ async def _close(session: AsyncSession, staff: StaffMember, person: YoungPerson,
     handoff.closed_at = now
     handoff.assignee_id = handoff.assignee_id or staff.id
     session.add(handoff)
-    await audit.record(session, staff=staff, young_person_id=person.id, action=action,
-                       detail=f"handoff {handoff.id}", now=now)
+    await audit.record(
+        session,
+        staff=staff,
+        young_person_id=person.id,
+        action=action,
+        detail=f"handoff {handoff.id}",
+        now=now,
+    )

@@ -85,24 +85,30 @@ async def route(session: AsyncSession, *, person: YoungPerson, now: datetime) ->
     """The contact person; their stand-in while away; else the team's next free colleague."""
     contact = (
         await session.get(StaffMember, person.contact_person_id)
-        if person.contact_person_id is not None else None
+        if person.contact_person_id is not None
+        else None
     )
     if contact is not None and contact.active:
         if not is_away(contact, now):
             return Route(contact)
         stand_in = (
             await session.get(StaffMember, contact.stand_in_id)
-            if contact.stand_in_id is not None else None
+            if contact.stand_in_id is not None
+            else None
         )
-        if (stand_in is not None and stand_in.active and not is_away(stand_in, now)
-                and stand_in.municipality_id == contact.municipality_id):
+        if (
+            stand_in is not None
+            and stand_in.active
+            and not is_away(stand_in, now)
+            and stand_in.municipality_id == contact.municipality_id
+        ):
             return Route(stand_in, away=contact)
         # Away without a usable stand-in: the team covers, and the contact keeps it if no one can.
-        picked = await round_robin(session, municipality_id=contact.municipality_id,
-                                   team=contact.team, now=now)
+        picked = await round_robin(
+            session, municipality_id=contact.municipality_id, team=contact.team, now=now
+        )
         return Route(picked or contact, away=contact if picked else None)
-    picked = await round_robin(session, municipality_id=person.municipality_id, team=None,
-                               now=now)
+    picked = await round_robin(session, municipality_id=person.municipality_id, team=None, now=now)
     return Route(picked)
 
 
@@ -121,24 +127,37 @@ async def round_robin(
     if not candidates:
         return None
     ids = [s.id for s in candidates]
-    caseload = dict((await session.exec(
-        select(YoungPerson.contact_person_id, func.count())
-        .where(col(YoungPerson.contact_person_id).in_(ids),
-               col(YoungPerson.status).in_(("active", "paused")))
-        .group_by(col(YoungPerson.contact_person_id))
-    )).all())
-    open_count = dict((await session.exec(
-        select(Handoff.assignee_id, func.count())
-        .where(col(Handoff.assignee_id).in_(ids), col(Handoff.status).in_(OPEN_STATUSES))
-        .group_by(col(Handoff.assignee_id))
-    )).all())
-    last = dict((await session.exec(
-        select(Handoff.assignee_id, func.max(Handoff.id))
-        .where(col(Handoff.assignee_id).in_(ids))
-        .group_by(col(Handoff.assignee_id))
-    )).all())
-    free = [s for s in candidates
-            if caseload.get(s.id, 0) + open_count.get(s.id, 0) < s.capacity]
+    caseload = dict(
+        (
+            await session.exec(
+                select(YoungPerson.contact_person_id, func.count())
+                .where(
+                    col(YoungPerson.contact_person_id).in_(ids),
+                    col(YoungPerson.status).in_(("active", "paused")),
+                )
+                .group_by(col(YoungPerson.contact_person_id))
+            )
+        ).all()
+    )
+    open_count = dict(
+        (
+            await session.exec(
+                select(Handoff.assignee_id, func.count())
+                .where(col(Handoff.assignee_id).in_(ids), col(Handoff.status).in_(OPEN_STATUSES))
+                .group_by(col(Handoff.assignee_id))
+            )
+        ).all()
+    )
+    last = dict(
+        (
+            await session.exec(
+                select(Handoff.assignee_id, func.max(Handoff.id))
+                .where(col(Handoff.assignee_id).in_(ids))
+                .group_by(col(Handoff.assignee_id))
+            )
+        ).all()
+    )
+    free = [s for s in candidates if caseload.get(s.id, 0) + open_count.get(s.id, 0) < s.capacity]
     if not free:
         return None
     # Round robin: whoever was handed a conversation longest ago (or never) goes next.
@@ -171,4 +190,3 @@ async def assignee(session: AsyncSession, *, person_id: int) -> StaffMember | No
 def first_name(staff: StaffMember) -> str:
     """'Mette' for 'Mette Hansen'."""
     return staff.name.split()[0] if staff.name.strip() else staff.name
-

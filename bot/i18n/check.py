@@ -15,9 +15,22 @@ from babel.messages.pofile import read_po
 from bot.i18n import LANGUAGES, LOCALES_DIR, SOURCE_LANGUAGE
 from bot.paths import REPO_ROOT
 
-EXTRACT = [sys.executable, "-m", "babel.messages.frontend", "extract",
-           "-F", "locales/babel.cfg", "-k", "tr:2", "-k", "N_",
-           "--no-location", "--sort-output", "--omit-header", "-o"]
+EXTRACT = [
+    sys.executable,
+    "-m",
+    "babel.messages.frontend",
+    "extract",
+    "-F",
+    "locales/babel.cfg",
+    "-k",
+    "tr:2",
+    "-k",
+    "N_",
+    "--no-location",
+    "--sort-output",
+    "--omit-header",
+    "-o",
+]
 
 
 def msgids(path: Path) -> set[str]:
@@ -31,8 +44,12 @@ def problems() -> list[str]:
     found = []
     with tempfile.TemporaryDirectory() as tmp:
         fresh = Path(tmp) / "messages.pot"
-        subprocess.run([*EXTRACT, str(fresh), "."], cwd=REPO_ROOT, check=True,  # noqa: S603
-                       capture_output=True)
+        subprocess.run(  # noqa: S603
+            [*EXTRACT, str(fresh), "."],
+            cwd=REPO_ROOT,
+            check=True,
+            capture_output=True,
+        )
         current = msgids(fresh)
     if current != msgids(LOCALES_DIR / "messages.pot"):
         found.append("locales/messages.pot is stale: re-extract (see content/README.md)")

@@ -20,10 +20,18 @@ MIN_LETTERS = 12
 MIN_CONFIDENCE = 0.9
 
 _KNOWN = {
-    Language.DANISH: "da", Language.ENGLISH: "en", Language.ARABIC: "ar",
-    Language.PERSIAN: "fa", Language.POLISH: "pl", Language.RUSSIAN: "ru",
-    Language.SOMALI: "so", Language.TURKISH: "tr", Language.UKRAINIAN: "uk",
-    Language.GERMAN: "de", Language.BOKMAL: "da", Language.NYNORSK: "da",
+    Language.DANISH: "da",
+    Language.ENGLISH: "en",
+    Language.ARABIC: "ar",
+    Language.PERSIAN: "fa",
+    Language.POLISH: "pl",
+    Language.RUSSIAN: "ru",
+    Language.SOMALI: "so",
+    Language.TURKISH: "tr",
+    Language.UKRAINIAN: "uk",
+    Language.GERMAN: "de",
+    Language.BOKMAL: "da",
+    Language.NYNORSK: "da",
     Language.SWEDISH: "da",
 }
 
@@ -32,8 +40,12 @@ _KNOWN = {
 def _detector() -> LanguageDetector:
     # Built once. Low accuracy mode reads trigrams only: it loads in under a second and
     # needs about 60 MB (the full models: 8 s and 450 MB), and is sure enough for chat.
-    return (LanguageDetectorBuilder.from_languages(*_KNOWN).with_low_accuracy_mode()
-            .with_preloaded_language_models().build())
+    return (
+        LanguageDetectorBuilder.from_languages(*_KNOWN)
+        .with_low_accuracy_mode()
+        .with_preloaded_language_models()
+        .build()
+    )
 
 
 def warm_up() -> None:
@@ -43,8 +55,7 @@ def warm_up() -> None:
 
 def long_enough(text: str) -> bool:
     """True when a text is long enough to tell its language."""
-    return (len(text.split()) >= MIN_WORDS
-            and sum(ch.isalpha() for ch in text) >= MIN_LETTERS)
+    return len(text.split()) >= MIN_WORDS and sum(ch.isalpha() for ch in text) >= MIN_LETTERS
 
 
 def detect_language(text: str) -> str | None:

@@ -26,8 +26,9 @@ router = APIRouter(prefix="/inbox", tags=["inbox"], include_in_schema=False)
 
 
 @router.get("/events")
-async def events(request: Request, person: int | None = None,
-                 mark: str | None = None) -> StreamingResponse:
+async def events(
+    request: Request, person: int | None = None, mark: str | None = None
+) -> StreamingResponse:
     """`changed` events with the waiting count; `person` also watches that conversation.
 
     `mark` is the fingerprint the page was rendered with, so a change between rendering
@@ -49,8 +50,10 @@ async def events(request: Request, person: int | None = None,
             current = await find_login(request, session)
             if current is None:
                 return None, 0
-            return (await service.fingerprint(session, current, person),
-                    await service.waiting_count(session, current))
+            return (
+                await service.fingerprint(session, current, person),
+                await service.waiting_count(session, current),
+            )
 
     async def stream() -> AsyncIterator[str]:
         yield "retry: 1000\n\n"
@@ -70,5 +73,8 @@ async def events(request: Request, person: int | None = None,
                 last = current_mark
             await asyncio.sleep(POLL_SECONDS)
 
-    return StreamingResponse(stream(), media_type="text/event-stream",
-                             headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+    return StreamingResponse(
+        stream(),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+    )

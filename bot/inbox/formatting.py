@@ -34,7 +34,6 @@ STATUS_LABELS = {
 AUTHOR_LABELS = {"young_person": N_("Den unge"), "bot": N_("Chatbot"), "staff": N_("Medarbejder")}
 
 
-
 class Formatter:
     """Dates and durations in the municipality's time zone and the reader's language."""
 

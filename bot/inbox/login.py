@@ -63,8 +63,9 @@ async def api_login(request: Request, session: InboxSession) -> Login:
     return await _required(request, session, 401, {"WWW-Authenticate": "Bearer"})
 
 
-async def _required(request: Request, session: AsyncSession, status: int,
-                    headers: dict[str, str]) -> Login:
+async def _required(
+    request: Request, session: AsyncSession, status: int, headers: dict[str, str]
+) -> Login:
     login = await find_login(request, session)
     if login is None:
         raise HTTPException(status_code=status, detail="Sign in first.", headers=headers)

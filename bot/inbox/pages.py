@@ -46,8 +46,14 @@ def secure_cookies(request: Request) -> bool:
     return settings_of(request).public_base.startswith("https://")
 
 
-def render(request: Request, name: str, context: dict[str, Any], *, status: int = 200,
-           login: Login | None = None) -> Response:
+def render(
+    request: Request,
+    name: str,
+    context: dict[str, Any],
+    *,
+    status: int = 200,
+    login: Login | None = None,
+) -> Response:
     """Render a template with the language, CSRF token and helpers every page uses."""
     language = ui = ui_language(request)
     timezone = login.municipality.timezone if login else settings_of(request).timezone

@@ -41,10 +41,16 @@ async def people_list(request: Request, session: InboxSession, login: PageLogin)
 @router.get("/people/new")
 async def new_person_form(request: Request, session: InboxSession, login: PageLogin) -> Response:
     """The form for adding a young person."""
-    return render(request, "person_new.html", {
-        "colleagues": await service.colleagues(session, login), "languages": LANGUAGES,
-        "error": "",
-    }, login=login)
+    return render(
+        request,
+        "person_new.html",
+        {
+            "colleagues": await service.colleagues(session, login),
+            "languages": LANGUAGES,
+            "error": "",
+        },
+        login=login,
+    )
 
 
 def telegram_link(request: Request, code: str) -> str | None:
@@ -55,73 +61,114 @@ def telegram_link(request: Request, code: str) -> str | None:
 def qr_svg(data: str) -> str:
     """An inline SVG QR code (no external service sees the invite)."""
     buffer = io.BytesIO()
-    segno.make(data, error="m").save(buffer, kind="svg", scale=4, xmldecl=False,
-                                      svgns=True, title="QR", nl=False)
+    segno.make(data, error="m").save(
+        buffer, kind="svg", scale=4, xmldecl=False, svgns=True, title="QR", nl=False
+    )
     return buffer.getvalue().decode()
 
 
-async def _invite_page(request: Request, session: AsyncSession, login: Login,
-                       person: YoungPerson) -> Response:
+async def _invite_page(
+    request: Request, session: AsyncSession, login: Login, person: YoungPerson
+) -> Response:
     assert person.id is not None
     now = utcnow()
-    code = await people.create_invite(session, person_id=person.id, now=now,
-                                      staff_id=login.staff.id)
-    await audit.record(session, staff=login.staff, young_person_id=person.id,
-                       action="invite_created", now=now)
+    code = await people.create_invite(
+        session, person_id=person.id, now=now, staff_id=login.staff.id
+    )
+    await audit.record(
+        session, staff=login.staff, young_person_id=person.id, action="invite_created", now=now
+    )
     link = telegram_link(request, code)
-    return render(request, "invite.html", {
-        "person": person, "code": code, "link": link, "qr": qr_svg(link) if link else None,
-        "sms_number": login.municipality.sms_number,
-        "expires": now + people.INVITE_LIFETIME,
-    }, login=login)
+    return render(
+        request,
+        "invite.html",
+        {
+            "person": person,
+            "code": code,
+            "link": link,
+            "qr": qr_svg(link) if link else None,
+            "sms_number": login.municipality.sms_number,
+            "expires": now + people.INVITE_LIFETIME,
+        },
+        login=login,
+    )
 
 
 @router.post("/people")
-async def create_person(request: Request, session: InboxSession, login: FormLogin,
-                        first_name: str = Form(""), birth_year: str = Form(""),
-                        language: str = Form("da"),
-                        contact_person_id: str = Form("")) -> Response:
+async def create_person(
+    request: Request,
+    session: InboxSession,
+    login: FormLogin,
+    first_name: str = Form(""),
+    birth_year: str = Form(""),
+    language: str = Form("da"),
+    contact_person_id: str = Form(""),
+) -> Response:
     """Create a young person and show their invite (the code is shown only this once)."""
     name = " ".join(first_name.split())[:60]
     year = int(birth_year) if birth_year.isdigit() else None
     contact_id = int(contact_person_id) if contact_person_id.isdigit() else login.staff.id
     contact = await session.get(StaffMember, contact_id)
-    if not name or contact is None or contact.municipality_id != login.staff.municipality_id \
-            or not contact.active or (year is not None and not 1990 <= year <= utcnow().year):
-        return render(request, "person_new.html", {
-            "colleagues": await service.colleagues(session, login), "languages": LANGUAGES,
-            "error": N_("Skriv et fornavn, et fødselsår og vælg en kontaktperson."),
-        }, status=400, login=login)
-    person = YoungPerson(municipality_id=login.staff.municipality_id, first_name=name,
-                         birth_year=year, language=language if language in LANGUAGES else "da",
-                         contact_person_id=contact.id)
+    if (
+        not name
+        or contact is None
+        or contact.municipality_id != login.staff.municipality_id
+        or not contact.active
+        or (year is not None and not 1990 <= year <= utcnow().year)
+    ):
+        return render(
+            request,
+            "person_new.html",
+            {
+                "colleagues": await service.colleagues(session, login),
+                "languages": LANGUAGES,
+                "error": N_("Skriv et fornavn, et fødselsår og vælg en kontaktperson."),
+            },
+            status=400,
+            login=login,
+        )
+    person = YoungPerson(
+        municipality_id=login.staff.municipality_id,
+        first_name=name,
+        birth_year=year,
+        language=language if language in LANGUAGES else "da",
+        contact_person_id=contact.id,
+    )
     session.add(person)
     await session.flush()
-    await audit.record(session, staff=login.staff, young_person_id=person.id,
-                       action="person_created")
+    await audit.record(
+        session, staff=login.staff, young_person_id=person.id, action="person_created"
+    )
     await changes.ensure_plan(session, person=person, now=utcnow())
     return await _invite_page(request, session, login, person)
 
 
 @router.post("/people/{person_id}/invite")
-async def new_invite(request: Request, session: InboxSession, login: FormLogin,
-                     person_id: int) -> Response:
+async def new_invite(
+    request: Request, session: InboxSession, login: FormLogin, person_id: int
+) -> Response:
     """A fresh invite code for another channel."""
     person = await load_person(session, login, person_id)
     return await _invite_page(request, session, login, person)
 
 
 @router.get("/people/{person_id}")
-async def person_page(request: Request, session: InboxSession, login: PageLogin,
-                      person_id: int) -> Response:
+async def person_page(
+    request: Request, session: InboxSession, login: PageLogin, person_id: int
+) -> Response:
     """Profile, channels, plan, check-ins; the audit trail for team leads. The view is audited."""
     person = await load_person(session, login, person_id)
     assert person.id is not None
     now = utcnow()
     plan = await changes.ensure_plan(session, person=person, now=now)
     assert plan.id is not None
-    events = (await audit.for_person(session, municipality_id=login.staff.municipality_id,
-                                     young_person_id=person.id) if login.is_lead else [])
+    events = (
+        await audit.for_person(
+            session, municipality_id=login.staff.municipality_id, young_person_id=person.id
+        )
+        if login.is_lead
+        else []
+    )
     staff = {s.id: s for s in await service.colleagues(session, login)}
     context: dict[str, Any] = {
         "person": person,
@@ -129,15 +176,19 @@ async def person_page(request: Request, session: InboxSession, login: PageLogin,
         "plan": plan,
         "milestones": await changes.all_milestones(session, plan_id=plan.id),
         # From a day ago on, so today's meeting still shows after it began.
-        "appointments": [a for a in await changes.all_appointments(session, plan_id=plan.id)
-                         if a.starts_at >= now - timedelta(days=1) and a.status != "cancelled"],
+        "appointments": [
+            a
+            for a in await changes.all_appointments(session, plan_id=plan.id)
+            if a.starts_at >= now - timedelta(days=1) and a.status != "cancelled"
+        ],
         "cadence": await session.get(CheckinSchedule, person.id),
         "events": events,
         "staff": staff,
         "language_name": native_name(person.language),
     }
-    await audit.record(session, staff=login.staff, young_person_id=person.id,
-                       action="view_plan", now=now)
+    await audit.record(
+        session, staff=login.staff, young_person_id=person.id, action="view_plan", now=now
+    )
     return render(request, "person.html", context, login=login)
 
 
@@ -146,8 +197,9 @@ def _to_person(person_id: int, anchor: str) -> RedirectResponse:
 
 
 @router.post("/people/{person_id}/plan/goal")
-async def set_goal(session: InboxSession, login: FormLogin, person_id: int,
-                   goal: str = Form("")) -> Response:
+async def set_goal(
+    session: InboxSession, login: FormLogin, person_id: int, goal: str = Form("")
+) -> Response:
     """Change the plan's goal."""
     person = await load_person(session, login, person_id)
     await changes.set_goal(session, person=person, goal=goal, now=utcnow(), staff=login.staff)
@@ -155,8 +207,13 @@ async def set_goal(session: InboxSession, login: FormLogin, person_id: int,
 
 
 @router.post("/people/{person_id}/plan/milestones")
-async def add_milestone(session: InboxSession, login: FormLogin, person_id: int,
-                        title: str = Form(""), due: str = Form("")) -> Response:
+async def add_milestone(
+    session: InboxSession,
+    login: FormLogin,
+    person_id: int,
+    title: str = Form(""),
+    due: str = Form(""),
+) -> Response:
     """Add a milestone."""
     person = await load_person(session, login, person_id)
     if not title.strip():
@@ -165,82 +222,140 @@ async def add_milestone(session: InboxSession, login: FormLogin, person_id: int,
         due_date = date.fromisoformat(due) if due else None
     except ValueError:
         raise HTTPException(status_code=400, detail="Bad date.") from None
-    await changes.add_milestone(session, person=person, title=title, due_date=due_date,
-                                now=utcnow(), staff=login.staff)
+    await changes.add_milestone(
+        session, person=person, title=title, due_date=due_date, now=utcnow(), staff=login.staff
+    )
     return _to_person(person_id, "plan")
 
 
 @router.post("/people/{person_id}/plan/milestones/{milestone_id}")
-async def milestone_status(session: InboxSession, login: FormLogin, person_id: int,
-                           milestone_id: int, status: str = Form("done")) -> Response:
+async def milestone_status(
+    session: InboxSession,
+    login: FormLogin,
+    person_id: int,
+    milestone_id: int,
+    status: str = Form("done"),
+) -> Response:
     """Mark a milestone done (or open again)."""
     person = await load_person(session, login, person_id)
     if status not in ("open", "done"):
         raise HTTPException(status_code=404, detail="Not Found")
     try:
-        await changes.update_milestone(session, person=person, milestone_id=milestone_id,
-                                       now=utcnow(), staff=login.staff, status=status)
+        await changes.update_milestone(
+            session,
+            person=person,
+            milestone_id=milestone_id,
+            now=utcnow(),
+            staff=login.staff,
+            status=status,
+        )
     except changes.NotFound:
         raise HTTPException(status_code=404, detail="Not Found") from None
     return _to_person(person_id, "plan")
 
 
 @router.post("/people/{person_id}/plan/appointments")
-async def add_appointment(session: InboxSession, login: FormLogin, person_id: int,
-                          starts_at: str = Form(""), place: str = Form(""),
-                          with_whom: str = Form("")) -> Response:
+async def add_appointment(
+    session: InboxSession,
+    login: FormLogin,
+    person_id: int,
+    starts_at: str = Form(""),
+    place: str = Form(""),
+    with_whom: str = Form(""),
+) -> Response:
     """Book an appointment (local time)."""
     person = await load_person(session, login, person_id)
     moment = parse_local(starts_at, login.municipality.timezone)
     if moment is None or not place.strip():
         raise HTTPException(status_code=400, detail="A time and a place are needed.")
-    await changes.add_appointment(session, person=person, starts_at=moment, place=place,
-                                  with_whom=with_whom, now=utcnow(), staff=login.staff)
+    await changes.add_appointment(
+        session,
+        person=person,
+        starts_at=moment,
+        place=place,
+        with_whom=with_whom,
+        now=utcnow(),
+        staff=login.staff,
+    )
     return _to_person(person_id, "plan")
 
 
 @router.post("/people/{person_id}/plan/appointments/{appointment_id}/cancel")
-async def cancel_appointment(session: InboxSession, login: FormLogin, person_id: int,
-                             appointment_id: int) -> Response:
+async def cancel_appointment(
+    session: InboxSession, login: FormLogin, person_id: int, appointment_id: int
+) -> Response:
     """Cancel an appointment."""
     person = await load_person(session, login, person_id)
     try:
-        await changes.update_appointment(session, person=person, appointment_id=appointment_id,
-                                         now=utcnow(), staff=login.staff, status="cancelled")
+        await changes.update_appointment(
+            session,
+            person=person,
+            appointment_id=appointment_id,
+            now=utcnow(),
+            staff=login.staff,
+            status="cancelled",
+        )
     except changes.NotFound:
         raise HTTPException(status_code=404, detail="Not Found") from None
     return _to_person(person_id, "plan")
 
 
 @router.post("/people/{person_id}/checkins")
-async def set_cadence(session: InboxSession, login: FormLogin, person_id: int,
-                      cadence_days: int = Form(7), weekday: int = Form(2), hour: int = Form(15),
-                      paused: str = Form("")) -> Response:
+async def set_cadence(
+    session: InboxSession,
+    login: FormLogin,
+    person_id: int,
+    cadence_days: int = Form(7),
+    weekday: int = Form(2),
+    hour: int = Form(15),
+    paused: str = Form(""),
+) -> Response:
     """Set the check-in cadence."""
     person = await load_person(session, login, person_id)
     now = utcnow()
     schedule = await checkins.set_schedule(
-        session, person=person, municipality=login.municipality, now=now,
-        cadence_days=max(1, min(cadence_days, 60)), weekday=max(0, min(weekday, 6)),
-        hour=max(0, min(hour, 23)), paused=paused == "1")
-    await audit.record(session, staff=login.staff, young_person_id=person.id,
-                       action="checkin_cadence",
-                       detail=f"every {schedule.cadence_days} days, paused={schedule.paused}",
-                       now=now)
+        session,
+        person=person,
+        municipality=login.municipality,
+        now=now,
+        cadence_days=max(1, min(cadence_days, 60)),
+        weekday=max(0, min(weekday, 6)),
+        hour=max(0, min(hour, 23)),
+        paused=paused == "1",
+    )
+    await audit.record(
+        session,
+        staff=login.staff,
+        young_person_id=person.id,
+        action="checkin_cadence",
+        detail=f"every {schedule.cadence_days} days, paused={schedule.paused}",
+        now=now,
+    )
     return _to_person(person_id, "checkins")
 
 
 @router.get("/me")
 async def me_page(request: Request, session: InboxSession, login: PageLogin) -> Response:
     """The staff member's own settings: absence and stand-in."""
-    return render(request, "me.html", {"colleagues": await service.colleagues(session, login),
-                                       "saved": request.query_params.get("saved") == "1"},
-                  login=login)
+    return render(
+        request,
+        "me.html",
+        {
+            "colleagues": await service.colleagues(session, login),
+            "saved": request.query_params.get("saved") == "1",
+        },
+        login=login,
+    )
 
 
 @router.post("/me/absence")
-async def set_absence(session: InboxSession, login: FormLogin, absent_from: str = Form(""),
-                      absent_until: str = Form(""), stand_in_id: str = Form("")) -> Response:
+async def set_absence(
+    session: InboxSession,
+    login: FormLogin,
+    absent_from: str = Form(""),
+    absent_until: str = Form(""),
+    stand_in_id: str = Form(""),
+) -> Response:
     """Record an absence (from–to) and a named stand-in; empty fields clear it."""
     zone = login.municipality.timezone
     start = parse_local(absent_from, zone) if absent_from else None
@@ -250,8 +365,12 @@ async def set_absence(session: InboxSession, login: FormLogin, absent_from: str 
     stand_in = int(stand_in_id) if stand_in_id.isdigit() else None
     if stand_in is not None:
         colleague = await session.get(StaffMember, stand_in)
-        if colleague is None or colleague.municipality_id != login.staff.municipality_id \
-                or not colleague.active or colleague.id == login.staff.id:
+        if (
+            colleague is None
+            or colleague.municipality_id != login.staff.municipality_id
+            or not colleague.active
+            or colleague.id == login.staff.id
+        ):
             raise HTTPException(status_code=400, detail="Pick a colleague.")
     staff = await session.get(StaffMember, login.staff.id)
     assert staff is not None

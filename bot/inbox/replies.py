@@ -32,15 +32,16 @@ def canned_replies(content_dir: Path = CONTENT_DIR) -> tuple[CannedReply, ...]:
     for path in sorted((content_dir / "replies").glob("*.yaml")):
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         for entry in data.get("replies", []):
-            found.append(CannedReply(str(entry["key"]), str(entry["label"]),
-                                     str(entry["reply"])))
+            found.append(CannedReply(str(entry["key"]), str(entry["label"]), str(entry["reply"])))
     return tuple(found)
 
 
 def canned_for(staff_language: str, person_language: str) -> list[dict[str, str]]:
     """Canned replies with the label in the staff's and the text in the young person's language."""
-    return [{"key": c.key, "label": tr(staff_language, c.label),
-             "reply": tr(person_language, c.reply)} for c in canned_replies()]
+    return [
+        {"key": c.key, "label": tr(staff_language, c.label), "reply": tr(person_language, c.reply)}
+        for c in canned_replies()
+    ]
 
 
 @lru_cache

@@ -59,7 +59,8 @@ async def person_for(session: AsyncSession, login: Login, person_id: int) -> You
 async def list_people(session: AsyncSession, login: Login) -> list[YoungPerson]:
     """The young people this staff member may see, by name."""
     result = await session.exec(
-        select(YoungPerson).where(visible_people_clause(login))
+        select(YoungPerson)
+        .where(visible_people_clause(login))
         .order_by(col(YoungPerson.first_name), col(YoungPerson.id))
     )
     return list(result.all())
@@ -69,8 +70,10 @@ async def colleagues(session: AsyncSession, login: Login) -> list[StaffMember]:
     """Active staff of the municipality, any department (for assign and stand-in)."""
     result = await session.exec(
         select(StaffMember)
-        .where(StaffMember.municipality_id == login.staff.municipality_id,
-               col(StaffMember.active).is_(True))
+        .where(
+            StaffMember.municipality_id == login.staff.municipality_id,
+            col(StaffMember.active).is_(True),
+        )
         .order_by(col(StaffMember.name))
     )
     return list(result.all())
@@ -101,8 +104,12 @@ async def queue(
     if view == "mine":
         query = query.where(Handoff.assignee_id == login.staff.id)
     elif view == "team":
-        query = query.where(or_(col(Handoff.assignee_id).in_(_team_ids(login)),
-                                col(YoungPerson.contact_person_id).in_(_team_ids(login))))
+        query = query.where(
+            or_(
+                col(Handoff.assignee_id).in_(_team_ids(login)),
+                col(YoungPerson.contact_person_id).in_(_team_ids(login)),
+            )
+        )
     elif view == "unassigned":
         query = query.where(col(Handoff.assignee_id).is_(None))
     rows = (await session.exec(query)).all()
@@ -112,11 +119,16 @@ async def queue(
     for handoff, person in rows:
         until = handoff.first_reply_at or now
         waited = max(0.0, (until - handoff.opened_at).total_seconds())
-        items.append(QueueItem(
-            handoff=handoff, person=person, assignee=staff.get(handoff.assignee_id),
-            channel=await _channel(session, person), waiting_seconds=waited,
-            overdue=handoff.first_reply_at is None and waited > target,
-        ))
+        items.append(
+            QueueItem(
+                handoff=handoff,
+                person=person,
+                assignee=staff.get(handoff.assignee_id),
+                channel=await _channel(session, person),
+                waiting_seconds=waited,
+                overdue=handoff.first_reply_at is None and waited > target,
+            )
+        )
     return items
 
 
@@ -126,27 +138,40 @@ async def waiting_count(session: AsyncSession, login: Login) -> int:
         select(func.count())
         .select_from(Handoff)
         .join(YoungPerson, col(YoungPerson.id) == Handoff.young_person_id)
-        .where(col(Handoff.status).in_(OPEN), col(Handoff.first_reply_at).is_(None),
-               visible_people_clause(login))
+        .where(
+            col(Handoff.status).in_(OPEN),
+            col(Handoff.first_reply_at).is_(None),
+            visible_people_clause(login),
+        )
     )
     return int(result.one())
 
 
 async def fingerprint(session: AsyncSession, login: Login, person_id: int | None) -> str:
     """A short value that changes when the queue or a conversation changes (for live updates)."""
-    handoff_state = (await session.exec(
-        select(func.count(), func.max(Handoff.id), func.max(Handoff.assignee_id),  # type: ignore[call-overload]
-               func.max(Handoff.taken_at), func.max(Handoff.first_reply_at))
-        .select_from(Handoff)
-        .join(YoungPerson, col(YoungPerson.id) == Handoff.young_person_id)
-        .where(col(Handoff.status).in_(OPEN), visible_people_clause(login))
-    )).one()
+    handoff_state = (
+        await session.exec(
+            select(
+                func.count(),
+                func.max(Handoff.id),
+                func.max(Handoff.assignee_id),  # type: ignore[call-overload]
+                func.max(Handoff.taken_at),
+                func.max(Handoff.first_reply_at),
+            )
+            .select_from(Handoff)
+            .join(YoungPerson, col(YoungPerson.id) == Handoff.young_person_id)
+            .where(col(Handoff.status).in_(OPEN), visible_people_clause(login))
+        )
+    ).one()
     parts = [str(v) for v in handoff_state]
     if person_id is not None:
-        message_state = (await session.exec(
-            select(func.count(), func.max(Message.id), func.max(Message.status_at))
-            .where(Message.young_person_id == person_id)
-        )).one()
+        message_state = (
+            await session.exec(
+                select(func.count(), func.max(Message.id), func.max(Message.status_at)).where(
+                    Message.young_person_id == person_id
+                )
+            )
+        ).one()
         parts += [str(v) for v in message_state]
     return "|".join(parts)
 
@@ -160,7 +185,8 @@ async def _channel(session: AsyncSession, person: YoungPerson) -> str:
 async def identities(session: AsyncSession, *, person_id: int) -> list[ChannelIdentity]:
     """Every channel address of the young person."""
     result = await session.exec(
-        select(ChannelIdentity).where(ChannelIdentity.young_person_id == person_id)
+        select(ChannelIdentity)
+        .where(ChannelIdentity.young_person_id == person_id)
         .order_by(col(ChannelIdentity.id))
     )
     return list(result.all())
@@ -176,29 +202,51 @@ async def scheduled(session: AsyncSession, *, person_id: int) -> dict[int, datet
     return dict(result.all())
 
 
-async def note(session: AsyncSession, login: Login, person: YoungPerson, *, text: str,
-               now: datetime) -> Message:
+async def note(
+    session: AsyncSession, login: Login, person: YoungPerson, *, text: str, now: datetime
+) -> Message:
     """An internal note: stored with the conversation, never sent (no outbox row)."""
     if not text.strip():
         raise Refused(tr("da", "Skriv en besked først."))
-    message = Message(young_person_id=person.id, channel="inbox", direction=OUTBOUND,
-                      author="staff", staff_id=login.staff.id, body=text.strip()[:4000],
-                      internal=True, status="note", created_at=now)
+    message = Message(
+        young_person_id=person.id,
+        channel="inbox",
+        direction=OUTBOUND,
+        author="staff",
+        staff_id=login.staff.id,
+        body=text.strip()[:4000],
+        internal=True,
+        status="note",
+        created_at=now,
+    )
     session.add(message)
     await session.flush()
-    await audit.record(session, staff=login.staff, young_person_id=person.id, action="note",
-                       detail=f"message {message.id}", now=now)
+    await audit.record(
+        session,
+        staff=login.staff,
+        young_person_id=person.id,
+        action="note",
+        detail=f"message {message.id}",
+        now=now,
+    )
     return message
 
 
-async def cancel_scheduled(session: AsyncSession, login: Login, person: YoungPerson, *,
-                           message_id: int, now: datetime) -> bool:
+async def cancel_scheduled(
+    session: AsyncSession, login: Login, person: YoungPerson, *, message_id: int, now: datetime
+) -> bool:
     """Cancel a scheduled reply of this young person before it goes."""
     message = await session.get(Message, message_id)
     if message is None or message.young_person_id != person.id:
         raise NotFound(message_id)
     done = await outbox.cancel_pending(session, message_id=message_id, now=now)
     if done:
-        await audit.record(session, staff=login.staff, young_person_id=person.id,
-                           action="reply_cancelled", detail=f"message {message_id}", now=now)
+        await audit.record(
+            session,
+            staff=login.staff,
+            young_person_id=person.id,
+            action="reply_cancelled",
+            detail=f"message {message_id}",
+            now=now,
+        )
     return done

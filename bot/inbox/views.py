@@ -30,8 +30,11 @@ from bot.plans import changes
 from bot.plans.service import next_appointment
 
 STATIC = Path(__file__).parent / "static"
-STATIC_FILES = {"htmx.min.js": "text/javascript", "inbox.js": "text/javascript",
-                "inbox.css": "text/css"}
+STATIC_FILES = {
+    "htmx.min.js": "text/javascript",
+    "inbox.js": "text/javascript",
+    "inbox.css": "text/css",
+}
 VIEWS = ("all", "mine", "team", "unassigned")
 CHART_CHECKINS = 20
 
@@ -43,8 +46,11 @@ async def static(name: str) -> Response:
     """The inbox's own CSS and JavaScript (htmx is vendored, no CDN)."""
     if name not in STATIC_FILES:
         raise HTTPException(404)
-    return FileResponse(STATIC / name, media_type=STATIC_FILES[name],
-                        headers={"Cache-Control": "public, max-age=3600"})
+    return FileResponse(
+        STATIC / name,
+        media_type=STATIC_FILES[name],
+        headers={"Cache-Control": "public, max-age=3600"},
+    )
 
 
 @router.get("/lang/{code}")
@@ -53,8 +59,9 @@ async def switch_language(code: str, request: Request, next: str = "/inbox") -> 
     target = next if next.startswith("/inbox") and "//" not in next else "/inbox"
     response = RedirectResponse(target, status_code=303)
     if code in UI_LANGUAGES:
-        response.set_cookie("indgang_lang", code, samesite="lax", httponly=True,
-                            max_age=365 * 24 * 3600, path="/")
+        response.set_cookie(
+            "indgang_lang", code, samesite="lax", httponly=True, max_age=365 * 24 * 3600, path="/"
+        )
     return response
 
 
@@ -71,40 +78,54 @@ def _view(value: str) -> str:
 
 
 @router.get("")
-async def queue_page(request: Request, session: InboxSession, login: PageLogin,
-                     view: str = "all") -> Response:
+async def queue_page(
+    request: Request, session: InboxSession, login: PageLogin, view: str = "all"
+) -> Response:
     """The queue of open handoffs."""
     now = utcnow()
     items = await service.queue(session, login, view=_view(view), now=now)
     waiting = await service.waiting_count(session, login)
     mark = await service.fingerprint(session, login, None)
-    return render(request, "queue.html", {"items": items, "view": _view(view), "mark": mark,
-                                          "waiting": waiting, "now": now}, login=login)
+    return render(
+        request,
+        "queue.html",
+        {"items": items, "view": _view(view), "mark": mark, "waiting": waiting, "now": now},
+        login=login,
+    )
 
 
 @router.get("/queue")
-async def queue_fragment(request: Request, session: InboxSession, login: ApiLogin,
-                         view: str = "all") -> Response:
+async def queue_fragment(
+    request: Request, session: InboxSession, login: ApiLogin, view: str = "all"
+) -> Response:
     """The queue's list only, for live updates."""
     now = utcnow()
     items = await service.queue(session, login, view=_view(view), now=now)
     waiting = await service.waiting_count(session, login)
-    response = render(request, "_queue.html", {"items": items, "view": _view(view),
-                                               "waiting": waiting}, login=login)
+    response = render(
+        request,
+        "_queue.html",
+        {"items": items, "view": _view(view), "waiting": waiting},
+        login=login,
+    )
     response.headers["X-Waiting"] = str(waiting)
     return response
 
 
-async def _conversation_context(session: AsyncSession, login: Login, person: YoungPerson,
-                                lang: str) -> dict[str, Any]:
+async def _conversation_context(
+    session: AsyncSession, login: Login, person: YoungPerson, lang: str
+) -> dict[str, Any]:
     assert person.id is not None
     now = utcnow()
     plan = await changes.ensure_plan(session, person=person, now=now)
     assert plan.id is not None
     staff = {s.id: s for s in await service.colleagues(session, login)}
     # The latest answered check-ins, oldest first, for the chart.
-    checkins = [c for c in await checkin_service.history(session, person_id=person.id)
-                if c.score is not None][-CHART_CHECKINS:]
+    checkins = [
+        c
+        for c in await checkin_service.history(session, person_id=person.id)
+        if c.score is not None
+    ][-CHART_CHECKINS:]
     identity = await people.preferred_identity(session, person_id=person.id)
     return {
         "person": person,
@@ -113,8 +134,9 @@ async def _conversation_context(session: AsyncSession, login: Login, person: You
         "scheduled": await service.scheduled(session, person_id=person.id),
         "handoff": await handoffs.active_handoff(session, person_id=person.id),
         "plan": plan,
-        "milestones": [m for m in await changes.all_milestones(session, plan_id=plan.id)
-                       if m.status == "open"],
+        "milestones": [
+            m for m in await changes.all_milestones(session, plan_id=plan.id) if m.status == "open"
+        ],
         "appointment": await next_appointment(session, person_id=person.id, now=now),
         "checkins": checkins,
         "chart": chart_points(checkins),
@@ -141,47 +163,66 @@ def chart_points(checkins: list[Any], width: int = 220, height: int = 60) -> str
         return ""
     top = max(5, *scores)
     step = width / max(1, len(scores) - 1)
-    return " ".join(f"{round(i * step, 1)},{round(height - (s / top) * (height - 6) - 3, 1)}"
-                    for i, s in enumerate(scores))
+    return " ".join(
+        f"{round(i * step, 1)},{round(height - (s / top) * (height - 6) - 3, 1)}"
+        for i, s in enumerate(scores)
+    )
 
 
 @router.get("/people/{person_id}/conversation")
-async def conversation_page(request: Request, session: InboxSession, login: PageLogin,
-                            person_id: int) -> Response:
+async def conversation_page(
+    request: Request, session: InboxSession, login: PageLogin, person_id: int
+) -> Response:
     """The whole conversation with the plan at the side; the view is audited."""
     person = await load_person(session, login, person_id)
     lang = ui_language(request)
     context = await _conversation_context(session, login, person, lang)
     context["mark"] = await service.fingerprint(session, login, person.id)
-    await audit.record(session, staff=login.staff, young_person_id=person.id,
-                       action="view_conversation")
+    await audit.record(
+        session, staff=login.staff, young_person_id=person.id, action="view_conversation"
+    )
     return render(request, "conversation.html", context, login=login)
 
 
 @router.get("/people/{person_id}/messages")
-async def messages_fragment(request: Request, session: InboxSession, login: ApiLogin,
-                            person_id: int) -> Response:
+async def messages_fragment(
+    request: Request, session: InboxSession, login: ApiLogin, person_id: int
+) -> Response:
     """The message list only, for live updates of an open conversation page."""
     person = await load_person(session, login, person_id)
     assert person.id is not None
     # A read of the conversation like the page itself (an API client may read only this).
-    await audit.record(session, staff=login.staff, young_person_id=person.id,
-                       action="view_messages")
-    return render(request, "_messages.html", {
-        "person": person,
-        "messages": await history(session, person_id=person.id),
-        "scheduled": await service.scheduled(session, person_id=person.id),
-        "staff": {s.id: s for s in await service.colleagues(session, login)},
-    }, login=login)
+    await audit.record(
+        session, staff=login.staff, young_person_id=person.id, action="view_messages"
+    )
+    return render(
+        request,
+        "_messages.html",
+        {
+            "person": person,
+            "messages": await history(session, person_id=person.id),
+            "scheduled": await service.scheduled(session, person_id=person.id),
+            "staff": {s.id: s for s in await service.colleagues(session, login)},
+        },
+        login=login,
+    )
 
 
 def _back(person_id: int, anchor: str = "reply") -> RedirectResponse:
     return RedirectResponse(f"/inbox/people/{person_id}/conversation#{anchor}", status_code=303)
 
 
-async def _refused(request: Request, session: AsyncSession, login: Login, person: YoungPerson,
-                   error: str, *, draft: str = "", status: int = 400,
-                   guard: list[str] | None = None) -> Response:
+async def _refused(
+    request: Request,
+    session: AsyncSession,
+    login: Login,
+    person: YoungPerson,
+    error: str,
+    *,
+    draft: str = "",
+    status: int = 400,
+    guard: list[str] | None = None,
+) -> Response:
     lang = ui_language(request)
     context = await _conversation_context(session, login, person, lang)
     context.update(error=tr(lang, error), draft=draft, guard=guard)
@@ -208,8 +249,9 @@ async def take(session: InboxSession, login: FormLogin, person_id: int) -> Respo
 
 
 @router.post("/people/{person_id}/assign")
-async def assign(request: Request, session: InboxSession, login: FormLogin, person_id: int,
-                 to: int = Form(...)) -> Response:
+async def assign(
+    request: Request, session: InboxSession, login: FormLogin, person_id: int, to: int = Form(...)
+) -> Response:
     """Give the conversation to a colleague (any department)."""
     person = await load_person(session, login, person_id)
     try:
@@ -220,9 +262,17 @@ async def assign(request: Request, session: InboxSession, login: FormLogin, pers
 
 
 @router.post("/people/{person_id}/reply")
-async def reply(request: Request, session: InboxSession, login: FormLogin, person_id: int,
-                text: str = Form(""), when: str = Form("now"), send_at: str = Form(""),
-                confirm: str = Form(""), action: str = Form("send")) -> Response:
+async def reply(
+    request: Request,
+    session: InboxSession,
+    login: FormLogin,
+    person_id: int,
+    text: str = Form(""),
+    when: str = Form("now"),
+    send_at: str = Form(""),
+    confirm: str = Form(""),
+    action: str = Form("send"),
+) -> Response:
     """Send or schedule a reply; confidential content needs confirmation or Digital Post."""
     person = await load_person(session, login, person_id)
     now = utcnow()
@@ -231,8 +281,9 @@ async def reply(request: Request, session: InboxSession, login: FormLogin, perso
     if when == "later":
         due_at = parse_local(send_at, login.municipality.timezone)
         if due_at is None or due_at <= now:
-            return await _refused(request, session, login, person,
-                                  N_("Vælg et tidspunkt i fremtiden."), draft=text)
+            return await _refused(
+                request, session, login, person, N_("Vælg et tidspunkt i fremtiden."), draft=text
+            )
     hits = confidential_hits(text)
     try:
         if action == "digital_post":
@@ -240,37 +291,58 @@ async def reply(request: Request, session: InboxSession, login: FormLogin, perso
             return _back(person_id)
         if hits and confirm != "1":
             # Not sent: SMS and Telegram are not encrypted channels for case content.
-            return await _refused(request, session, login, person,
-                                  N_("Beskeden ser fortrolig ud. Den er ikke sendt."),
-                                  draft=text, status=409, guard=hits)
-        message = await operations.reply(session, staff=login.staff, person=person, text=text,
-                                         now=now, due_at=due_at)
+            return await _refused(
+                request,
+                session,
+                login,
+                person,
+                N_("Beskeden ser fortrolig ud. Den er ikke sendt."),
+                draft=text,
+                status=409,
+                guard=hits,
+            )
+        message = await operations.reply(
+            session, staff=login.staff, person=person, text=text, now=now, due_at=due_at
+        )
     except operations.Refused as refused:
         return await _refused(request, session, login, person, str(refused), draft=text)
     if hits:
-        await audit.record(session, staff=login.staff, young_person_id=person.id,
-                           action="confidential_confirmed",
-                           detail=f"message {message.id}: {', '.join(hits)}")
+        await audit.record(
+            session,
+            staff=login.staff,
+            young_person_id=person.id,
+            action="confidential_confirmed",
+            detail=f"message {message.id}: {', '.join(hits)}",
+        )
     if due_at is None:
         request.app.state.dispatcher.wake()
     return _back(person_id)
 
 
-async def _digital_post(session: AsyncSession, login: Login, person: YoungPerson, text: str,
-                        now: datetime) -> None:
+async def _digital_post(
+    session: AsyncSession, login: Login, person: YoungPerson, text: str, now: datetime
+) -> None:
     """Keep the text as an internal note for Digital Post; tell the young person to look there."""
     lang = normalise_language(person.language)
-    await service.note(session, login, person, now=now,
-                       text=tr("da", "Sendes med Digital Post:") + "\n" + text)
-    await operations.reply(session, staff=login.staff, person=person, now=now,
-                           text=system_text("digital_post_notice", lang))
-    await audit.record(session, staff=login.staff, young_person_id=person.id,
-                       action="digital_post", now=now)
+    await service.note(
+        session, login, person, now=now, text=tr("da", "Sendes med Digital Post:") + "\n" + text
+    )
+    await operations.reply(
+        session,
+        staff=login.staff,
+        person=person,
+        now=now,
+        text=system_text("digital_post_notice", lang),
+    )
+    await audit.record(
+        session, staff=login.staff, young_person_id=person.id, action="digital_post", now=now
+    )
 
 
 @router.post("/people/{person_id}/note")
-async def add_note(request: Request, session: InboxSession, login: FormLogin, person_id: int,
-                   text: str = Form("")) -> Response:
+async def add_note(
+    request: Request, session: InboxSession, login: FormLogin, person_id: int, text: str = Form("")
+) -> Response:
     """Add an internal note (never sent)."""
     person = await load_person(session, login, person_id)
     try:
@@ -281,21 +353,22 @@ async def add_note(request: Request, session: InboxSession, login: FormLogin, pe
 
 
 @router.post("/people/{person_id}/scheduled/{message_id}/cancel")
-async def cancel_scheduled(session: InboxSession, login: FormLogin, person_id: int,
-                           message_id: int) -> Response:
+async def cancel_scheduled(
+    session: InboxSession, login: FormLogin, person_id: int, message_id: int
+) -> Response:
     """Cancel a scheduled reply before it goes."""
     person = await load_person(session, login, person_id)
     try:
-        await service.cancel_scheduled(session, login, person, message_id=message_id,
-                                       now=utcnow())
+        await service.cancel_scheduled(session, login, person, message_id=message_id, now=utcnow())
     except service.NotFound:
         raise HTTPException(status_code=404, detail="Not Found") from None
     return _back(person_id, "messages")
 
 
 @router.post("/people/{person_id}/handback")
-async def hand_back(request: Request, session: InboxSession, login: FormLogin,
-                    person_id: int) -> Response:
+async def hand_back(
+    request: Request, session: InboxSession, login: FormLogin, person_id: int
+) -> Response:
     """Hand the conversation back to the bot and ask the one optional question."""
     person = await load_person(session, login, person_id)
     try:
@@ -307,8 +380,9 @@ async def hand_back(request: Request, session: InboxSession, login: FormLogin,
 
 
 @router.post("/people/{person_id}/close")
-async def close(request: Request, session: InboxSession, login: FormLogin,
-                person_id: int) -> Response:
+async def close(
+    request: Request, session: InboxSession, login: FormLogin, person_id: int
+) -> Response:
     """Close the handoff without a message."""
     person = await load_person(session, login, person_id)
     try:

@@ -54,7 +54,8 @@ class Dispatcher:
             self._wake.clear()
             waiters = [asyncio.create_task(self._wake.wait()), asyncio.create_task(stop.wait())]
             await asyncio.wait(
-                waiters, timeout=self.settings.outbox.dispatcher_interval,
+                waiters,
+                timeout=self.settings.outbox.dispatcher_interval,
                 return_when=asyncio.FIRST_COMPLETED,
             )
             for waiter in waiters:
@@ -64,7 +65,10 @@ class Dispatcher:
     async def dispatch_once(self) -> int:
         """Claim one batch of due rows and send it; returns how many were handled."""
         ids = await service.claim(
-            self.db, owner=self.owner, now=utcnow(), limit=self.settings.outbox.dispatcher_batch,
+            self.db,
+            owner=self.owner,
+            now=utcnow(),
+            limit=self.settings.outbox.dispatcher_batch,
             lease_seconds=self.settings.outbox.lease_seconds,
         )
         if not ids:
@@ -113,48 +117,96 @@ class Dispatcher:
             await self._failed(item.id, item.attempts, error, identity.address, message.channel)
             return
         except Exception as error:  # a bug or an unexpected library error: retry, later
-            log.warning("dispatcher.unexpected_error", outbox_id=item.id,
-                        error=type(error).__name__)
-            await self._failed(item.id, item.attempts, SendError(type(error).__name__),
-                               identity.address, message.channel)
+            log.warning(
+                "dispatcher.unexpected_error", outbox_id=item.id, error=type(error).__name__
+            )
+            await self._failed(
+                item.id,
+                item.attempts,
+                SendError(type(error).__name__),
+                identity.address,
+                message.channel,
+            )
             return
         await self._settle(
-            item.id, SENT, result.status, provider_id=result.provider_id,
-            encoding=result.encoding, segments=result.segments,
+            item.id,
+            SENT,
+            result.status,
+            provider_id=result.provider_id,
+            encoding=result.encoding,
+            segments=result.segments,
         )
-        log.info("dispatcher.sent", outbox_id=item.id, channel=message.channel,
-                 latency_ms=int((utcnow() - now).total_seconds() * 1000))
+        log.info(
+            "dispatcher.sent",
+            outbox_id=item.id,
+            channel=message.channel,
+            latency_ms=int((utcnow() - now).total_seconds() * 1000),
+        )
 
     async def _failed(
         self, item_id: int, attempts: int, error: SendError, address: str, channel: str
     ) -> None:
         reason = error.reason[:200]
         if error.permanent or attempts + 1 >= self.settings.outbox.send_max_attempts:
-            log.warning("dispatcher.failed", outbox_id=item_id, code=error.code,
-                        permanent=error.permanent, unreachable=error.unreachable)
-            await self._settle(item_id, FAILED, "failed", error=reason, error_code=error.code,
-                               unreachable=error.unreachable)
+            log.warning(
+                "dispatcher.failed",
+                outbox_id=item_id,
+                code=error.code,
+                permanent=error.permanent,
+                unreachable=error.unreachable,
+            )
+            await self._settle(
+                item_id,
+                FAILED,
+                "failed",
+                error=reason,
+                error_code=error.code,
+                unreachable=error.unreachable,
+            )
             return
         delay = self.backoff(attempts + 1, error.retry_after)
         if error.retry_after:
             self._pacers[channel].hold(address, error.retry_after)
-        log.info("dispatcher.retry", outbox_id=item_id, code=error.code,
-                 delay_s=round(delay, 1))
-        await self._settle(item_id, PENDING, "queued", error=reason, error_code=error.code,
-                           retry_at=utcnow() + timedelta(seconds=delay))
+        log.info("dispatcher.retry", outbox_id=item_id, code=error.code, delay_s=round(delay, 1))
+        await self._settle(
+            item_id,
+            PENDING,
+            "queued",
+            error=reason,
+            error_code=error.code,
+            retry_at=utcnow() + timedelta(seconds=delay),
+        )
 
     def backoff(self, attempt: int, retry_after: float | None = None) -> float:
         """Seconds to wait before attempt `attempt + 1`: exponential, capped, or as told."""
         if retry_after is not None:
             return min(float(retry_after), self.settings.outbox.send_backoff_cap)
-        return float(min(self.settings.outbox.send_backoff_base ** attempt,
-                         self.settings.outbox.send_backoff_cap))
+        return float(
+            min(
+                self.settings.outbox.send_backoff_base**attempt,
+                self.settings.outbox.send_backoff_cap,
+            )
+        )
 
-    async def _settle(self, item_id: int, status: str, message_status: str, *,
-                      retry_at: datetime | None = None, **fields: object) -> None:
-        kept = await service.settle(self.db, item_id, owner=self.owner, now=utcnow(),
-                                    status=status, message_status=message_status,
-                                    retry_at=retry_at, **fields)  # type: ignore[arg-type]
+    async def _settle(
+        self,
+        item_id: int,
+        status: str,
+        message_status: str,
+        *,
+        retry_at: datetime | None = None,
+        **fields: object,
+    ) -> None:
+        kept = await service.settle(
+            self.db,
+            item_id,
+            owner=self.owner,
+            now=utcnow(),
+            status=status,
+            message_status=message_status,
+            retry_at=retry_at,
+            **fields,  # type: ignore[arg-type]
+        )
         if not kept:
             log.warning("dispatcher.lease_lost", outbox_id=item_id)
 

@@ -49,8 +49,12 @@ async def enqueue(
     await session.flush()
     assert message.id is not None
     session.add(
-        OutboxItem(message_id=message.id, due_at=due_at or now, urgent=urgent,
-                   bypass_opt_out=bypass_opt_out)
+        OutboxItem(
+            message_id=message.id,
+            due_at=due_at or now,
+            urgent=urgent,
+            bypass_opt_out=bypass_opt_out,
+        )
     )
     return message
 
@@ -180,7 +184,12 @@ async def cancel_pending(session: AsyncSession, *, message_id: int, now: datetim
 
 
 async def record_status(
-    db: Database, *, channel: str, provider_id: str, status: str, error_code: str | None,
+    db: Database,
+    *,
+    channel: str,
+    provider_id: str,
+    status: str,
+    error_code: str | None,
     now: datetime,
 ) -> bool:
     """Apply a provider's delivery report; False when the message is unknown."""

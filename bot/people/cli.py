@@ -48,41 +48,59 @@ class InviteCard:
 
 
 async def add_young_person(
-    db: Database, *, channel_settings: ChannelSettingsMap, first_name: str, birth_year: int,
-    contact_email: str, municipality_code: str, now: datetime,
+    db: Database,
+    *,
+    channel_settings: ChannelSettingsMap,
+    first_name: str,
+    birth_year: int,
+    contact_email: str,
+    municipality_code: str,
+    now: datetime,
 ) -> InviteCard:
     """Create a young person with a contact person, and a first invite."""
     name = " ".join(first_name.split())
     if not name or len(name) > 60:
         raise InviteError("the first name must be 1 to 60 characters")
     if not now.year - MAX_AGE <= birth_year <= now.year - MIN_AGE:
-        raise InviteError(f"birth year must be between {now.year - MAX_AGE} "
-                          f"and {now.year - MIN_AGE}")
+        raise InviteError(
+            f"birth year must be between {now.year - MAX_AGE} and {now.year - MIN_AGE}"
+        )
     async with db.session() as session:
-        municipality = (await session.exec(
-            select(Municipality).where(Municipality.code == municipality_code))).first()
+        municipality = (
+            await session.exec(select(Municipality).where(Municipality.code == municipality_code))
+        ).first()
         if municipality is None or municipality.id is None:
             raise InviteError(f"no municipality with code {municipality_code!r}")
-        contact = (await session.exec(
-            select(StaffMember).where(
-                func.lower(StaffMember.email) == contact_email.strip().lower()))).first()
+        contact = (
+            await session.exec(
+                select(StaffMember).where(
+                    func.lower(StaffMember.email) == contact_email.strip().lower()
+                )
+            )
+        ).first()
         if contact is None or contact.municipality_id != municipality.id or not contact.active:
             # One message for both: do not reveal staff of other municipalities.
             raise InviteError(f"no active staff member {contact_email!r} in {municipality.name}")
-        person = YoungPerson(municipality_id=municipality.id, first_name=name,
-                             birth_year=birth_year,
-                             language=municipality.default_language, contact_person_id=contact.id,
-                             created_at=now)
+        person = YoungPerson(
+            municipality_id=municipality.id,
+            first_name=name,
+            birth_year=birth_year,
+            language=municipality.default_language,
+            contact_person_id=contact.id,
+            created_at=now,
+        )
         session.add(person)
         await session.flush()
         assert person.id is not None
-        code = await people.create_invite(session, person_id=person.id, now=now,
-                                          staff_id=contact.id)
+        code = await people.create_invite(
+            session, person_id=person.id, now=now, staff_id=contact.id
+        )
         return _card(channel_settings, municipality, person, code, now)
 
 
-async def new_invite(db: Database, *, channel_settings: ChannelSettingsMap, person_id: int,
-                     now: datetime) -> InviteCard:
+async def new_invite(
+    db: Database, *, channel_settings: ChannelSettingsMap, person_id: int, now: datetime
+) -> InviteCard:
     """Another invite for an existing young person (a lost code, or a second channel)."""
     async with db.session() as session:
         person = await session.get(YoungPerson, person_id)
@@ -92,27 +110,38 @@ async def new_invite(db: Database, *, channel_settings: ChannelSettingsMap, pers
             raise InviteError(f"young person {person_id} is closed")
         municipality = await session.get(Municipality, person.municipality_id)
         assert municipality is not None
-        code = await people.create_invite(session, person_id=person.id, now=now,
-                                          staff_id=person.contact_person_id)
+        code = await people.create_invite(
+            session, person_id=person.id, now=now, staff_id=person.contact_person_id
+        )
         return _card(channel_settings, municipality, person, code, now)
 
 
-def _card(channel_settings: ChannelSettingsMap, municipality: Municipality, person: YoungPerson,
-          code: str, now: datetime) -> InviteCard:
+def _card(
+    channel_settings: ChannelSettingsMap,
+    municipality: Municipality,
+    person: YoungPerson,
+    code: str,
+    now: datetime,
+) -> InviteCard:
     assert person.id is not None
     ways = invite_ways(channel_settings, code)
     sms, telegram = ways.get("sms", InviteWay()), ways.get("telegram", InviteWay())
     return InviteCard(
-        person_id=person.id, first_name=person.first_name, code=code,
-        expires_at=now + people.INVITE_LIFETIME, timezone=municipality.timezone,
-        sms_number=municipality.sms_number or sms.address, telegram_link=telegram.link,
+        person_id=person.id,
+        first_name=person.first_name,
+        code=code,
+        expires_at=now + people.INVITE_LIFETIME,
+        timezone=municipality.timezone,
+        sms_number=municipality.sms_number or sms.address,
+        telegram_link=telegram.link,
     )
 
 
 def describe(card: InviteCard) -> str:
     """The invite as the operator reads it (the code is shown once; only its hash is kept)."""
-    expires = format_datetime(card.expires_at, "dd.MM.yyyy HH:mm", tzinfo=ZoneInfo(card.timezone),
-                              locale="da")
+    expires = format_datetime(
+        card.expires_at, "dd.MM.yyyy HH:mm", tzinfo=ZoneInfo(card.timezone), locale="da"
+    )
     sms_to = card.sms_number or "the municipality's SMS number"
     lines = [
         f"young person {card.person_id} ({card.first_name or 'no name'})",
@@ -152,13 +181,24 @@ def add(
     municipality: str = typer.Option(..., help="Municipality code."),
 ) -> None:
     """Create a young person and print an invite (SMS code and Telegram link)."""
-    _print(lambda db, channels: add_young_person(
-        db, channel_settings=channels, first_name=first_name, birth_year=birth_year,
-        contact_email=contact, municipality_code=municipality, now=utcnow()))
+    _print(
+        lambda db, channels: add_young_person(
+            db,
+            channel_settings=channels,
+            first_name=first_name,
+            birth_year=birth_year,
+            contact_email=contact,
+            municipality_code=municipality,
+            now=utcnow(),
+        )
+    )
 
 
 @young_app.command("invite")
 def invite(person_id: int = typer.Argument(..., help="The young person's id.")) -> None:
     """Print a new invite for an existing young person."""
-    _print(lambda db, channels: new_invite(db, channel_settings=channels, person_id=person_id,
-                                           now=utcnow()))
+    _print(
+        lambda db, channels: new_invite(
+            db, channel_settings=channels, person_id=person_id, now=utcnow()
+        )
+    )

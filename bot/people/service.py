@@ -71,8 +71,11 @@ async def resolve(
         person = await session.get(YoungPerson, invite.young_person_id)
         assert person is not None
         if identity is None:
-            identity = ChannelIdentity(channel=inbound.channel, address=inbound.address,
-                                       young_person_id=invite.young_person_id)
+            identity = ChannelIdentity(
+                channel=inbound.channel,
+                address=inbound.address,
+                young_person_id=invite.young_person_id,
+            )
         identity.young_person_id = invite.young_person_id
         identity.verified = True
         session.add(identity)
@@ -82,20 +85,18 @@ async def resolve(
         person = await session.get(YoungPerson, identity.young_person_id)
         assert person is not None
         return identity, person, False
-    person = YoungPerson(municipality_id=_id(municipality),
-                         language=municipality.default_language)
+    person = YoungPerson(municipality_id=_id(municipality), language=municipality.default_language)
     session.add(person)
     await session.flush()
-    identity = ChannelIdentity(channel=inbound.channel, address=inbound.address,
-                               young_person_id=_id(person))
+    identity = ChannelIdentity(
+        channel=inbound.channel, address=inbound.address, young_person_id=_id(person)
+    )
     session.add(identity)
     await session.flush()
     return identity, person, True
 
 
-async def preferred_identity(
-    session: AsyncSession, *, person_id: int
-) -> ChannelIdentity | None:
+async def preferred_identity(session: AsyncSession, *, person_id: int) -> ChannelIdentity | None:
     """The reachable identity the young person used last: reminders go there."""
     result = await session.exec(
         select(ChannelIdentity)
@@ -104,8 +105,9 @@ async def preferred_identity(
             col(ChannelIdentity.unreachable_at).is_(None),
             col(ChannelIdentity.opted_out_at).is_(None),
         )
-        .order_by(col(ChannelIdentity.last_inbound_at).desc().nulls_last(),
-                  col(ChannelIdentity.id).desc())
+        .order_by(
+            col(ChannelIdentity.last_inbound_at).desc().nulls_last(), col(ChannelIdentity.id).desc()
+        )
     )
     return result.first()
 
@@ -130,8 +132,14 @@ async def create_invite(
 ) -> str:
     """Create an invite and return its code; only the hash is stored."""
     code = new_invite_code()
-    session.add(Invite(young_person_id=person_id, code_hash=_hash(code),
-                       expires_at=now + INVITE_LIFETIME, created_by_id=staff_id))
+    session.add(
+        Invite(
+            young_person_id=person_id,
+            code_hash=_hash(code),
+            expires_at=now + INVITE_LIFETIME,
+            created_by_id=staff_id,
+        )
+    )
     await session.flush()
     return code
 

@@ -51,19 +51,26 @@ async def channels(person_id: int, staff: CurrentStaff, session: SessionDep) -> 
     if person is None:
         raise HTTPException(status_code=404, detail="Not found.")
     await audit.record(session, staff=staff, young_person_id=person_id, action="read_channels")
-    rows = (await session.exec(
-        select(ChannelIdentity).where(ChannelIdentity.young_person_id == person_id)
-        .order_by(col(ChannelIdentity.id)))).all()
+    rows = (
+        await session.exec(
+            select(ChannelIdentity)
+            .where(ChannelIdentity.young_person_id == person_id)
+            .order_by(col(ChannelIdentity.id))
+        )
+    ).all()
     preferred = await people.preferred_identity(session, person_id=person_id)
     views = [
         ChannelView(
-            id=row.id or 0, channel=row.channel,
+            id=row.id or 0,
+            channel=row.channel,
             address_hint=address_hint(row.channel, row.address),
-            verified=row.verified, preferred=preferred is not None and row.id == preferred.id,
-            opted_out_at=row.opted_out_at, unreachable_at=row.unreachable_at,
-            unreachable_reason=row.unreachable_reason, last_inbound_at=row.last_inbound_at,
+            verified=row.verified,
+            preferred=preferred is not None and row.id == preferred.id,
+            opted_out_at=row.opted_out_at,
+            unreachable_at=row.unreachable_at,
+            unreachable_reason=row.unreachable_reason,
+            last_inbound_at=row.last_inbound_at,
         )
         for row in rows
     ]
-    return ChannelsView(young_person_id=person_id, reachable=preferred is not None,
-                        channels=views)
+    return ChannelsView(young_person_id=person_id, reachable=preferred is not None, channels=views)

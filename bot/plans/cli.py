@@ -12,13 +12,17 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.cli_support import run, settings
 
-plan_app = typer.Typer(help="Education plans: goal, milestones, appointments.",
-                       no_args_is_help=True)
+plan_app = typer.Typer(
+    help="Education plans: goal, milestones, appointments.", no_args_is_help=True
+)
 STAFF = typer.Option(..., "--staff", help="Your staff email: the change is recorded as yours.")
 
 
-def _go(person_id: int, staff_email: str,
-        work: Callable[[AsyncSession, Any, Any, datetime], Awaitable[str]]) -> None:
+def _go(
+    person_id: int,
+    staff_email: str,
+    work: Callable[[AsyncSession, Any, Any, datetime], Awaitable[str]],
+) -> None:
     from bot.clock import utcnow
     from bot.database import Database
     from bot.people.models import YoungPerson
@@ -28,11 +32,17 @@ def _go(person_id: int, staff_email: str,
         db = Database(settings().database_url)
         try:
             async with db.session() as session:
-                staff = (await session.exec(select(StaffMember).where(
-                    StaffMember.email == staff_email.strip().lower()))).first()
+                staff = (
+                    await session.exec(
+                        select(StaffMember).where(StaffMember.email == staff_email.strip().lower())
+                    )
+                ).first()
                 person = await session.get(YoungPerson, person_id)
-                if staff is None or person is None or \
-                        person.municipality_id != staff.municipality_id:
+                if (
+                    staff is None
+                    or person is None
+                    or person.municipality_id != staff.municipality_id
+                ):
                     raise typer.BadParameter("no such young person in your municipality")
                 return await work(session, person, staff, utcnow())
         finally:
@@ -61,15 +71,21 @@ def goal(person_id: int, text: str, staff: str = STAFF) -> None:
 
 
 @plan_app.command("milestone")
-def milestone(person_id: int, title: str, due: str = typer.Option("", help="YYYY-MM-DD"),
-              staff: str = STAFF) -> None:
+def milestone(
+    person_id: int, title: str, due: str = typer.Option("", help="YYYY-MM-DD"), staff: str = STAFF
+) -> None:
     """Add a milestone (reminders are planned)."""
     from bot.plans import changes
 
     async def work(session: AsyncSession, person: Any, who: Any, now: datetime) -> str:
-        row = await changes.add_milestone(session, person=person, title=title, now=now,
-                                          due_date=date.fromisoformat(due) if due else None,
-                                          staff=who)
+        row = await changes.add_milestone(
+            session,
+            person=person,
+            title=title,
+            now=now,
+            due_date=date.fromisoformat(due) if due else None,
+            staff=who,
+        )
         return f"milestone {row.id} added"
 
     _go(person_id, staff, work)
@@ -81,37 +97,56 @@ def milestone_done(person_id: int, milestone_id: int, staff: str = STAFF) -> Non
     from bot.plans import changes
 
     async def work(session: AsyncSession, person: Any, who: Any, now: datetime) -> str:
-        await changes.update_milestone(session, person=person, milestone_id=milestone_id,
-                                       status="done", now=now, staff=who)
+        await changes.update_milestone(
+            session, person=person, milestone_id=milestone_id, status="done", now=now, staff=who
+        )
         return f"milestone {milestone_id} done"
 
     _go(person_id, staff, work)
 
 
 @plan_app.command("appointment")
-def appointment(person_id: int, starts_at: str, place: str,
-                with_whom: str = typer.Option("", "--with"), staff: str = STAFF) -> None:
+def appointment(
+    person_id: int,
+    starts_at: str,
+    place: str,
+    with_whom: str = typer.Option("", "--with"),
+    staff: str = STAFF,
+) -> None:
     """Book an appointment (STARTS_AT with offset, e.g. 2026-03-10T10:00+01:00)."""
     from bot.plans import changes
 
     async def work(session: AsyncSession, person: Any, who: Any, now: datetime) -> str:
-        row = await changes.add_appointment(session, person=person, starts_at=_when(starts_at),
-                                            place=place, with_whom=with_whom, now=now,
-                                            staff=who)
+        row = await changes.add_appointment(
+            session,
+            person=person,
+            starts_at=_when(starts_at),
+            place=place,
+            with_whom=with_whom,
+            now=now,
+            staff=who,
+        )
         return f"appointment {row.id} booked"
 
     _go(person_id, staff, work)
 
 
 @plan_app.command("appointment-move")
-def appointment_move(person_id: int, appointment_id: int, starts_at: str,
-                     staff: str = STAFF) -> None:
+def appointment_move(
+    person_id: int, appointment_id: int, starts_at: str, staff: str = STAFF
+) -> None:
     """Move an appointment; its reminders follow."""
     from bot.plans import changes
 
     async def work(session: AsyncSession, person: Any, who: Any, now: datetime) -> str:
-        await changes.update_appointment(session, person=person, appointment_id=appointment_id,
-                                         starts_at=_when(starts_at), now=now, staff=who)
+        await changes.update_appointment(
+            session,
+            person=person,
+            appointment_id=appointment_id,
+            starts_at=_when(starts_at),
+            now=now,
+            staff=who,
+        )
         return f"appointment {appointment_id} moved"
 
     _go(person_id, staff, work)

@@ -22,25 +22,65 @@ plugin = ConversationPlugin("plans")
 @plugin.view("plan")
 async def show_plan(turn: Turn) -> str:
     """The goal and next milestones."""
-    return await plans.plan_text(turn.session, person=turn.person, language=turn.lang,
-                                 timezone=turn.municipality.timezone)
+    return await plans.plan_text(
+        turn.session, person=turn.person, language=turn.lang, timezone=turn.municipality.timezone
+    )
 
 
 @plugin.view("next_appointment")
 async def show_next_appointment(turn: Turn) -> str:
     """When and where the next meeting is."""
     return await plans.next_appointment_text(
-        turn.session, person=turn.person, language=turn.lang,
-        timezone=turn.municipality.timezone, now=turn.now,
+        turn.session,
+        person=turn.person,
+        language=turn.lang,
+        timezone=turn.municipality.timezone,
+        now=turn.now,
     )
 
 
 # Words that carry no meaning for matching "Jeg har søgt" against "Søg ind på optagelse.dk".
-_FILLER = frozenset({
-    "jeg", "har", "er", "det", "den", "en", "et", "paa", "i", "til", "at", "og", "med", "min",
-    "mit", "mine", "nu", "lige", "blevet", "gjort", "faerdig", "faerdigt", "faerdige", "done",
-    "finished", "have", "has", "i've", "ive", "im", "am", "is", "with", "my", "the", "a", "to",
-})
+_FILLER = frozenset(
+    {
+        "jeg",
+        "har",
+        "er",
+        "det",
+        "den",
+        "en",
+        "et",
+        "paa",
+        "i",
+        "til",
+        "at",
+        "og",
+        "med",
+        "min",
+        "mit",
+        "mine",
+        "nu",
+        "lige",
+        "blevet",
+        "gjort",
+        "faerdig",
+        "faerdigt",
+        "faerdige",
+        "done",
+        "finished",
+        "have",
+        "has",
+        "i've",
+        "ive",
+        "im",
+        "am",
+        "is",
+        "with",
+        "my",
+        "the",
+        "a",
+        "to",
+    }
+)
 
 
 def match_milestone(text: str, milestones: list[Milestone]) -> Milestone | None:
@@ -66,8 +106,7 @@ def _same_stem(word: str, other: str) -> bool:
     if word == other:
         return True
     # 'soegt' and 'soeg', 'faerdigt' and 'faerdig': one starts with the other (4+ letters).
-    return min(len(word), len(other)) >= 4 and (word.startswith(other) or
-                                                 other.startswith(word))
+    return min(len(word), len(other)) >= 4 and (word.startswith(other) or other.startswith(word))
 
 
 # Conversation data: the step waiting for "Ja" in plan.confirm.
@@ -78,14 +117,15 @@ async def _open(turn: Turn) -> list[Milestone]:
     plan = await plans.get_plan(turn.session, person_id=turn.person.id or 0)
     if plan is None or plan.id is None:
         return []
-    return (await plans.open_milestones(turn.session, plan_id=plan.id))[:plans.MILESTONES_SHOWN]
+    return (await plans.open_milestones(turn.session, plan_id=plan.id))[: plans.MILESTONES_SHOWN]
 
 
 async def _own_open(turn: Turn, milestone_id: object) -> Milestone | None:
     """This young person's milestone with that id, if it is still open."""
     try:
-        _plan, milestone = await changes.milestone_of(turn.session, person=turn.person,
-                                                      milestone_id=int(str(milestone_id)))
+        _plan, milestone = await changes.milestone_of(
+            turn.session, person=turn.person, milestone_id=int(str(milestone_id))
+        )
     except (changes.NotFound, ValueError):
         return None
     return milestone if milestone.status == "open" else None
@@ -127,9 +167,12 @@ async def plan_done_choice(turn: Turn) -> list[Option]:
 @plugin.choice_source("milestones")
 async def milestone_choices(turn: Turn) -> list[Option]:
     """One choice per open milestone, named by its title; it asks to confirm, never marks."""
-    return [Option(Choice(f"m{m.id}", _short(m.title)), goto="plan.confirm",
-                   do=f"milestone_propose:{m.id}")
-            for m in await _open(turn)]
+    return [
+        Option(
+            Choice(f"m{m.id}", _short(m.title)), goto="plan.confirm", do=f"milestone_propose:{m.id}"
+        )
+        for m in await _open(turn)
+    ]
 
 
 def _short(title: str, limit: int = 40) -> str:
@@ -177,7 +220,7 @@ async def show_milestone_confirm(turn: Turn) -> str:
 
 @plugin.action("milestone_confirmed")
 async def milestone_confirmed(turn: Turn, _argument: str) -> None:
-    """"Ja" to the confirmation: now the step is marked done."""
+    """ "Ja" to the confirmation: now the step is marked done."""
     value = turn.state.data.get(CONFIRMING)
     _propose(turn, None)
     await _done(turn, await _own_open(turn, value) if value else None)

@@ -100,7 +100,10 @@ async def next_appointment_text(
     when = format_when(appointment.starts_at, language=language, timezone=timezone)
     if appointment.with_whom:
         return system_text(
-            "next_appointment_with", language, when=when, who=appointment.with_whom,
+            "next_appointment_with",
+            language,
+            when=when,
+            who=appointment.with_whom,
             place=appointment.place,
         )
     return system_text("next_appointment", language, when=when, place=appointment.place)

@@ -111,31 +111,41 @@ async def person_of(session: AsyncSession, staff: StaffMember, person_id: int) -
 
 
 def _milestone(m: Milestone) -> MilestoneOut:
-    return MilestoneOut(id=m.id or 0, title=m.title, due_date=m.due_date, status=m.status,
-                        done_at=m.done_at, overdue_flagged_at=m.overdue_flagged_at)
+    return MilestoneOut(
+        id=m.id or 0,
+        title=m.title,
+        due_date=m.due_date,
+        status=m.status,
+        done_at=m.done_at,
+        overdue_flagged_at=m.overdue_flagged_at,
+    )
 
 
 def _appointment(a: Appointment) -> AppointmentOut:
-    return AppointmentOut(id=a.id or 0, starts_at=a.starts_at, place=a.place,
-                          with_whom=a.with_whom, status=a.status)
+    return AppointmentOut(
+        id=a.id or 0, starts_at=a.starts_at, place=a.place, with_whom=a.with_whom, status=a.status
+    )
 
 
 def _event(e: PlanEvent) -> PlanEventOut:
-    return PlanEventOut(id=e.id or 0, actor=e.actor, staff_id=e.staff_id, action=e.action,
-                        detail=e.detail, at=e.at)
+    return PlanEventOut(
+        id=e.id or 0, actor=e.actor, staff_id=e.staff_id, action=e.action, detail=e.detail, at=e.at
+    )
 
 
 async def _plan_out(session: AsyncSession, person: YoungPerson) -> PlanOut:
     plan = await get_plan(session, person_id=person.id or 0)
     if plan is None or plan.id is None:
-        return PlanOut(young_person_id=person.id or 0, goal="", milestones=[], appointments=[],
-                       history=[])
+        return PlanOut(
+            young_person_id=person.id or 0, goal="", milestones=[], appointments=[], history=[]
+        )
     return PlanOut(
-        young_person_id=person.id or 0, goal=plan.goal,
-        milestones=[_milestone(m) for m in await changes.all_milestones(session,
-                                                                         plan_id=plan.id)],
-        appointments=[_appointment(a) for a in await changes.all_appointments(session,
-                                                                               plan_id=plan.id)],
+        young_person_id=person.id or 0,
+        goal=plan.goal,
+        milestones=[_milestone(m) for m in await changes.all_milestones(session, plan_id=plan.id)],
+        appointments=[
+            _appointment(a) for a in await changes.all_appointments(session, plan_id=plan.id)
+        ],
         history=[_event(e) for e in await changes.history(session, plan_id=plan.id)],
     )
 
@@ -149,8 +159,9 @@ async def read_plan(person_id: int, staff: CurrentStaff, session: SessionDep) ->
 
 
 @router.put("/{person_id}/plan/goal", response_model=PlanOut)
-async def put_goal(person_id: int, body: GoalIn, staff: CurrentStaff,
-                   session: SessionDep) -> PlanOut:
+async def put_goal(
+    person_id: int, body: GoalIn, staff: CurrentStaff, session: SessionDep
+) -> PlanOut:
     """Set the goal."""
     person = await person_of(session, staff, person_id)
     await changes.set_goal(session, person=person, goal=body.goal, now=utcnow(), staff=staff)
@@ -158,52 +169,84 @@ async def put_goal(person_id: int, body: GoalIn, staff: CurrentStaff,
 
 
 @router.post("/{person_id}/plan/milestones", response_model=MilestoneOut, status_code=201)
-async def post_milestone(person_id: int, body: MilestoneIn, staff: CurrentStaff,
-                         session: SessionDep) -> MilestoneOut:
+async def post_milestone(
+    person_id: int, body: MilestoneIn, staff: CurrentStaff, session: SessionDep
+) -> MilestoneOut:
     """Add a milestone; its reminders are planned."""
     person = await person_of(session, staff, person_id)
-    milestone = await changes.add_milestone(session, person=person, title=body.title,
-                                            due_date=body.due_date, now=utcnow(), staff=staff)
+    milestone = await changes.add_milestone(
+        session, person=person, title=body.title, due_date=body.due_date, now=utcnow(), staff=staff
+    )
     return _milestone(milestone)
 
 
 @router.patch("/{person_id}/plan/milestones/{milestone_id}", response_model=MilestoneOut)
-async def patch_milestone(person_id: int, milestone_id: int, body: MilestoneChange,
-                          staff: CurrentStaff, session: SessionDep) -> MilestoneOut:
+async def patch_milestone(
+    person_id: int,
+    milestone_id: int,
+    body: MilestoneChange,
+    staff: CurrentStaff,
+    session: SessionDep,
+) -> MilestoneOut:
     """Change a milestone; its reminders follow."""
     person = await person_of(session, staff, person_id)
     try:
         milestone = await changes.update_milestone(
-            session, person=person, milestone_id=milestone_id, now=utcnow(), staff=staff,
-            title=body.title, due_date=body.due_date, clear_due_date=body.clear_due_date,
-            status=body.status)
+            session,
+            person=person,
+            milestone_id=milestone_id,
+            now=utcnow(),
+            staff=staff,
+            title=body.title,
+            due_date=body.due_date,
+            clear_due_date=body.clear_due_date,
+            status=body.status,
+        )
     except changes.NotFound:
         raise HTTPException(status_code=404, detail="Not found.") from None
     return _milestone(milestone)
 
 
 @router.post("/{person_id}/plan/appointments", response_model=AppointmentOut, status_code=201)
-async def post_appointment(person_id: int, body: AppointmentIn, staff: CurrentStaff,
-                           session: SessionDep) -> AppointmentOut:
+async def post_appointment(
+    person_id: int, body: AppointmentIn, staff: CurrentStaff, session: SessionDep
+) -> AppointmentOut:
     """Book an appointment; its reminders are planned."""
     person = await person_of(session, staff, person_id)
-    appointment = await changes.add_appointment(session, person=person,
-                                                starts_at=body.starts_at, place=body.place,
-                                                with_whom=body.with_whom, now=utcnow(),
-                                                staff=staff)
+    appointment = await changes.add_appointment(
+        session,
+        person=person,
+        starts_at=body.starts_at,
+        place=body.place,
+        with_whom=body.with_whom,
+        now=utcnow(),
+        staff=staff,
+    )
     return _appointment(appointment)
 
 
 @router.patch("/{person_id}/plan/appointments/{appointment_id}", response_model=AppointmentOut)
-async def patch_appointment(person_id: int, appointment_id: int, body: AppointmentChange,
-                            staff: CurrentStaff, session: SessionDep) -> AppointmentOut:
+async def patch_appointment(
+    person_id: int,
+    appointment_id: int,
+    body: AppointmentChange,
+    staff: CurrentStaff,
+    session: SessionDep,
+) -> AppointmentOut:
     """Move or change an appointment; its reminders follow."""
     person = await person_of(session, staff, person_id)
     try:
         appointment = await changes.update_appointment(
-            session, person=person, appointment_id=appointment_id, now=utcnow(), staff=staff,
-            starts_at=body.starts_at, place=body.place, with_whom=body.with_whom,
-            status=body.status)
+            session,
+            person=person,
+            appointment_id=appointment_id,
+            now=utcnow(),
+            staff=staff,
+            starts_at=body.starts_at,
+            place=body.place,
+            with_whom=body.with_whom,
+            status=body.status,
+        )
     except changes.NotFound:
         raise HTTPException(status_code=404, detail="Not found.") from None
     except ValueError as exc:

@@ -14,8 +14,9 @@ if TYPE_CHECKING:
     from bot.database import Database
     from bot.privacy.retention import Expired
 
-app = typer.Typer(help="Young people's data: export, audit, retention, erasure.",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="Young people's data: export, audit, retention, erasure.", no_args_is_help=True
+)
 
 
 def _database() -> Database:
@@ -82,8 +83,9 @@ def audit_command(
                 for event in events:
                     municipality = await session.get(Municipality, event.municipality_id)
                     zone = ZoneInfo(municipality.timezone if municipality else "Europe/Copenhagen")
-                    staff = (await session.get(StaffMember, event.staff_id)
-                             if event.staff_id else None)
+                    staff = (
+                        await session.get(StaffMember, event.staff_id) if event.staff_id else None
+                    )
                     who = f"{staff.name} <{staff.email}> ({staff.role})" if staff else "system"
                     when = event.at.astimezone(zone).strftime("%Y-%m-%d %H:%M")
                     lines.append(f"{when}  {who}  {event.action}  {event.detail}".rstrip())
@@ -115,8 +117,10 @@ def retention_command(
     for case in cases:
         if dry_run or case.deleted:
             rows = ", ".join(f"{t}={n}" for t, n in sorted(case.rows.items()))
-            typer.echo(f"{verb} young person {case.young_person_id} (closed "
-                       f"{case.closed_at.date().isoformat()}): {rows}")
+            typer.echo(
+                f"{verb} young person {case.young_person_id} (closed "
+                f"{case.closed_at.date().isoformat()}): {rows}"
+            )
         else:
             typer.echo(f"FAILED young person {case.young_person_id}", err=True)
     typer.echo(f"{len(cases)} case(s) past retention")
@@ -134,8 +138,9 @@ def erase_command(
     from bot.privacy import service
 
     if not yes:
-        typer.confirm(f"Delete all data of young person {young_person}? This cannot be undone",
-                      abort=True)
+        typer.confirm(
+            f"Delete all data of young person {young_person}? This cannot be undone", abort=True
+        )
 
     async def go() -> dict[str, int]:
         db = _database()

@@ -37,20 +37,31 @@ async def privacy_summary(turn: Turn) -> str:
         system_text("privacy_intro", lang),
         system_text("privacy_line_name", lang, first_name=facts.first_name or unknown),
         system_text("privacy_line_birth_year", lang, year=facts.birth_year or unknown),
-        system_text("privacy_line_language", lang,
-                    language_name=native_name(normalise_language(facts.language))),
+        system_text(
+            "privacy_line_language",
+            lang,
+            language_name=native_name(normalise_language(facts.language)),
+        ),
         system_text("privacy_line_channels", lang, channels=channels or unknown),
         system_text("privacy_line_messages", lang, count=facts.messages),
-        system_text("privacy_line_plan", lang, milestones=facts.milestones,
-                    appointments=facts.appointments)
-        if facts.has_plan else system_text("privacy_line_no_plan", lang),
+        system_text(
+            "privacy_line_plan", lang, milestones=facts.milestones, appointments=facts.appointments
+        )
+        if facts.has_plan
+        else system_text("privacy_line_no_plan", lang),
         system_text("privacy_line_checkins", lang, count=facts.checkins),
     ]
-    return "\n".join(lines) + "\n\n" + "\n\n".join([
-        system_text("privacy_who", lang),
-        system_text("privacy_how_long", lang, days=turn.municipality.retention_days),
-        system_text("privacy_offer", lang),
-    ])
+    return (
+        "\n".join(lines)
+        + "\n\n"
+        + "\n\n".join(
+            [
+                system_text("privacy_who", lang),
+                system_text("privacy_how_long", lang, days=turn.municipality.retention_days),
+                system_text("privacy_offer", lang),
+            ]
+        )
+    )
 
 
 @plugin.view("privacy_request_sent")

@@ -47,15 +47,21 @@ _templates = Environment(
 )
 
 
-async def build(session: AsyncSession, *, person_id: int,
-                staff: StaffMember | None) -> dict[str, Any]:
+async def build(
+    session: AsyncSession, *, person_id: int, staff: StaffMember | None
+) -> dict[str, Any]:
     """Everything stored about one young person, with who has looked; records the export."""
     person = await person_for_staff(session, person_id=person_id, staff=staff)
     # The export is itself a read of the young person's data: it is audited first, so it
     # appears in its own audit list.
-    await audit.record(session, staff=staff, young_person_id=person_id, action="export",
-                       municipality_id=person.municipality_id,
-                       detail="" if staff else "command line")
+    await audit.record(
+        session,
+        staff=staff,
+        young_person_id=person_id,
+        action="export",
+        municipality_id=person.municipality_id,
+        detail="" if staff else "command line",
+    )
     municipality = await session.get(Municipality, person.municipality_id)
     assert municipality is not None
     events = []
@@ -64,11 +70,16 @@ async def build(session: AsyncSession, *, person_id: int,
         if event.staff_id is not None and event.staff_id not in names:
             names[event.staff_id] = await session.get(StaffMember, event.staff_id)
         who = names.get(event.staff_id) if event.staff_id is not None else None
-        events.append({
-            "at": event.at, "action": event.action, "detail": event.detail,
-            "staff": who.name if who else None, "staff_email": who.email if who else None,
-            "staff_role": who.role if who else None,
-        })
+        events.append(
+            {
+                "at": event.at,
+                "action": event.action,
+                "detail": event.detail,
+                "staff": who.name if who else None,
+                "staff_email": who.email if who else None,
+                "staff_role": who.role if who else None,
+            }
+        )
     return {
         "young_person_id": person_id,
         "municipality": municipality.name,

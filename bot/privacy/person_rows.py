@@ -35,8 +35,9 @@ def _children(table: Table) -> list[tuple[Table, Any, Any]]:
     return found
 
 
-def _walk(table: Table, condition: ColumnElement[bool], into: dict[str, list[Any]],
-          depth: int = 0) -> None:
+def _walk(
+    table: Table, condition: ColumnElement[bool], into: dict[str, list[Any]], depth: int = 0
+) -> None:
     if depth > _MAX_DEPTH:
         raise RuntimeError(f"foreign keys nest too deep below {table.name}")
     into[table.name].append(condition)
@@ -49,8 +50,11 @@ def owned_rows(person_ids: list[int]) -> list[tuple[Table, ColumnElement[bool]]]
     person = metadata.tables[PERSON_TABLE]
     conditions: dict[str, list[Any]] = defaultdict(list)
     _walk(person, person.c.id.in_(person_ids), conditions)
-    return [(table, or_(*conditions[table.name])) for table in metadata.sorted_tables
-            if table.name in conditions]
+    return [
+        (table, or_(*conditions[table.name]))
+        for table in metadata.sorted_tables
+        if table.name in conditions
+    ]
 
 
 async def count_rows(session: AsyncSession, person_ids: list[int]) -> dict[str, int]:

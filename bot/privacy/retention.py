@@ -38,12 +38,14 @@ async def expired_cases(session: AsyncSession, *, now: datetime) -> list[Expired
     for municipality in every.all():
         cutoff = now - timedelta(days=municipality.retention_days)
         people = await session.exec(
-            select(YoungPerson).where(
+            select(YoungPerson)
+            .where(
                 YoungPerson.municipality_id == municipality.id,
                 YoungPerson.status == "closed",
                 col(YoungPerson.closed_at).is_not(None),
                 col(YoungPerson.closed_at) <= cutoff,
-            ).order_by(col(YoungPerson.id))
+            )
+            .order_by(col(YoungPerson.id))
         )
         for person in people.all():
             assert municipality.id is not None and person.id is not None and person.closed_at
@@ -51,12 +53,17 @@ async def expired_cases(session: AsyncSession, *, now: datetime) -> list[Expired
     return found
 
 
-async def _add_counts(session: AsyncSession, *, municipality: Municipality, now: datetime,
-                      messages: int) -> None:
+async def _add_counts(
+    session: AsyncSession, *, municipality: Municipality, now: datetime, messages: int
+) -> None:
     day = now.astimezone(ZoneInfo(municipality.timezone)).date()
-    row = (await session.exec(select(RetentionCount).where(
-        RetentionCount.municipality_id == municipality.id, RetentionCount.day == day
-    ))).first()
+    row = (
+        await session.exec(
+            select(RetentionCount).where(
+                RetentionCount.municipality_id == municipality.id, RetentionCount.day == day
+            )
+        )
+    ).first()
     if row is None:
         assert municipality.id is not None
         row = RetentionCount(municipality_id=municipality.id, day=day)
@@ -83,11 +90,20 @@ async def sweep_retention(db: Database, now: datetime, dry_run: bool = False) ->
                 case.rows = await person_rows.delete_rows(session, [case.young_person_id])
                 municipality = await session.get(Municipality, case.municipality_id)
                 assert municipality is not None
-                await _add_counts(session, municipality=municipality, now=now,
-                                  messages=case.rows.get("message", 0))
-                await audit.record(session, staff=None, young_person_id=case.young_person_id,
-                                   action="retention_deleted", municipality_id=municipality.id,
-                                   detail=f"closed {case.closed_at.date().isoformat()}")
+                await _add_counts(
+                    session,
+                    municipality=municipality,
+                    now=now,
+                    messages=case.rows.get("message", 0),
+                )
+                await audit.record(
+                    session,
+                    staff=None,
+                    young_person_id=case.young_person_id,
+                    action="retention_deleted",
+                    municipality_id=municipality.id,
+                    detail=f"closed {case.closed_at.date().isoformat()}",
+                )
             case.deleted = True
         except Exception:
             log.exception("retention.failed", young_person_id=case.young_person_id)

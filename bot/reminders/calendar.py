@@ -38,8 +38,9 @@ class Deadline(BaseModel):
 
     def moment(self, year: int) -> datetime:
         """This deadline in `year`, as UTC (computed from local wall-clock time)."""
-        return datetime.combine(date(year, self.month, self.day), self.at,
-                                tzinfo=ZONE).astimezone(UTC)
+        return datetime.combine(date(year, self.month, self.day), self.at, tzinfo=ZONE).astimezone(
+            UTC
+        )
 
     def next_after(self, moment: datetime) -> datetime:
         """The first occurrence after `moment`."""

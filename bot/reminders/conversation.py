@@ -22,8 +22,9 @@ async def _appointment(turn: Turn) -> Appointment | None:
     if not value:
         return None
     try:
-        _plan, appointment = await changes.appointment_of(turn.session, person=turn.person,
-                                                          appointment_id=int(value))
+        _plan, appointment = await changes.appointment_of(
+            turn.session, person=turn.person, appointment_id=int(value)
+        )
     except changes.NotFound:
         return None
     return appointment
@@ -35,8 +36,9 @@ async def show_appointment_reminder(turn: Turn) -> str:
     appointment = await _appointment(turn)
     if appointment is None:
         return system_text("reminder_gone", turn.lang)
-    return wording.appointment_text(appointment, language=turn.lang,
-                                    timezone=turn.municipality.timezone)
+    return wording.appointment_text(
+        appointment, language=turn.lang, timezone=turn.municipality.timezone
+    )
 
 
 @plugin.view("milestone_reminder")
@@ -56,9 +58,14 @@ async def confirm(turn: Turn, _argument: str) -> None:
     if appointment is None or appointment.id is None:
         return
     if appointment.status == "planned":
-        await changes.update_appointment(turn.session, person=turn.person,
-                                         appointment_id=appointment.id, now=turn.now,
-                                         actor="young_person", status="confirmed")
+        await changes.update_appointment(
+            turn.session,
+            person=turn.person,
+            appointment_id=appointment.id,
+            now=turn.now,
+            actor="young_person",
+            status="confirmed",
+        )
 
 
 @plugin.action("handoff_appointment")
@@ -67,13 +74,22 @@ async def ask_for_other_time(turn: Turn, reason: str) -> None:
     appointment = await _appointment(turn)
     detail = ""
     if appointment is not None and appointment.id is not None:
-        detail = wording.appointment_text(appointment, language="da",
-                                          timezone=turn.municipality.timezone)
+        detail = wording.appointment_text(
+            appointment, language="da", timezone=turn.municipality.timezone
+        )
         if appointment.status in ("planned", "confirmed"):
-            await changes.update_appointment(turn.session, person=turn.person,
-                                             appointment_id=appointment.id, now=turn.now,
-                                             actor="young_person",
-                                             status="reschedule_requested")
-    await handoffs.open_handoff(turn.session, person=turn.person, reason=reason or "reschedule",
-                                detail=detail,
-                                appointment_id=appointment.id if appointment else None)
+            await changes.update_appointment(
+                turn.session,
+                person=turn.person,
+                appointment_id=appointment.id,
+                now=turn.now,
+                actor="young_person",
+                status="reschedule_requested",
+            )
+    await handoffs.open_handoff(
+        turn.session,
+        person=turn.person,
+        reason=reason or "reschedule",
+        detail=detail,
+        appointment_id=appointment.id if appointment else None,
+    )

@@ -8,8 +8,10 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 # "1d@16:00": N days before (or "+1d@10:00" after) at a local wall-clock time; "2h"/"90m": before.
-_OFFSET = re.compile(r"^(?:(?P<sign>[+-]?)(?P<days>\d+)d@(?P<hh>\d{1,2}):(?P<mm>\d{2})"
-                     r"|(?P<amount>\d+)(?P<unit>[hm]))$")
+_OFFSET = re.compile(
+    r"^(?:(?P<sign>[+-]?)(?P<days>\d+)d@(?P<hh>\d{1,2}):(?P<mm>\d{2})"
+    r"|(?P<amount>\d+)(?P<unit>[hm]))$"
+)
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ import structlog
 
 from bot.clock import utcnow
 from bot.database import Database
-from bot.reminders.service import SweepResult, sweep_due
+from bot.reminders.sweep import SweepResult, sweep_due
 from bot.scheduler import Job
 from bot.settings import Settings
 

@@ -28,8 +28,13 @@ def appointment_text(appointment: Appointment, *, language: str, timezone: str) 
     """'Husk dit møde tirsdag den 10. marts 2026 kl. 10.00. Sted: …. Kommer du?'"""
     when = format_when(appointment.starts_at, language=language, timezone=timezone)
     if appointment.with_whom:
-        return system_text("reminder_appointment_with", language, when=when,
-                           who=appointment.with_whom, place=appointment.place)
+        return system_text(
+            "reminder_appointment_with",
+            language,
+            when=when,
+            who=appointment.with_whom,
+            place=appointment.place,
+        )
     return system_text("reminder_appointment", language, when=when, place=appointment.place)
 
 

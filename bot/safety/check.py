@@ -33,14 +33,18 @@ def warnings(today: date) -> list[str]:
     for line in lines:
         if not line.verified_since(today):
             when = line.last_verified.isoformat() if line.last_verified else "never"
-            found.append(f"warning: help line {line.id} not verified within a year "
-                         f"(last verified: {when}); check number, hours and ages")
+            found.append(
+                f"warning: help line {line.id} not verified within a year "
+                f"(last verified: {when}); check number, hours and ages"
+            )
     try:
         files = load_screener().files
     except (ConceptFileError, OSError):
         files = ()
     for f in files:
         if not f.reviewed:
-            found.append(f"warning: safety/concepts/{f.language}.yaml is not reviewed by a "
-                         "native speaker and a professional")
+            found.append(
+                f"warning: safety/concepts/{f.language}.yaml is not reviewed by a "
+                "native speaker and a professional"
+            )
     return found

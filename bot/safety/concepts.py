@@ -14,12 +14,24 @@ import snowballstemmer
 import yaml
 
 Category = Literal[
-    "acute_danger", "suicide", "self_harm", "abuse", "violence", "forced_marriage",
-    "homelessness", "distress",
+    "acute_danger",
+    "suicide",
+    "self_harm",
+    "abuse",
+    "violence",
+    "forced_marriage",
+    "homelessness",
+    "distress",
 ]
 CATEGORIES: Final[tuple[Category, ...]] = (
-    "acute_danger", "suicide", "self_harm", "abuse", "violence", "forced_marriage",
-    "homelessness", "distress",
+    "acute_danger",
+    "suicide",
+    "self_harm",
+    "abuse",
+    "violence",
+    "forced_marriage",
+    "homelessness",
+    "distress",
 )
 """Every category, most urgent first. `distress` is for gentle rules only."""
 
@@ -69,41 +81,57 @@ def _entries(value: Any, where: str) -> tuple[str, ...]:
     _require(isinstance(value, list) and bool(value), f"{where}: expected a list of words")
     entries = []
     for item in cast(list[Any], value):
-        _require(isinstance(item, str | int) and str(item).strip() != "",
-                 f"{where}: empty or non-text entry {item!r}")
+        _require(
+            isinstance(item, str | int) and str(item).strip() != "",
+            f"{where}: empty or non-text entry {item!r}",
+        )
         text = str(item).strip()
-        _require("*" not in text.rstrip("*") and not text.startswith("*"),
-                 f"{where}: '*' may only end an entry: {text!r}")
-        _require(not text.endswith("*") or len(text.split()[-1]) >= 4,
-                 f"{where}: a word ending in '*' needs at least 3 letters: {text!r}")
+        _require(
+            "*" not in text.rstrip("*") and not text.startswith("*"),
+            f"{where}: '*' may only end an entry: {text!r}",
+        )
+        _require(
+            not text.endswith("*") or len(text.split()[-1]) >= 4,
+            f"{where}: a word ending in '*' needs at least 3 letters: {text!r}",
+        )
         entries.append(text)
     return tuple(entries)
 
 
-def _rule(raw: Any, where: str, language: str, concepts: dict[str, tuple[str, ...]],
-          gentle_default: bool) -> Rule:
+def _rule(
+    raw: Any, where: str, language: str, concepts: dict[str, tuple[str, ...]], gentle_default: bool
+) -> Rule:
     _require(isinstance(raw, dict), f"{where}: must be a mapping")
     rid = raw.get("id")
     _require(isinstance(rid, str) and bool(rid), f"{where}: 'id' is required")
     category = raw.get("category", "distress" if gentle_default else None)
     _require(category in CATEGORIES, f"{where} ({rid}): category must be one of {CATEGORIES}")
     names = raw.get("all")
-    _require(isinstance(names, list) and bool(names) and all(isinstance(n, str) for n in names),
-             f"{where} ({rid}): 'all' must list one or more concepts")
+    _require(
+        isinstance(names, list) and bool(names) and all(isinstance(n, str) for n in names),
+        f"{where} ({rid}): 'all' must list one or more concepts",
+    )
     for name in names:
         _require(name in concepts, f"{where} ({rid}): unknown concept {name!r}")
     window = raw.get("window", DEFAULT_WINDOW)
-    _require(isinstance(window, int) and not isinstance(window, bool) and window >= len(names),
-             f"{where} ({rid}): window must be a whole number of at least {len(names)}")
+    _require(
+        isinstance(window, int) and not isinstance(window, bool) and window >= len(names),
+        f"{where} ({rid}): window must be a whole number of at least {len(names)}",
+    )
     unless = raw.get("unless") or []
-    _require(isinstance(unless, list) and all(n in concepts for n in unless),
-             f"{where} ({rid}): 'unless' must list known concepts")
+    _require(
+        isinstance(unless, list) and all(n in concepts for n in unless),
+        f"{where} ({rid}): 'unless' must list known concepts",
+    )
     gentle = raw.get("gentle", gentle_default)
     _require(isinstance(gentle, bool), f"{where} ({rid}): gentle must be true or false")
-    _require(category != "distress" or gentle,
-             f"{where} ({rid}): category distress is only for gentle rules")
-    return Rule(rid, cast(Category, category), tuple(names), window, gentle, language,
-                tuple(unless))
+    _require(
+        category != "distress" or gentle,
+        f"{where} ({rid}): category distress is only for gentle rules",
+    )
+    return Rule(
+        rid, cast(Category, category), tuple(names), window, gentle, language, tuple(unless)
+    )
 
 
 def parse_concept_file(data: Any, source: str) -> ConceptFile:
@@ -114,12 +142,16 @@ def parse_concept_file(data: Any, source: str) -> ConceptFile:
     reviewed = data.get("reviewed")
     _require(isinstance(reviewed, bool), f"{source}: 'reviewed' must be true or false")
     stemmer = data.get("stemmer")
-    _require(stemmer is None or stemmer in snowballstemmer.algorithms(),
-             f"{source}: stemmer must be empty or one of {snowballstemmer.algorithms()}")
+    _require(
+        stemmer is None or stemmer in snowballstemmer.algorithms(),
+        f"{source}: stemmer must be empty or one of {snowballstemmer.algorithms()}",
+    )
     raw_concepts = data.get("concepts")
     _require(isinstance(raw_concepts, dict) and bool(raw_concepts), f"{source}: no 'concepts'")
-    concepts = {str(name): _entries(words, f"{source}: concept {name}")
-                for name, words in cast(dict[str, Any], raw_concepts).items()}
+    concepts = {
+        str(name): _entries(words, f"{source}: concept {name}")
+        for name, words in cast(dict[str, Any], raw_concepts).items()
+    }
     rules: list[Rule] = []
     seen: set[str] = set()
     for key, gentle in (("rules", False), ("gentle_rules", True)):
@@ -132,17 +164,24 @@ def parse_concept_file(data: Any, source: str) -> ConceptFile:
             rules.append(rule)
     _require(bool(rules), f"{source}: no rules")
     raw_soften = data.get("soften") or {}
-    _require(isinstance(raw_soften, dict) and set(raw_soften) <= set(SOFTENERS),
-             f"{source}: 'soften' may hold only {SOFTENERS}")
-    soften = {name: _entries(words, f"{source}: soften {name}")
-              for name, words in cast(dict[str, Any], raw_soften).items()}
+    _require(
+        isinstance(raw_soften, dict) and set(raw_soften) <= set(SOFTENERS),
+        f"{source}: 'soften' may hold only {SOFTENERS}",
+    )
+    soften = {
+        name: _entries(words, f"{source}: soften {name}")
+        for name, words in cast(dict[str, Any], raw_soften).items()
+    }
     # Danish and English negate after the verb ("slår mig ikke"); Slavic languages and
     # Arabic before it, so a negation after a match belongs to the next clause there.
     after = data.get("negation_after", NEGATION_REACH)
-    _require(isinstance(after, int) and not isinstance(after, bool) and 0 <= after <= 5,
-             f"{source}: negation_after must be a whole number from 0 to 5")
-    return ConceptFile(str(language), bool(reviewed), stemmer, concepts,
-                       tuple(rules), soften, after)
+    _require(
+        isinstance(after, int) and not isinstance(after, bool) and 0 <= after <= 5,
+        f"{source}: negation_after must be a whole number from 0 to 5",
+    )
+    return ConceptFile(
+        str(language), bool(reviewed), stemmer, concepts, tuple(rules), soften, after
+    )
 
 
 def load_concept_files(directory: Path) -> tuple[ConceptFile, ...]:
@@ -158,6 +197,7 @@ def load_concept_files(directory: Path) -> tuple[ConceptFile, ...]:
                 raise ConceptFileError(f"{path.name}: not valid YAML: {exc}") from exc
         files.append(parse_concept_file(data, path.name))
     languages = [f.language for f in files]
-    _require(len(languages) == len(set(languages)),
-             f"two concept files for one language: {languages}")
+    _require(
+        len(languages) == len(set(languages)), f"two concept files for one language: {languages}"
+    )
     return tuple(files)

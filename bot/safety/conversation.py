@@ -26,8 +26,13 @@ plugin = ConversationPlugin("safety")
 async def open_urgent_handoff(turn: Turn, reason: str) -> None:
     """The young person said yes to a grown-up now: an urgent handoff."""
     topic = str(turn.state.data.get(TOPIC_KEY, "general"))
-    await handoffs.open_handoff(turn.session, person=turn.person, reason=reason or "crisis",
-                                urgent=True, detail=f"gentle check: {topic}")
+    await handoffs.open_handoff(
+        turn.session,
+        person=turn.person,
+        reason=reason or "crisis",
+        urgent=True,
+        detail=f"gentle check: {topic}",
+    )
 
 
 @plugin.view("crisis_help")

@@ -60,7 +60,9 @@ async def help_text(turn: Turn, topic: str, *, danger: bool) -> str:
     lang, municipality = turn.lang, turn.municipality
     local_now = turn.now.astimezone(ZoneInfo(municipality.timezone))
     lines = helplines_for(
-        topic, age_range(turn.person, local_now.date()), local_now,
+        topic,
+        age_range(turn.person, local_now.date()),
+        local_now,
         limit=LINES_ON_SMS if turn.inbound.channel == "sms" else LINES_ELSEWHERE,
         include_unverified=not municipality.hide_unverified_helplines,
     )
@@ -71,16 +73,21 @@ async def help_text(turn: Turn, topic: str, *, danger: bool) -> str:
     staff = await handoffs.assignee(turn.session, person_id=turn.person.id or 0)
     name = handoffs.first_name(staff) if staff is not None else None
     if in_working_hours(municipality, turn.now):
-        first.append(text("handoff_now", lang, contact=name) if name
-                     else text("handoff_team", lang))
+        first.append(
+            text("handoff_now", lang, contact=name) if name else text("handoff_team", lang)
+        )
     else:
         when = when_staff_see_it(turn.now, municipality, lang)
-        first.append(text("after_hours", lang, contact=name, when=when) if name
-                     else text("after_hours_team", lang, when=when))
+        first.append(
+            text("after_hours", lang, contact=name, when=when)
+            if name
+            else text("after_hours_team", lang, when=when)
+        )
     parts = [" ".join(first)]
     if lines:
-        parts.append(text("lines_intro", lang) + "\n" + "\n".join(tr(lang, ln.text)
-                                                                   for ln in lines))
+        parts.append(
+            text("lines_intro", lang) + "\n" + "\n".join(tr(lang, ln.text) for ln in lines)
+        )
     if not danger:
         parts.append(text("danger_last", lang))
     return "\n\n".join(parts)
@@ -88,6 +95,11 @@ async def help_text(turn: Turn, topic: str, *, danger: bool) -> str:
 
 async def respond(turn: Turn, match: CrisisMatch) -> None:
     """Say where to get help now and open (or raise) an urgent handoff."""
-    await handoffs.open_handoff(turn.session, person=turn.person, reason="crisis", urgent=True,
-                                detail=f"{match.category}:{match.rule_id}:{match.language}")
+    await handoffs.open_handoff(
+        turn.session,
+        person=turn.person,
+        reason="crisis",
+        urgent=True,
+        detail=f"{match.category}:{match.rule_id}:{match.language}",
+    )
     turn.say(await help_text(turn, match.category, danger=match.category == "acute_danger"))

@@ -13,8 +13,16 @@ import yaml
 from bot.safety.content import content_dir
 
 Kind = Literal["emergency", "phone", "chat", "sms"]
-TOPICS: Final = ("suicide", "self_harm", "violence", "abuse", "forced_marriage", "homelessness",
-                 "acute_danger", "general")
+TOPICS: Final = (
+    "suicide",
+    "self_harm",
+    "violence",
+    "abuse",
+    "forced_marriage",
+    "homelessness",
+    "acute_danger",
+    "general",
+)
 """What a line helps with: the crisis categories, and `general` for any worry."""
 VERIFIED_WITHIN_DAYS: Final = 365
 KINDS: tuple[Kind, ...] = ("emergency", "phone", "chat", "sms")
@@ -78,8 +86,10 @@ class Helpline:
 
     def verified_since(self, today: date) -> bool:
         """Tell whether the line's facts were checked within the last year."""
-        return (self.last_verified is not None
-                and (today - self.last_verified).days <= VERIFIED_WITHIN_DAYS)
+        return (
+            self.last_verified is not None
+            and (today - self.last_verified).days <= VERIFIED_WITHIN_DAYS
+        )
 
     def is_open(self, now_local: datetime) -> bool | None:
         """Tell whether the line is open at a local time; None when unknown."""
@@ -158,7 +168,8 @@ def parse_helplines(data: Any, source: str = "helplines.yaml") -> tuple[Helpline
             raise HelplineFileError(f"{where}: categories must be among {TOPICS}")
         sources = raw.get("sources") or []
         if not isinstance(sources, list) or not all(
-                isinstance(x, dict) and isinstance(x.get("url"), str) for x in sources):
+            isinstance(x, dict) and isinstance(x.get("url"), str) for x in sources
+        ):
             raise HelplineFileError(f"{where}: sources must be a list of {{fact, url, seen}}")
         age_min, age_max = _age(raw.get("age_min"), where), _age(raw.get("age_max"), where)
         if age_min is not None and age_max is not None and age_min > age_max:
@@ -219,12 +230,16 @@ def helplines_for(
         return 0 if topic in line.topics else 1 if "general" in line.topics else 2
 
     candidates = [
-        line for line in lines
-        if line.fits_age(age) and line.is_open(now_local) is not False and relevance(line) < 2
+        line
+        for line in lines
+        if line.fits_age(age)
+        and line.is_open(now_local) is not False
+        and relevance(line) < 2
         and (include_unverified or line.verified_since(today))
     ]
-    candidates.sort(key=lambda line: (openness[line.is_open(now_local)], relevance(line),
-                                      order[line.id]))
+    candidates.sort(
+        key=lambda line: (openness[line.is_open(now_local)], relevance(line), order[line.id])
+    )
     return candidates[:limit]
 
 

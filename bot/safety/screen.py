@@ -13,16 +13,11 @@ is explainable: the result names the rule that fired and why it was softened.
 from __future__ import annotations
 
 import itertools
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
-
-import snowballstemmer
-from rapidfuzz import process
-from rapidfuzz.distance import Levenshtein
 
 from bot.safety.concepts import (
     CATEGORIES,
@@ -34,17 +29,13 @@ from bot.safety.concepts import (
 )
 from bot.safety.content import content_dir
 from bot.safety.normalise import normalise
+from bot.safety.vocabulary import Token, Vocabulary, tokenise
 
 __all__ = ["CrisisMatch", "Screener", "clear_cache", "load_screener", "normalise", "screen"]
 
 _SEVERITY = {category: rank for rank, category in enumerate(CATEGORIES)}
-# Clause boundaries: a negation does not reach across them.
-_CLAUSES = re.compile(r"[.!?;,:\n]+|\s(?:men|but|ama|але|но|lakin|لكن|اما|laakiin|ale)\s",
-                      re.IGNORECASE)
 _SEP = "\x1f"
 CONTEXT_REACH = 4
-# A concept entry "#number" stands for any number written in digits ("tog 20 piller").
-NUMBER = "#number"
 Softened = Literal["", "negation", "reported", "play", "past"]
 
 
@@ -59,176 +50,12 @@ class CrisisMatch:
     softened: Softened = ""
 
 
-@dataclass(frozen=True, slots=True)
-class _Word:
-    folded: str
-    stem: str
-    prefix: bool
-    stemmer: str | None
-    fuzzy: bool
-
-
-@dataclass(frozen=True, slots=True)
-class _Term:
-    concept: str
-    words: tuple[int, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class _Token:
-    folded: str
-    clause: int
-
-
-# Words shorter than this are compared only as whole words: Danish "fare" (danger) and
-# "far" (father) share the stem "far".
-_MIN_STEM = 4
-# Short words are too often other words one letter away ("igen" and "ingen").
-_MIN_FUZZY = 6
-
-
-def _allowed_distance(length: int) -> int:
-    # Misspellings: none for short words ("dø" and "dør" differ, and "gemmer" folds to
-    # "gemer", one letter from "gever"), one from 6 letters, two from 9.
-    return 0 if length < 6 else 1 if length < 9 else 2
-
-
-@lru_cache(maxsize=16)
-def _stemmer(name: str) -> snowballstemmer.stemmer:
-    return snowballstemmer.stemmer(name)
-
-
-@lru_cache(maxsize=65536)
-def _stem(name: str | None, folded: str) -> str:
-    return _stemmer(name).stemWord(folded) if name else folded
-
-
-# Spellings of one word that folding does not bring together: Danish "ik"/"ikk" for "ikke".
-_SAME_WORD = {"ik": "ike"}
-# Emoji carry tone that folding would drop: laughing faces make a message play.
-_EMOJI_WORDS = str.maketrans({"😂": " haha ", "🤣": " haha ", "😆": " haha ", "😹": " haha "})
-
-
-def fold_words(text: str) -> list[str]:
-    """The folded words of a text, as both messages and concept entries are compared."""
-    return [_SAME_WORD.get(word, word) for word in normalise(text).split()]
-
-
-def tokenise(text: str) -> list[_Token]:
-    """Folded words of a message, each with the number of its clause."""
-    tokens = []
-    for clause, part in enumerate(_CLAUSES.split(f" {text.translate(_EMOJI_WORDS)} ")):
-        tokens += [_Token(word, clause) for word in fold_words(part)]
-    return tokens
-
-
-class _Vocabulary:
-    """Words of concepts, indexed for exact, stem, prefix and fuzzy look-up."""
-
-    def __init__(self, entries: Iterable[tuple[str, str, str | None, bool]]) -> None:
-        """Index (concept, entry, stemmer, fuzzy) entries; an entry is one or more words."""
-        self.words: list[_Word] = []
-        self.terms: list[_Term] = []
-        index: dict[_Word, int] = {}
-
-        def word_id(text: str, stemmer: str | None, fuzzy: bool) -> int:
-            if text == NUMBER:
-                word = _Word(NUMBER, NUMBER, False, None, False)
-            else:
-                prefix = text.endswith("*")
-                folded = "".join(fold_words(text.rstrip("*")))
-                stem = folded if prefix else _stem(stemmer, folded)
-                word = _Word(folded, stem, prefix, stemmer, fuzzy)
-            if word not in index:
-                index[word] = len(self.words)
-                self.words.append(word)
-            return index[word]
-
-        for concept, entry, stemmer, misspellable in entries:
-            ids = tuple(word_id(part, stemmer, misspellable) for part in entry.split())
-            self.terms.append(_Term(concept, ids))
-        self._exact: dict[str, set[int]] = {}
-        self._by_stem: dict[tuple[str | None, str], set[int]] = {}
-        self._prefixes: list[tuple[str, int]] = []
-        fuzzy: list[tuple[str, int]] = []
-        self._number = index.get(_Word(NUMBER, NUMBER, False, None, False))
-        for i, w in enumerate(self.words):
-            if w.folded == NUMBER:
-                continue
-            if w.prefix:
-                self._prefixes.append((w.folded, i))
-                continue
-            self._exact.setdefault(w.folded, set()).add(i)
-            # A short stem stands only for a short word: "tidligere" must not become "tid".
-            if len(w.folded) >= _MIN_STEM and (len(w.stem) >= _MIN_STEM or len(w.folded) <= 5):
-                self._by_stem.setdefault((w.stemmer, w.stem), set()).add(i)
-            if w.fuzzy and _allowed_distance(len(w.folded)):
-                fuzzy.append((w.folded, i))
-        self._fuzzy_text = [text for text, _ in fuzzy]
-        self._fuzzy_ids = [i for _, i in fuzzy]
-        self._stemmers = {w.stemmer for w in self.words}
-        self._cache: dict[str, frozenset[int]] = {}
-        # Terms by their first word (or two), so a message is read once, not once per term.
-        self._one_word: dict[int, set[str]] = {}
-        self._two_words: dict[tuple[int, int], list[_Term]] = {}
-        for t in self.terms:
-            if len(t.words) == 1:
-                self._one_word.setdefault(t.words[0], set()).add(t.concept)
-            else:
-                self._two_words.setdefault((t.words[0], t.words[1]), []).append(t)
-
-    def matching(self, token: str) -> frozenset[int]:
-        """Ids of the concept words this folded token stands for."""
-        cached = self._cache.get(token)
-        if cached is not None:
-            return cached
-        found = set(self._exact.get(token, ()))
-        if self._number is not None and token.isdigit():
-            found.add(self._number)
-        if len(token) >= _MIN_STEM:
-            for stemmer in self._stemmers:
-                found |= self._by_stem.get((stemmer, _stem(stemmer, token)), set())
-        found.update(i for prefix, i in self._prefixes if token.startswith(prefix))
-        if len(token) >= _MIN_FUZZY:
-            for _text, distance, at in process.extract(
-                token, self._fuzzy_text, scorer=Levenshtein.distance, score_cutoff=2,
-                limit=None,
-            ):
-                word = self.words[self._fuzzy_ids[at]]
-                # The first letter is rarely the one mistyped; requiring it keeps "græde"
-                # from meeting "dræbe".
-                if distance <= _allowed_distance(len(word.folded)) and token[0] == word.folded[0]:
-                    found.add(self._fuzzy_ids[at])
-        result = frozenset(found)
-        if len(self._cache) < 100_000:
-            self._cache[token] = result
-        return result
-
-    def hits(self, tokens: list[_Token]) -> dict[str, list[tuple[int, int]]]:
-        """Where each concept occurs: (first, last) token positions."""
-        matched = [self.matching(t.folded) for t in tokens]
-        found: dict[str, set[tuple[int, int]]] = {}
-        last = len(tokens) - 1
-        for start, ids in enumerate(matched):
-            for word in ids:
-                for concept in self._one_word.get(word, ()):
-                    found.setdefault(concept, set()).add((start, start))
-                if start == last:
-                    continue
-                for second in matched[start + 1]:
-                    for t in self._two_words.get((word, second), ()):
-                        n = len(t.words)
-                        if start + n <= len(tokens) and all(
-                                t.words[j] in matched[start + j] for j in range(2, n)):
-                            found.setdefault(t.concept, set()).add((start, start + n - 1))
-        return {concept: sorted(spans) for concept, spans in found.items()}
-
-
 _MAX_HITS_PER_CONCEPT = 12
 
 
-def _best_span(rule: Rule, hits: dict[str, list[tuple[int, int]]]) -> tuple[int, int,
-                                                                          set[int]] | None:
+def _best_span(
+    rule: Rule, hits: dict[str, list[tuple[int, int]]]
+) -> tuple[int, int, set[int]] | None:
     """The narrowest place where every concept of the rule occurs, words not shared."""
     lists = [hits.get(name, [])[:_MAX_HITS_PER_CONCEPT] for name in rule.concepts]
     if not all(lists):
@@ -261,12 +88,16 @@ def _best_span(rule: Rule, hits: dict[str, list[tuple[int, int]]]) -> tuple[int,
     return start, end, used
 
 
-def _excepted(rule: Rule, span: tuple[int, int, set[int]],
-              hits: dict[str, list[tuple[int, int]]]) -> bool:
+def _excepted(
+    rule: Rule, span: tuple[int, int, set[int]], hits: dict[str, list[tuple[int, int]]]
+) -> bool:
     """True when an `unless` concept occurs within the rule's window of the match."""
     start, end, _ = span
-    return any(start - rule.window <= first and last <= end + rule.window
-               for name in rule.unless for first, last in hits.get(name, []))
+    return any(
+        start - rule.window <= first and last <= end + rule.window
+        for name in rule.unless
+        for first, last in hits.get(name, [])
+    )
 
 
 class _LanguageScreen:
@@ -276,8 +107,9 @@ class _LanguageScreen:
         self.file = file
         self._rules = [(rule, frozenset(rule.concepts)) for rule in file.rules]
 
-    def screen(self, hits: dict[str, list[tuple[int, int]]], tokens: list[_Token],
-               soft: _Soft) -> CrisisMatch | None:
+    def screen(
+        self, hits: dict[str, list[tuple[int, int]]], tokens: list[Token], soft: _Soft
+    ) -> CrisisMatch | None:
         found: list[CrisisMatch] = []
         subjects = hits.get("i", [])
         present = hits.keys()
@@ -287,12 +119,27 @@ class _LanguageScreen:
             span = _best_span(rule, hits)
             if span is None or _excepted(rule, span, hits):
                 continue
-            softened = "" if rule.gentle else soft.softened(
-                span, tokens, subjects, after=self.file.negation_after,
-                # Danger now is danger now, also when it is a friend's ("min ven vågner ikke").
-                reported=rule.category != "acute_danger")
-            found.append(CrisisMatch(rule.category, rule.id, self.file.language,
-                                     rule.gentle or bool(softened), softened))
+            softened = (
+                ""
+                if rule.gentle
+                else soft.softened(
+                    span,
+                    tokens,
+                    subjects,
+                    after=self.file.negation_after,
+                    # Danger now is danger now, also when it is a friend's ("min ven vågner ikke").
+                    reported=rule.category != "acute_danger",
+                )
+            )
+            found.append(
+                CrisisMatch(
+                    rule.category,
+                    rule.id,
+                    self.file.language,
+                    rule.gentle or bool(softened),
+                    softened,
+                )
+            )
         return min(found, key=_rank, default=None)
 
 
@@ -302,23 +149,33 @@ class _Soft:
 
     hits: dict[str, list[tuple[int, int]]]
 
-    def softened(self, span: tuple[int, int, set[int]], tokens: list[_Token],
-                 subjects: list[tuple[int, int]], *, after: int,
-                 reported: bool = True) -> Softened:
+    def softened(
+        self,
+        span: tuple[int, int, set[int]],
+        tokens: list[Token],
+        subjects: list[tuple[int, int]],
+        *,
+        after: int,
+        reported: bool = True,
+    ) -> Softened:
         """Why a crisis reading is softened to a gentle check, or '' when it is not."""
         start, end, used = span
         clauses = {tokens[i].clause for i in used}
-        affirmed = {i for first, last in self.hits.get("affirm", [])
-                    for i in range(first, last + 1)}
+        affirmed = {
+            i for first, last in self.hits.get("affirm", []) for i in range(first, last + 1)
+        }
         for first, last in self.hits.get("negation", []):
-            if (set(range(first, last + 1)) & (used | affirmed)
-                    or tokens[first].clause not in clauses):
+            if (
+                set(range(first, last + 1)) & (used | affirmed)
+                or tokens[first].clause not in clauses
+            ):
                 continue
             inside_or_after = start <= first and last <= end + after
             # "jeg har aldrig tænkt på selvmord": a negation shortly before, with no new
             # subject in between ("jeg kan ikke mere jeg vil dø" stays a crisis).
             before = start - NEGATION_BEFORE <= first < start and not any(
-                last < s < start for s, _ in subjects)
+                last < s < start for s, _ in subjects
+            )
             if inside_or_after or before:
                 return "negation"
         # Reported speech, the past and play reach the clause they are in, and a few words
@@ -345,12 +202,18 @@ class Screener:
         self._screens = {f.language: _LanguageScreen(f) for f in self.files}
         entries: list[tuple[str, str, str | None, bool]] = []
         for f in self.files:
-            entries += [(f"{f.language}{_SEP}{concept}", entry, f.stemmer, True)
-                        for concept, words in f.concepts.items() for entry in words]
+            entries += [
+                (f"{f.language}{_SEP}{concept}", entry, f.stemmer, True)
+                for concept, words in f.concepts.items()
+                for entry in words
+            ]
             # Softening words are function words: no misspellings ("igen" is not "ingen").
-            entries += [(kind, entry, f.stemmer, False)
-                        for kind, words in f.soften.items() for entry in words]
-        self._vocabulary = _Vocabulary(entries)
+            entries += [
+                (kind, entry, f.stemmer, False)
+                for kind, words in f.soften.items()
+                for entry in words
+            ]
+        self._vocabulary = Vocabulary(entries)
 
     def screen(self, text: str) -> CrisisMatch | None:
         """The most urgent reading of the message: crisis before gentle, None when neither."""
@@ -366,8 +229,11 @@ class Screener:
             else:
                 soft[key] = spans
         softening = _Soft(soft)
-        found = [m for language, hits in by_language.items()
-                 if (m := self._screens[language].screen(hits, tokens, softening))]
+        found = [
+            m
+            for language, hits in by_language.items()
+            if (m := self._screens[language].screen(hits, tokens, softening))
+        ]
         return min(found, key=_rank, default=None)
 
 

@@ -19,9 +19,18 @@ class StaffError(ValueError):
     """The staff member cannot be added as asked."""
 
 
-async def add_staff(db, *, email: str, name: str, password: str, role: str,  # type: ignore[no-untyped-def]
-                    department: str, team: str, municipality_code: str,
-                    capacity: int = 40) -> StaffMember:
+async def add_staff(  # type: ignore[no-untyped-def]
+    db,
+    *,
+    email: str,
+    name: str,
+    password: str,
+    role: str,
+    department: str,
+    team: str,
+    municipality_code: str,
+    capacity: int = 40,
+) -> StaffMember:
     """Create a staff member with an argon2 password hash."""
     from bot.staff.service import hash_password
 
@@ -35,16 +44,23 @@ async def add_staff(db, *, email: str, name: str, password: str, role: str,  # t
     if len(password) < MIN_PASSWORD:
         raise StaffError(f"the password must be at least {MIN_PASSWORD} characters")
     async with db.session() as session:
-        municipality = (await session.exec(
-            select(Municipality).where(Municipality.code == municipality_code))).first()
+        municipality = (
+            await session.exec(select(Municipality).where(Municipality.code == municipality_code))
+        ).first()
         if municipality is None:
             raise StaffError(f"no municipality with code {municipality_code!r}")
         if (await session.exec(select(StaffMember).where(StaffMember.email == email))).first():
             raise StaffError(f"{email} already exists")
-        staff = StaffMember(municipality_id=municipality.id, name=name.strip(), email=email,
-                            role=role,
-                            department=department, team=team.strip(), capacity=capacity,
-                            password_hash=hash_password(password))
+        staff = StaffMember(
+            municipality_id=municipality.id,
+            name=name.strip(),
+            email=email,
+            role=role,
+            department=department,
+            team=team.strip(),
+            capacity=capacity,
+            password_hash=hash_password(password),
+        )
         session.add(staff)
         await session.flush()
         return staff
@@ -59,8 +75,13 @@ def add(
     department: str = typer.Option("education", help=f"One of: {', '.join(DEPARTMENTS)}."),
     team: str = typer.Option("", help="Team name; round robin and 'my team' use it."),
     capacity: int = typer.Option(40, help="How many young people this person can hold."),
-    password: str = typer.Option(..., prompt=True, hide_input=True, confirmation_prompt=True,
-                                 help="At least 12 characters (prompted if left out)."),
+    password: str = typer.Option(
+        ...,
+        prompt=True,
+        hide_input=True,
+        confirmation_prompt=True,
+        help="At least 12 characters (prompted if left out).",
+    ),
 ) -> None:
     """Add a staff member who signs in to /inbox with email and password."""
     from bot.database import Database
@@ -70,9 +91,17 @@ def add(
         db = Database(settings().database_url)
         try:
             await upgrade(db)
-            return await add_staff(db, email=email, name=name, password=password, role=role,
-                                   department=department, team=team,
-                                   municipality_code=municipality, capacity=capacity)
+            return await add_staff(
+                db,
+                email=email,
+                name=name,
+                password=password,
+                role=role,
+                department=department,
+                team=team,
+                municipality_code=municipality,
+                capacity=capacity,
+            )
         finally:
             await db.dispose()
 

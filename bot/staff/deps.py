@@ -50,8 +50,9 @@ async def current_login(request: Request, session: SessionDep) -> tuple[StaffSes
     token, bearer = request_token(request)
     found = await service.session_for_token(session, token=token, now=utcnow()) if token else None
     if found is None:
-        raise HTTPException(status_code=401, detail="Sign in first.",
-                            headers={"WWW-Authenticate": "Bearer"})
+        raise HTTPException(
+            status_code=401, detail="Sign in first.", headers={"WWW-Authenticate": "Bearer"}
+        )
     if not bearer and request.method not in SAFE_METHODS:
         # The browser sends the cookie by itself; only our own pages know the session's token.
         sent = request.headers.get(CSRF_HEADER, "")
@@ -60,8 +61,9 @@ async def current_login(request: Request, session: SessionDep) -> tuple[StaffSes
     return found
 
 
-async def current_staff(login: Annotated[tuple[StaffSession, StaffMember],
-                                         Depends(current_login)]) -> StaffMember:
+async def current_staff(
+    login: Annotated[tuple[StaffSession, StaffMember], Depends(current_login)],
+) -> StaffMember:
     """The signed-in staff member, or 401."""
     return login[1]
 

@@ -82,9 +82,14 @@ async def create_session(
 ) -> tuple[str, StaffSession]:
     """Start a session; returns the token (given to the browser once) and the row."""
     token = secrets.token_urlsafe(32)
-    row = StaffSession(token_hash=_digest(token), staff_id=staff_id,
-                       csrf_token=secrets.token_urlsafe(32), created_at=now,
-                       expires_at=now + SESSION_LIFETIME, last_seen_at=now)
+    row = StaffSession(
+        token_hash=_digest(token),
+        staff_id=staff_id,
+        csrf_token=secrets.token_urlsafe(32),
+        created_at=now,
+        expires_at=now + SESSION_LIFETIME,
+        last_seen_at=now,
+    )
     session.add(row)
     await session.flush()
     return token, row

@@ -51,13 +51,21 @@ def _throttle(request: Request) -> _Throttle:
     return found
 
 
-def _login_page(request: Request, *, error: str = "", email: str = "",
-                status: int = 200) -> Response:
+def _login_page(
+    request: Request, *, error: str = "", email: str = "", status: int = 200
+) -> Response:
     token = request.cookies.get(LOGIN_CSRF_COOKIE) or secrets.token_urlsafe(24)
-    response = render(request, "login.html", {"error": error, "email": email,
-                                               "login_csrf": token}, status=status)
-    response.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict",
-                        secure=secure_cookies(request), path="/inbox")
+    response = render(
+        request, "login.html", {"error": error, "email": email, "login_csrf": token}, status=status
+    )
+    response.set_cookie(
+        LOGIN_CSRF_COOKIE,
+        token,
+        httponly=True,
+        samesite="strict",
+        secure=secure_cookies(request),
+        path="/inbox",
+    )
     return response
 
 
@@ -68,31 +76,47 @@ async def login_form(request: Request) -> Response:
 
 
 @router.post("/login")
-async def login(request: Request, session: InboxSession, email: str = Form(""),
-                password: str = Form(""), csrf_token: str = Form("")) -> Response:
+async def login(
+    request: Request,
+    session: InboxSession,
+    email: str = Form(""),
+    password: str = Form(""),
+    csrf_token: str = Form(""),
+) -> Response:
     """Check email and password; set the session cookie and go to the queue."""
     lang = ui_language(request)
     expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
     if not expected or not hmac.compare_digest(csrf_token.encode(), expected.encode()):
-        return _login_page(request, error=tr(lang, "Siden var udløbet. Prøv igen."),
-                           email=email, status=403)
+        return _login_page(
+            request, error=tr(lang, "Siden var udløbet. Prøv igen."), email=email, status=403
+        )
     now = utcnow()
     address = request.client.host if request.client else "unknown"
     throttle = _throttle(request)
     if throttle.blocked(address, now):
-        return _login_page(request, error=tr(lang, "For mange forsøg. Vent et kvarter."),
-                           email=email, status=429)
+        return _login_page(
+            request, error=tr(lang, "For mange forsøg. Vent et kvarter."), email=email, status=429
+        )
     outcome = await service.authenticate(session, email=email, password=password, now=now)
     if outcome.staff is None or outcome.staff.id is None:
         throttle.failed(address, now)
-        message = (tr(lang, "Kontoen er låst i 15 minutter efter for mange forkerte forsøg.")
-                   if outcome.locked else tr(lang, "Forkert e-mail eller adgangskode."))
+        message = (
+            tr(lang, "Kontoen er låst i 15 minutter efter for mange forkerte forsøg.")
+            if outcome.locked
+            else tr(lang, "Forkert e-mail eller adgangskode.")
+        )
         return _login_page(request, error=message, email=email, status=401)
     token, _row = await service.create_session(session, staff_id=outcome.staff.id, now=now)
     response = RedirectResponse("/inbox", status_code=303)
-    response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax",
-                        secure=secure_cookies(request), path="/",
-                        max_age=int(service.SESSION_LIFETIME.total_seconds()))
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        httponly=True,
+        samesite="lax",
+        secure=secure_cookies(request),
+        path="/",
+        max_age=int(service.SESSION_LIFETIME.total_seconds()),
+    )
     response.delete_cookie(LOGIN_CSRF_COOKIE, path="/inbox")
     return response
 
@@ -104,6 +128,7 @@ async def logout(request: Request, session: InboxSession, login: FormLogin) -> R
     if token:
         await service.end_session(session, token=token)
     response = RedirectResponse("/inbox/login", status_code=303)
-    response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax",
-                           secure=secure_cookies(request))
+    response.delete_cookie(
+        SESSION_COOKIE, path="/", httponly=True, samesite="lax", secure=secure_cookies(request)
+    )
     return response

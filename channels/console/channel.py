@@ -31,8 +31,9 @@ class ConsoleChannel:
     async def send(self, outbound: Outbound) -> SendResult:
         """Print the reply; it is delivered the moment it is printed."""
         self._write(self.render(outbound.text, outbound.choices))
-        return SendResult(provider_id=f"console:{outbound.message_id}", status="delivered",
-                          encoding="UTF-8")
+        return SendResult(
+            provider_id=f"console:{outbound.message_id}", status="delivered", encoding="UTF-8"
+        )
 
     async def close(self) -> None:
         """Nothing to release."""

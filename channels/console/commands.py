@@ -21,12 +21,15 @@ HINT = "Write as a young person (a number picks a choice); Ctrl-D ends."
 
 def console_commands(plugin: ConsolePlugin, host: CommandHost) -> typer.Typer:
     """The `console` command (a group with no subcommands, so `indgang console` runs it)."""
-    group = typer.Typer(help="Chat with the bot in this terminal, as a young person.",
-                        invoke_without_command=True)
+    group = typer.Typer(
+        help="Chat with the bot in this terminal, as a young person.", invoke_without_command=True
+    )
 
     @group.callback()
-    def console(address: str = typer.Option(
-            "console", help="Who you are: a new name starts onboarding, a known one continues."),
+    def console(
+        address: str = typer.Option(
+            "console", help="Who you are: a new name starts onboarding, a known one continues."
+        ),
     ) -> None:
         """Chat with the bot in this terminal, as a young person (development only)."""
         if plugin.build(host.settings_of(plugin), host.deployment()) is None:
@@ -42,15 +45,17 @@ def console_commands(plugin: ConsolePlugin, host: CommandHost) -> typer.Typer:
     return group
 
 
-async def converse(runtime: Runtime, plugin: ConsolePlugin, address: str,
-                   read_line: Callable[[], str]) -> None:
+async def converse(
+    runtime: Runtime, plugin: ConsolePlugin, address: str, read_line: Callable[[], str]
+) -> None:
     """Hand each typed line to the service and print its replies, until end of input."""
     async for line in _typed(read_line):
         text = line.strip()
         if not text:
             continue
-        await runtime.context.receive(Inbound(channel=plugin.name, address=address,
-                                              provider_id=uuid.uuid4().hex, text=text))
+        await runtime.context.receive(
+            Inbound(channel=plugin.name, address=address, provider_id=uuid.uuid4().hex, text=text)
+        )
         await runtime.drain()
 
 

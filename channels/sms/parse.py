@@ -31,8 +31,6 @@ class MalformedPayload(ValueError):
     """A webhook form that lacks or garbles a parameter we need."""
 
 
-
-
 def _sid(form: Mapping[str, str]) -> str:
     sid = (form.get("MessageSid") or form.get("SmsSid") or "").strip()
     if not sid:

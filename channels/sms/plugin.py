@@ -36,14 +36,20 @@ class SmsPlugin(ChannelPlugin[SmsSettings, "SmsChannel"]):
             max_segments=settings.sms_max_segments,
         )
 
-    def router(self, channel: SmsChannel, settings: SmsSettings,
-               context: ChannelContext) -> APIRouter:
+    def router(
+        self, channel: SmsChannel, settings: SmsSettings, context: ChannelContext
+    ) -> APIRouter:
         """Twilio's incoming-message and status webhooks, signature-checked."""
         from channels.sms.views import build_router
 
         assert settings.twilio_auth_token  # build() returns no channel without it
-        return build_router(channel, settings.twilio_auth_token, context.deployment.public_base,
-                            context.receive, partial(context.record_status, self.name))
+        return build_router(
+            channel,
+            settings.twilio_auth_token,
+            context.deployment.public_base,
+            context.receive,
+            partial(context.record_status, self.name),
+        )
 
     def invite(self, settings: SmsSettings, code: str) -> InviteWay | None:
         """The number to text the code to, when a sender number is set."""

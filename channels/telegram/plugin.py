@@ -35,8 +35,7 @@ class TelegramPlugin(ChannelPlugin[TelegramSettings, "TelegramChannel"]):
     name = "telegram"
     settings_type = TelegramSettings
 
-    def build(self, settings: TelegramSettings,
-              deployment: Deployment) -> TelegramChannel | None:
+    def build(self, settings: TelegramSettings, deployment: Deployment) -> TelegramChannel | None:
         """The bot's channel when a token is set."""
         if not settings.token:
             return None
@@ -44,8 +43,9 @@ class TelegramPlugin(ChannelPlugin[TelegramSettings, "TelegramChannel"]):
 
         return TelegramChannel(settings.token, url_base(settings.api_base))
 
-    def router(self, channel: TelegramChannel, settings: TelegramSettings,
-               context: ChannelContext) -> APIRouter:
+    def router(
+        self, channel: TelegramChannel, settings: TelegramSettings, context: ChannelContext
+    ) -> APIRouter:
         """`POST /webhooks/telegram`, checked against the webhook secret."""
         from channels.telegram.views import build_router
 

@@ -18,8 +18,9 @@ class WebChannel:
 
     async def send(self, outbound: Outbound) -> SendResult:
         """Mark the message delivered; the browser fetches it."""
-        return SendResult(provider_id=f"web:{outbound.message_id}", status="delivered",
-                          encoding="UTF-8")
+        return SendResult(
+            provider_id=f"web:{outbound.message_id}", status="delivered", encoding="UTF-8"
+        )
 
     async def close(self) -> None:
         """Nothing to release."""

@@ -22,8 +22,9 @@ class WebPlugin(ChannelPlugin[ChannelSettings, WebChannel]):
         """The simulator's channel, in development only."""
         return WebChannel() if deployment.development else None
 
-    def router(self, channel: WebChannel, settings: ChannelSettings,
-               context: ChannelContext) -> APIRouter:
+    def router(
+        self, channel: WebChannel, settings: ChannelSettings, context: ChannelContext
+    ) -> APIRouter:
         """The chat page and its JSON API, reading this channel's history."""
         from channels.web.views import build_router
 

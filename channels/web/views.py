@@ -28,8 +28,9 @@ class WebMessageIn(BaseModel):
     visitor: str = Field(pattern=VISITOR_PATTERN)
     text: str = Field(default="", max_length=2000)
     choice: str | None = Field(default=None, max_length=64)
-    client_id: str = Field(default_factory=lambda: uuid.uuid4().hex,
-                           pattern=r"^[A-Za-z0-9-]{8,64}$")
+    client_id: str = Field(
+        default_factory=lambda: uuid.uuid4().hex, pattern=r"^[A-Za-z0-9-]{8,64}$"
+    )
 
 
 class WebMessageOut(BaseModel):
@@ -49,28 +50,37 @@ class Accepted(BaseModel):
     ok: bool = True
 
 
-def build_router(receive: Receive, history: History, visitors: Visitors,
-                 endpoint: str | None = None) -> APIRouter:
+def build_router(
+    receive: Receive, history: History, visitors: Visitors, endpoint: str | None = None
+) -> APIRouter:
     """The simulator's page and JSON API."""
     router = APIRouter(tags=["web simulator"])
 
     @router.get("/chat", response_class=HTMLResponse, include_in_schema=False)
     async def chat_page(request: Request) -> HTMLResponse:
-        return TEMPLATES.TemplateResponse(
-            request, "chat.html", {"visitors": await visitors()}
-        )
+        return TEMPLATES.TemplateResponse(request, "chat.html", {"visitors": await visitors()})
 
     @router.post("/chat/api/messages", response_model=Accepted, summary="Send as a young person")
     async def post_message(body: WebMessageIn) -> Accepted:
         if not body.text.strip() and body.choice is None:
             raise HTTPException(status_code=422, detail="Write a message or pick a choice.")
-        await receive(Inbound(channel="web", address=body.visitor,
-                              provider_id=body.client_id, text=body.text,
-                              choice=body.choice, endpoint=endpoint))
+        await receive(
+            Inbound(
+                channel="web",
+                address=body.visitor,
+                provider_id=body.client_id,
+                text=body.text,
+                choice=body.choice,
+                endpoint=endpoint,
+            )
+        )
         return Accepted()
 
-    @router.get("/chat/api/messages", response_model=list[WebMessageOut],
-                summary="Messages of one simulated chat, after a given id")
+    @router.get(
+        "/chat/api/messages",
+        response_model=list[WebMessageOut],
+        summary="Messages of one simulated chat, after a given id",
+    )
     async def get_messages(
         visitor: str = Query(pattern=VISITOR_PATTERN), after: int = Query(default=0, ge=0)
     ) -> list[dict[str, Any]]:

@@ -22,11 +22,16 @@ PRODUCTION = Deployment(environment="production", public_base="https://indgang.e
 
 def test_variable_names_are_the_documented_ones(monkeypatch: pytest.MonkeyPatch) -> None:
     for name, value in {
-        "INDGANG_TELEGRAM_TOKEN": "7000000001:AAAA", "INDGANG_TELEGRAM_WEBHOOK_SECRET": "s3cr3t",
-        "INDGANG_TELEGRAM_API_BASE": "http://127.0.0.1:9/", "INDGANG_TELEGRAM_BOT_USERNAME": "bot",
-        "INDGANG_TWILIO_ACCOUNT_SID": "AC1", "INDGANG_TWILIO_AUTH_TOKEN": "tok",
-        "INDGANG_TWILIO_MESSAGING_SERVICE_SID": "MG1", "INDGANG_TWILIO_FROM": "+4552123456",
-        "INDGANG_TWILIO_API_BASE": "http://127.0.0.1:8/", "INDGANG_SMS_MAX_SEGMENTS": "2",
+        "INDGANG_TELEGRAM_TOKEN": "7000000001:AAAA",
+        "INDGANG_TELEGRAM_WEBHOOK_SECRET": "s3cr3t",
+        "INDGANG_TELEGRAM_API_BASE": "http://127.0.0.1:9/",
+        "INDGANG_TELEGRAM_BOT_USERNAME": "bot",
+        "INDGANG_TWILIO_ACCOUNT_SID": "AC1",
+        "INDGANG_TWILIO_AUTH_TOKEN": "tok",
+        "INDGANG_TWILIO_MESSAGING_SERVICE_SID": "MG1",
+        "INDGANG_TWILIO_FROM": "+4552123456",
+        "INDGANG_TWILIO_API_BASE": "http://127.0.0.1:8/",
+        "INDGANG_SMS_MAX_SEGMENTS": "2",
     }.items():
         monkeypatch.setenv(name, value)
 
@@ -34,15 +39,24 @@ def test_variable_names_are_the_documented_ones(monkeypatch: pytest.MonkeyPatch)
     sms = SmsSettings(_env_file=None)
 
     assert (telegram.token, telegram.webhook_secret, telegram.bot_username) == (
-        "7000000001:AAAA", "s3cr3t", "bot")
+        "7000000001:AAAA",
+        "s3cr3t",
+        "bot",
+    )
     assert str(telegram.api_base) == "http://127.0.0.1:9/"
-    assert (sms.twilio_account_sid, sms.twilio_auth_token, sms.twilio_messaging_service_sid,
-            sms.twilio_from, sms.sms_max_segments) == ("AC1", "tok", "MG1", "+4552123456", 2)
+    assert (
+        sms.twilio_account_sid,
+        sms.twilio_auth_token,
+        sms.twilio_messaging_service_sid,
+        sms.twilio_from,
+        sms.sms_max_segments,
+    ) == ("AC1", "tok", "MG1", "+4552123456", 2)
     assert str(sms.twilio_api_base) == "http://127.0.0.1:8/"
 
 
-def test_env_file_is_read_unless_turned_off(tmp_path: Path,
-                                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_env_file_is_read_unless_turned_off(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     (tmp_path / ".env").write_text("INDGANG_TELEGRAM_BOT_USERNAME=from_dotenv\n", "utf-8")
 
@@ -55,14 +69,17 @@ def test_env_file_is_read_unless_turned_off(tmp_path: Path,
     ("make", "named"),
     [
         (lambda: TelegramSettings(_env_file=None, token="7:A"), "INDGANG_TELEGRAM_WEBHOOK_SECRET"),
-        (lambda: SmsSettings(_env_file=None, twilio_account_sid="AC1"),
-         "INDGANG_TWILIO_AUTH_TOKEN"),
-        (lambda: SmsSettings(_env_file=None, twilio_account_sid="AC1", twilio_auth_token="t"),
-         "INDGANG_TWILIO_MESSAGING_SERVICE_SID or INDGANG_TWILIO_FROM"),
+        (
+            lambda: SmsSettings(_env_file=None, twilio_account_sid="AC1"),
+            "INDGANG_TWILIO_AUTH_TOKEN",
+        ),
+        (
+            lambda: SmsSettings(_env_file=None, twilio_account_sid="AC1", twilio_auth_token="t"),
+            "INDGANG_TWILIO_MESSAGING_SERVICE_SID or INDGANG_TWILIO_FROM",
+        ),
     ],
 )
-def test_incomplete_credentials_are_refused_naming_the_variable(make: object,
-                                                                named: str) -> None:
+def test_incomplete_credentials_are_refused_naming_the_variable(make: object, named: str) -> None:
     with pytest.raises(ValidationError) as caught:
         make()  # type: ignore[operator]
     assert named in describe_error(caught.value)
@@ -76,10 +93,18 @@ def test_incomplete_credentials_are_refused_naming_the_variable(make: object,
         ({"INDGANG_TELEGRAM_TOKEN": "7:A"}, "INDGANG_TELEGRAM_WEBHOOK_SECRET"),
     ],
 )
-def test_bad_channel_setting_stops_start_up_with_one_line(tmp_path: Path, env: dict[str, str],
-                                                          named: str) -> None:
-    result = subprocess.run([sys.executable, "-m", "bot", "serve"], env={**os.environ, **env},
-                            cwd=tmp_path, capture_output=True, text=True, timeout=60, check=False)
+def test_bad_channel_setting_stops_start_up_with_one_line(
+    tmp_path: Path, env: dict[str, str], named: str
+) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "serve"],
+        env={**os.environ, **env},
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and named in lines[0], result.stderr
@@ -87,14 +112,24 @@ def test_bad_channel_setting_stops_start_up_with_one_line(tmp_path: Path, env: d
 
 async def test_channels_are_on_where_configured() -> None:
     nothing = read_channel_settings(env_file=None)
-    configured = read_channel_settings({
-        "telegram": TelegramSettings(_env_file=None, token="7000000001:AA", webhook_secret="s"),
-        "sms": SmsSettings(_env_file=None, twilio_account_sid="AC1", twilio_auth_token="t",
-                           twilio_from="+4552123456"),
-    }, env_file=None)
+    configured = read_channel_settings(
+        {
+            "telegram": TelegramSettings(_env_file=None, token="7000000001:AA", webhook_secret="s"),
+            "sms": SmsSettings(
+                _env_file=None,
+                twilio_account_sid="AC1",
+                twilio_auth_token="t",
+                twilio_from="+4552123456",
+            ),
+        },
+        env_file=None,
+    )
 
-    built = [build_channels(deployment, settings) for deployment in (DEVELOPMENT, PRODUCTION)
-             for settings in (nothing, configured)]
+    built = [
+        build_channels(deployment, settings)
+        for deployment in (DEVELOPMENT, PRODUCTION)
+        for settings in (nothing, configured)
+    ]
     try:
         bare_dev, full_dev, bare_prod, full_prod = built
         assert sorted(bare_dev) == ["console", "web"]

@@ -14,9 +14,16 @@ from channels.console.channel import ConsoleChannel
 def console(tmp_path: Path, typed: str, **env: str) -> subprocess.CompletedProcess[str]:
     """Run `indgang console` in an empty directory (no .env) on a fresh SQLite file."""
     environment = {**os.environ, "INDGANG_DATABASE_URL": f"sqlite:///{tmp_path / 'c.db'}", **env}
-    return subprocess.run([sys.executable, "-m", "bot", "console", "--address", "mia"],
-                          input=typed, env=environment, cwd=tmp_path, capture_output=True,
-                          text=True, timeout=120, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "bot", "console", "--address", "mia"],
+        input=typed,
+        env=environment,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 def test_typing_reaches_the_menu_and_a_number_picks_a_choice(tmp_path: Path) -> None:
@@ -51,8 +58,14 @@ def test_the_console_runs_in_development_only(tmp_path: Path) -> None:
 async def test_replies_are_printed_with_numbered_choices() -> None:
     printed: list[str] = []
     channel = ConsoleChannel(write=printed.append)
-    result = await channel.send(Outbound(message_id=7, address="mia", text="Kommer du?",
-                                         choices=(Choice("yes", "Ja"), Choice("no", "Nej"))))
+    result = await channel.send(
+        Outbound(
+            message_id=7,
+            address="mia",
+            text="Kommer du?",
+            choices=(Choice("yes", "Ja"), Choice("no", "Nej")),
+        )
+    )
 
     assert printed == ["Kommer du?\n1. Ja\n2. Nej"]
     assert (result.provider_id, result.status) == ("console:7", "delivered")

@@ -145,9 +145,14 @@ async def test_poll_command_polls_with_the_services_own_channel_and_dispatcher(
     monkeypatch.setattr(TelegramChannel, "__init__", counted)
     telegram_api.queue_update(text_update("hej"))
     settings = Settings(_env_file=None, database_url=database_url)
-    channels = {"telegram": TelegramSettings(_env_file=None, token=TEST_TOKEN,
-                                             webhook_secret="s3cr3t",
-                                             api_base=telegram_api.base_url)}
+    channels = {
+        "telegram": TelegramSettings(
+            _env_file=None,
+            token=TEST_TOKEN,
+            webhook_secret="s3cr3t",
+            api_base=telegram_api.base_url,
+        )
+    }
     stop = asyncio.Event()
     async with running(settings, channels) as service:
         task = asyncio.create_task(poll_runtime(service, telegram.plugin, stop))

@@ -35,8 +35,9 @@ async def _setup(db: Database, address: str = "visitor-1") -> int:
         town = await session.get(Municipality, world.town_id)
         assert person is not None and town is not None
         await changes.set_goal(session, person=person, goal="Starte på tømrer", now=clock.now())
-        schedule = await service.ensure_schedule(session, person=person, municipality=town,
-                                                 now=clock.now())
+        schedule = await service.ensure_schedule(
+            session, person=person, municipality=town, now=clock.now()
+        )
         # Default: weekly, Wednesday 15:00 local.
         assert schedule.next_at == local(2026, 3, 4, 15)
     return world.person_id
@@ -117,8 +118,10 @@ async def test_pause_stops_check_ins_until_start(db: Database) -> None:
     clock.set(local(2026, 3, 25, 15))
     assert (await scheduled.sweep_checkins(db, clock.now())).outcomes == {}
     reply = await chat.say("START")
-    assert "Du får tjek-ind igen. Det næste kommer onsdag den 1. april 2026 kl. 15.00" \
+    assert (
+        "Du får tjek-ind igen. Det næste kommer onsdag den 1. april 2026 kl. 15.00"
         in reply[-1].text
+    )
     assert "Hvad vil du gerne?" in reply[-1].text
     clock.set(local(2026, 4, 1, 15))
     assert (await scheduled.sweep_checkins(db, clock.now())).outcomes == {"asked": 1}
@@ -140,8 +143,9 @@ async def test_change_the_day(db: Database) -> None:
 async def test_two_check_in_sweeps_at_once_ask_once(db: Database) -> None:
     await _setup(db)
     clock.set(local(2026, 3, 4, 15))
-    results = await asyncio.gather(scheduled.sweep_checkins(db, clock.now()),
-                                   scheduled.sweep_checkins(db, clock.now()))
+    results = await asyncio.gather(
+        scheduled.sweep_checkins(db, clock.now()), scheduled.sweep_checkins(db, clock.now())
+    )
     assert sum(r.outcomes.get("asked", 0) for r in results) == 1
     assert await outbox_count(db) == 1
 
@@ -152,8 +156,9 @@ async def test_next_time_is_local_wall_clock_across_dst(db: Database) -> None:
     nxt = service.next_time(schedule, after=after, zone=CPH, after_send=True)
     assert nxt == local(2026, 10, 26, 15) and nxt.hour == 14  # UTC+1 after the change
     biweekly = CheckinSchedule(young_person_id=1, weekday=0, hour=15, cadence_days=14)
-    assert service.next_time(biweekly, after=after, zone=CPH, after_send=True) == \
-        local(2026, 10, 26, 15) + timedelta(days=7)
+    assert service.next_time(biweekly, after=after, zone=CPH, after_send=True) == local(
+        2026, 10, 26, 15
+    ) + timedelta(days=7)
 
 
 def test_risk_rules_load() -> None:

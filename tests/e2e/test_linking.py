@@ -23,7 +23,8 @@ async def people_rows(stack: Stack) -> list[YoungPerson]:
 
 
 async def test_code_works_once_then_the_next_sender_is_a_new_unassigned_person(
-        stack: Stack) -> None:
+    stack: Stack,
+) -> None:
     person_id, code = await stack.invite()
 
     await stack.telegram_update(start(code, chat=CHAT))
@@ -94,18 +95,17 @@ async def test_both_channels_linked_and_reminders_follow_the_last_used(stack: St
     assert preferred is not None and preferred.channel == "sms"
 
 
-async def test_channels_json_is_audited_and_closed_to_other_municipalities(
-        stack: Stack) -> None:
+async def test_channels_json_is_audited_and_closed_to_other_municipalities(stack: Stack) -> None:
     person_id, code = await stack.invite()
     await say(stack, code)
     async with stack.db.session() as session:
         odense = await municipality(session, name="Odense Kommune", code="461")
         outsider = await staff_member(session, odense, name="Ole")
         assert outsider.id is not None
-        own, _ = await staff_service.create_session(session, staff_id=stack.contact_id,
-                                                    now=utcnow())
-        foreign, _ = await staff_service.create_session(session, staff_id=outsider.id,
-                                                        now=utcnow())
+        own, _ = await staff_service.create_session(
+            session, staff_id=stack.contact_id, now=utcnow()
+        )
+        foreign, _ = await staff_service.create_session(session, staff_id=outsider.id, now=utcnow())
     url = f"/api/young/{person_id}/channels"
 
     ok = await stack.http.get(url, headers={"Authorization": f"Bearer {own}"})
@@ -114,8 +114,15 @@ async def test_channels_json_is_audited_and_closed_to_other_municipalities(
 
     assert (ok.status_code, hidden.status_code, anonymous.status_code) == (200, 404, 401)
     [channel] = ok.json()["channels"]
-    assert channel == {**channel, "channel": "sms", "address_hint": "…3456", "preferred": True,
-                       "unreachable_at": None, "opted_out_at": None, "verified": True}
+    assert channel == {
+        **channel,
+        "channel": "sms",
+        "address_hint": "…3456",
+        "preferred": True,
+        "unreachable_at": None,
+        "opted_out_at": None,
+        "verified": True,
+    }
     assert PHONE not in ok.text
     async with stack.db.session() as session:
         events = (await session.exec(select(AuditEvent))).all()

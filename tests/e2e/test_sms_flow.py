@@ -75,8 +75,9 @@ def rendered(stack: Stack, message: Message) -> str:
     from channels.base import Choice
 
     channel = stack.app.state.channels["sms"]
-    return str(channel.render(message.body,
-                              tuple(Choice(c["key"], c["label"]) for c in message.choices)))
+    return str(
+        channel.render(message.body, tuple(Choice(c["key"], c["label"]) for c in message.choices))
+    )
 
 
 @pytest.mark.parametrize("how", ["missing", "wrong token", "other url", "tampered body"])
@@ -112,13 +113,17 @@ async def test_duplicate_webhook_gets_one_reply(stack: Stack) -> None:
     assert len(stack.twilio.sent_bodies(PHONE)) == 1
 
 
-@pytest.mark.parametrize(("error", "retry_after", "wait"), [
-    (429, "30", 30),   # Twilio's Retry-After is obeyed
-    (429, None, 2),    # otherwise exponential back-off: base 2 ** attempt 1
-    (503, None, 2),
-])
-async def test_busy_twilio_is_retried_after_a_wait(stack: Stack, error: int,
-                                                   retry_after: str | None, wait: int) -> None:
+@pytest.mark.parametrize(
+    ("error", "retry_after", "wait"),
+    [
+        (429, "30", 30),  # Twilio's Retry-After is obeyed
+        (429, None, 2),  # otherwise exponential back-off: base 2 ** attempt 1
+        (503, None, 2),
+    ],
+)
+async def test_busy_twilio_is_retried_after_a_wait(
+    stack: Stack, error: int, retry_after: str | None, wait: int
+) -> None:
     stack.twilio.fail_next(error, retry_after=retry_after)
     await stack.sms("Hej")
     await stack.dispatch()
@@ -146,8 +151,7 @@ async def test_21610_marks_the_number_and_nothing_more_is_sent(stack: Stack) -> 
     assert ((await stack.outbox_for(message.id)).status, message.error_code) == (FAILED, "21610")
 
     async with stack.db.session() as session:
-        await outbox.enqueue(session, identity=identity, text="Husk mødet kl. 10.",
-                             now=utcnow())
+        await outbox.enqueue(session, identity=identity, text="Husk mødet kl. 10.", now=utcnow())
     calls = len(stack.twilio.calls)
     await stack.dispatch()
     assert len(stack.twilio.calls) == calls  # not even tried
@@ -166,8 +170,14 @@ async def test_emoji_reply_is_stored_as_ucs2(stack: Stack) -> None:
     text = "Godt gået med CV'et 👍 Vi ses på tirsdag kl. 10 i Ungeindsatsen, Torvet 1."
 
     async with stack.db.session() as session:
-        staff_reply = await outbox.enqueue(session, identity=identity, text=text, now=utcnow(),
-                                           author="staff", staff_id=stack.contact_id)
+        staff_reply = await outbox.enqueue(
+            session,
+            identity=identity,
+            text=text,
+            now=utcnow(),
+            author="staff",
+            staff_id=stack.contact_id,
+        )
     await stack.dispatch()
 
     [stored] = [m for m in await stack.outbound("sms") if m.id == staff_reply.id]
@@ -188,12 +198,18 @@ async def test_mms_gets_only_text_reply(stack: Stack) -> None:
     assert reply.startswith("Jeg kan kun læse tekst.") and "\n1. Fortsæt" in reply
 
 
-@pytest.mark.parametrize(("status", "code"), [
-    ("status_sent", None), ("status_delivered", None), ("status_undelivered_30003", "30003"),
-    ("status_failed_30008", "30008"),
-])
-async def test_status_callback_updates_the_message(stack: Stack, status: str,
-                                                   code: str | None) -> None:
+@pytest.mark.parametrize(
+    ("status", "code"),
+    [
+        ("status_sent", None),
+        ("status_delivered", None),
+        ("status_undelivered_30003", "30003"),
+        ("status_failed_30008", "30008"),
+    ],
+)
+async def test_status_callback_updates_the_message(
+    stack: Stack, status: str, code: str | None
+) -> None:
     await onboarded(stack)
     [message] = await stack.outbound("sms")
     form = twilio_form(status)
@@ -239,8 +255,9 @@ async def test_danish_number_forms_are_one_identity(stack: Stack, national: str)
 
 @pytest.mark.parametrize("stop", ["STOP", "Stopp", "afmeld", "STOP."])
 @pytest.mark.parametrize("start", ["START", "ja"])
-async def test_stop_confirms_once_then_silence_until_start(stack: Stack, stop: str,
-                                                           start: str) -> None:
+async def test_stop_confirms_once_then_silence_until_start(
+    stack: Stack, stop: str, start: str
+) -> None:
     await onboarded(stack)
 
     [confirmation] = await say(stack, stop)
@@ -251,8 +268,12 @@ async def test_stop_confirms_once_then_silence_until_start(stack: Stack, stop: s
 
     # Nothing written for the number later goes out either (reminders, staff replies).
     async with stack.db.session() as session:
-        later = await outbox.enqueue(session, identity=await stack.identity("sms", PHONE),
-                                     text="Husk mødet kl. 10.", now=utcnow())
+        later = await outbox.enqueue(
+            session,
+            identity=await stack.identity("sms", PHONE),
+            text="Husk mødet kl. 10.",
+            now=utcnow(),
+        )
     await stack.dispatch()
     assert (await stack.outbox_for(later.id)).status == CANCELLED
     assert "Husk mødet kl. 10." not in stack.twilio.sent_bodies(PHONE)

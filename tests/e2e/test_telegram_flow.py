@@ -146,14 +146,17 @@ async def test_blocked_bot_marks_identity_and_stops_sending(stack: Stack) -> Non
 
     # A reminder written later is not sent: the identity is known to be unreachable.
     async with stack.db.session() as session:
-        await outbox.enqueue(session, identity=identity, text="Husk mødet i morgen kl. 10.",
-                             now=utcnow())
+        await outbox.enqueue(
+            session, identity=identity, text="Husk mødet i morgen kl. 10.", now=utcnow()
+        )
     calls = len(stack.telegram.calls_to("sendMessage"))
     assert await stack.dispatch() == 1
     assert len(stack.telegram.calls_to("sendMessage")) == calls
     reminder = (await stack.outbound("telegram"))[-1]
     assert (reminder.status, (await stack.outbox_for(reminder.id)).last_error) == (
-        "failed", "recipient unreachable")
+        "failed",
+        "recipient unreachable",
+    )
 
 
 async def test_writing_again_after_unblocking_makes_the_chat_reachable(stack: Stack) -> None:
@@ -171,8 +174,9 @@ async def test_writing_again_after_unblocking_makes_the_chat_reachable(stack: St
     assert len(stack.telegram.sent_messages(CHAT)) == 1
 
 
-@pytest.mark.parametrize("name", ["sticker", "voice", "document", "location", "contact",
-                                  "video_note"])
+@pytest.mark.parametrize(
+    "name", ["sticker", "voice", "document", "location", "contact", "video_note"]
+)
 async def test_message_without_text_gets_only_text_reply(stack: Stack, name: str) -> None:
     await stack.telegram_update(start())
     await stack.dispatch()
@@ -187,8 +191,9 @@ async def test_message_without_text_gets_only_text_reply(stack: Stack, name: str
     assert len([m for m in await stack.all(Message) if m.direction == INBOUND]) == 2
 
 
-@pytest.mark.parametrize("name", ["edited_message", "future_kind", "my_chat_member",
-                                  "channel_post", "group_text"])
+@pytest.mark.parametrize(
+    "name", ["edited_message", "future_kind", "my_chat_member", "channel_post", "group_text"]
+)
 async def test_ignored_updates_are_200_and_not_processed(stack: Stack, name: str) -> None:
     response = await stack.telegram_update(load_update(name))
 
@@ -221,11 +226,13 @@ async def test_unreachable_flag_is_in_the_staff_json(stack: Stack) -> None:
     await stack.telegram_update(start(code))
     await stack.dispatch()
     async with stack.db.session() as session:
-        token, _ = await staff_service.create_session(session, staff_id=stack.contact_id,
-                                                      now=utcnow())
+        token, _ = await staff_service.create_session(
+            session, staff_id=stack.contact_id, now=utcnow()
+        )
 
-    response = await stack.http.get(f"/api/young/{person_id}/channels",
-                                    headers={"Authorization": f"Bearer {token}"})
+    response = await stack.http.get(
+        f"/api/young/{person_id}/channels", headers={"Authorization": f"Bearer {token}"}
+    )
 
     assert response.status_code == 200
     body = response.json()

@@ -26,8 +26,9 @@ from tests.world import municipality, staff_member
 async def _town(db: Database) -> None:
     """Aarhus (SMS +4552123456) with Mette, and Odense with Ole."""
     async with db.session() as session:
-        aarhus = await municipality(session, name="Aarhus Kommune", code="751",
-                                    sms_number="+4552123456")
+        aarhus = await municipality(
+            session, name="Aarhus Kommune", code="751", sms_number="+4552123456"
+        )
         await staff_member(session, aarhus, email="mette@aarhus.example.dk")
         odense = await municipality(session, name="Odense Kommune", code="461")
         await staff_member(session, odense, name="Ole", email="ole@odense.dk")
@@ -37,13 +38,20 @@ def _channels() -> dict[str, ChannelSettings]:
     return {"telegram": TelegramSettings(_env_file=None, bot_username="@indgang_aarhus_bot")}
 
 
-async def test_add_creates_person_and_a_working_invite(db: Database,
-                                                       frozen_clock: datetime) -> None:
+async def test_add_creates_person_and_a_working_invite(
+    db: Database, frozen_clock: datetime
+) -> None:
     await _town(db)
 
-    card = await add_young_person(db, channel_settings=_channels(), first_name="  Sofie ",
-                                  birth_year=2008, contact_email="Mette@Aarhus.example.dk",
-                                  municipality_code="751", now=frozen_clock)
+    card = await add_young_person(
+        db,
+        channel_settings=_channels(),
+        first_name="  Sofie ",
+        birth_year=2008,
+        contact_email="Mette@Aarhus.example.dk",
+        municipality_code="751",
+        now=frozen_clock,
+    )
 
     assert card.telegram_link == f"https://t.me/indgang_aarhus_bot?start={card.code}"
     assert card.sms_number == "+4552123456"
@@ -62,34 +70,51 @@ async def test_add_creates_person_and_a_working_invite(db: Database,
     assert card.code in text and "17.03.2026" in text and card.telegram_link in text
 
 
-@pytest.mark.parametrize(("changes", "error"), [
-    ({"municipality_code": "999"}, "no municipality"),
-    ({"contact_email": "ole@odense.dk"}, "no active staff member"),  # another municipality
-    ({"birth_year": 1980}, "birth year"),
-    ({"first_name": "   "}, "first name"),
-])
-async def test_add_refuses_bad_input(db: Database, frozen_clock: datetime,
-                                     changes: dict[str, object], error: str) -> None:
+@pytest.mark.parametrize(
+    ("changes", "error"),
+    [
+        ({"municipality_code": "999"}, "no municipality"),
+        ({"contact_email": "ole@odense.dk"}, "no active staff member"),  # another municipality
+        ({"birth_year": 1980}, "birth year"),
+        ({"first_name": "   "}, "first name"),
+    ],
+)
+async def test_add_refuses_bad_input(
+    db: Database, frozen_clock: datetime, changes: dict[str, object], error: str
+) -> None:
     await _town(db)
-    fields: dict[str, object] = {"first_name": "Sofie", "birth_year": 2008,
-                                 "contact_email": "mette@aarhus.example.dk",
-                                 "municipality_code": "751", **changes}
+    fields: dict[str, object] = {
+        "first_name": "Sofie",
+        "birth_year": 2008,
+        "contact_email": "mette@aarhus.example.dk",
+        "municipality_code": "751",
+        **changes,
+    }
 
     with pytest.raises(InviteError, match=error):
-        await add_young_person(db, channel_settings=_channels(), now=frozen_clock,
-                               **fields)  # type: ignore[arg-type]
+        await add_young_person(db, channel_settings=_channels(), now=frozen_clock, **fields)  # type: ignore[arg-type]
     async with db.session() as session:
         assert (await session.exec(select(YoungPerson))).all() == []
 
 
 async def test_invite_again_gives_a_new_code(db: Database, frozen_clock: datetime) -> None:
     await _town(db)
-    first = await add_young_person(db, channel_settings=_channels(), first_name="Sofie",
-                                   birth_year=2008, contact_email="mette@aarhus.example.dk",
-                                   municipality_code="751", now=frozen_clock)
+    first = await add_young_person(
+        db,
+        channel_settings=_channels(),
+        first_name="Sofie",
+        birth_year=2008,
+        contact_email="mette@aarhus.example.dk",
+        municipality_code="751",
+        now=frozen_clock,
+    )
 
-    second = await new_invite(db, channel_settings=_channels(), person_id=first.person_id,
-                              now=frozen_clock + timedelta(days=1))
+    second = await new_invite(
+        db,
+        channel_settings=_channels(),
+        person_id=first.person_id,
+        now=frozen_clock + timedelta(days=1),
+    )
 
     assert second.person_id == first.person_id and second.code != first.code
     with pytest.raises(InviteError, match="no young person"):
@@ -117,9 +142,21 @@ def test_cli_prints_the_invite(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     get_settings.cache_clear()
     runner = CliRunner()
     try:
-        added = runner.invoke(app, ["young", "add", "--first-name", "Sofie", "--birth-year",
-                                    "2008", "--contact", "mette@aarhus.example.dk",
-                                    "--municipality", "751"])
+        added = runner.invoke(
+            app,
+            [
+                "young",
+                "add",
+                "--first-name",
+                "Sofie",
+                "--birth-year",
+                "2008",
+                "--contact",
+                "mette@aarhus.example.dk",
+                "--municipality",
+                "751",
+            ],
+        )
         again = runner.invoke(app, ["young", "invite", "1"])
         missing = runner.invoke(app, ["young", "invite", "42"])
     finally:

@@ -43,13 +43,22 @@ MAX_SEGMENTS = 3
 # back), the engine after two misses, a worrying message (the gentle check), a keyword, a
 # question in free text (content/intents.yaml), text in another language (the language
 # offer) or an empty plan puts the young person there.
-ENTRIES = ("onboarding.welcome", "menu.main", "reminder.appointment", "reminder.milestone",
-           "checkin.ask", "handback.ask", "contact.offer", GENTLE_CHECK, "plan.no_steps",
-           preferences.OFFER_STEP, *KEYWORD_TARGETS.values(),
-           *(intent.goto for intent in reading().intents.values()))
+ENTRIES = (
+    "onboarding.welcome",
+    "menu.main",
+    "reminder.appointment",
+    "reminder.milestone",
+    "checkin.ask",
+    "handback.ask",
+    "contact.offer",
+    GENTLE_CHECK,
+    "plan.no_steps",
+    preferences.OFFER_STEP,
+    *KEYWORD_TARGETS.values(),
+    *(intent.goto for intent in reading().intents.values()),
+)
 # What a young person might type where the bot waits for free text.
-FREE_TEXT = {"first_name": "Yasmin", "checkin_comment": "Det går fint",
-             "handback_answer": "ok tak"}
+FREE_TEXT = {"first_name": "Yasmin", "checkin_comment": "Det går fint", "handback_answer": "ok tak"}
 # What they might type where a step reads free text (short, so no language offer).
 READ_TEXT = {"milestone_report": ["Jeg har søgt", "ikke endnu", "bananer", "hvorfor?"]}
 # Labels that are the same word in Danish and English.
@@ -96,10 +105,13 @@ class Walker:
         """Enter every entry step, then press every choice of every step reached."""
         ids = await self._ids()
         other = "en" if self.language == "da" else "da"
-        data = {"reminder.appointment": {"appointment_id": ids["appointment"]},
-                "reminder.milestone": {"milestone_id": ids["milestone"]},
-                preferences.OFFER_STEP: {preferences.PENDING: {
-                    "code": other, "detected": other, "after": "menu.main"}}}
+        data = {
+            "reminder.appointment": {"appointment_id": ids["appointment"]},
+            "reminder.milestone": {"milestone_id": ids["milestone"]},
+            preferences.OFFER_STEP: {
+                preferences.PENDING: {"code": other, "detected": other, "after": "menu.main"}
+            },
+        }
         queue: list[tuple[str, dict[str, Any], tuple[Choice, ...]]] = []
         explored: set[str] = set()
         for ref in ENTRIES:
@@ -126,10 +138,16 @@ class Walker:
         async with self.db.session() as session:
             person_id = await _person_id(session)
             plan = (await session.exec(select(Plan).where(Plan.young_person_id == person_id))).one()
-            appointment = (await session.exec(
-                select(Appointment).where(Appointment.plan_id == plan.id))).first()
-            milestone = (await session.exec(select(Milestone).where(
-                Milestone.plan_id == plan.id).order_by(col(Milestone.due_date)))).first()
+            appointment = (
+                await session.exec(select(Appointment).where(Appointment.plan_id == plan.id))
+            ).first()
+            milestone = (
+                await session.exec(
+                    select(Milestone)
+                    .where(Milestone.plan_id == plan.id)
+                    .order_by(col(Milestone.due_date))
+                )
+            ).first()
         assert person_id and appointment and appointment.id and milestone and milestone.id
         return {"person": person_id, "appointment": appointment.id, "milestone": milestone.id}
 
@@ -144,8 +162,9 @@ class Walker:
             person.first_name = None if ref.startswith("onboarding.") else "Sofie"
             person.risk_flag_at = None
             session.add(person)
-            for handoff in (await session.exec(select(Handoff).where(
-                    col(Handoff.status).in_(OPEN_STATUSES)))).all():
+            for handoff in (
+                await session.exec(select(Handoff).where(col(Handoff.status).in_(OPEN_STATUSES)))
+            ).all():
                 handoff.status = "closed"
                 session.add(handoff)
             for milestone in (await session.exec(select(Milestone))).all():
@@ -167,8 +186,9 @@ class Walker:
             state.data, state.misses = dict(data), 0
             session.add(state)
 
-    async def _turn(self, ref: str, data: dict[str, Any], action: Choice | str | None
-                    ) -> tuple[str, tuple[Choice, ...]]:
+    async def _turn(
+        self, ref: str, data: dict[str, Any], action: Choice | str | None
+    ) -> tuple[str, tuple[Choice, ...]]:
         """Enter `ref` (action None), press a choice on it, or type an answer to it."""
         await self._place(ref, data, entering=action is None)
         if isinstance(action, Choice):
@@ -184,23 +204,30 @@ class Walker:
             person_id = await _person_id(session)
             person = await session.get(YoungPerson, person_id)
             state = await session.get(ConversationState, person_id)
-            held = (await session.exec(select(Handoff).where(
-                Handoff.young_person_id == person_id,
-                col(Handoff.status).in_(OPEN_STATUSES)))).first() is not None
-            stopped = (await session.exec(select(ChannelIdentity).where(
-                ChannelIdentity.address == ADDRESS))).one().opted_out_at is not None
+            held = (
+                await session.exec(
+                    select(Handoff).where(
+                        Handoff.young_person_id == person_id, col(Handoff.status).in_(OPEN_STATUSES)
+                    )
+                )
+            ).first() is not None
+            stopped = (
+                await session.exec(
+                    select(ChannelIdentity).where(ChannelIdentity.address == ADDRESS)
+                )
+            ).one().opted_out_at is not None
         assert person is not None and state is not None
         if len(sent) > 1:
             self.walk.bursts.append(f"{ref} {did}: {len(sent)} messages in one turn")
         for message in sent:
-            self.walk.seen.append(Seen(ref, did, message, person.language or "da", held,
-                                       stopped))
+            self.walk.seen.append(Seen(ref, did, message, person.language or "da", held, stopped))
         return f"{state.flow}.{state.step}", sent[-1].choices if sent else ()
 
 
 async def _person_id(session: Any) -> int:
-    identity = (await session.exec(
-        select(ChannelIdentity).where(ChannelIdentity.address == ADDRESS))).one()
+    identity = (
+        await session.exec(select(ChannelIdentity).where(ChannelIdentity.address == ADDRESS))
+    ).one()
     return int(identity.young_person_id)
 
 
@@ -209,8 +236,9 @@ def _sms_segments(text: str, choices: tuple[Choice, ...]) -> tuple[int, bool]:
     from channels.sms.channel import SmsChannel
     from channels.sms.encoding import analyse
 
-    sms = SmsChannel(account_sid="AC0", auth_token="t", from_number="+4552123456",
-                     max_segments=MAX_SEGMENTS)
+    sms = SmsChannel(
+        account_sid="AC0", auth_token="t", from_number="+4552123456", max_segments=MAX_SEGMENTS
+    )
     text = text.translate(TYPOGRAPHIC_SPACES)
     tail = "".join(f"\n{n}. {choice.label}" for n, choice in enumerate(choices, start=1))
     whole = text + tail if text else tail.lstrip("\n")
@@ -246,8 +274,13 @@ def _untranslated(danish: Walk, english: Walk) -> list[str]:
     with (LOCALES_DIR / "messages.pot").open("rb") as handle:
         sources = [str(m.id) for m in read_po(handle) if m.id]
     # Every Danish sentence (between placeholders) that English says differently.
-    pieces = [piece.strip() for source in sources if catalog.get(source) != source
-              for piece in PLACEHOLDER.split(source) if len(piece.strip()) >= 12]
+    pieces = [
+        piece.strip()
+        for source in sources
+        if catalog.get(source) != source
+        for piece in PLACEHOLDER.split(source)
+        if len(piece.strip()) >= 12
+    ]
     for seen in english.seen:
         if seen.language != "en" or (seen.where, seen.did) == (preferences.OFFER_STEP, "enter"):
             # The language offer is written in the offered language, on purpose.
@@ -272,12 +305,10 @@ def _untranslated(danish: Walk, english: Walk) -> list[str]:
     return found
 
 
-async def test_every_step_in_both_languages(db: Database, monkeypatch: pytest.MonkeyPatch
-                                            ) -> None:
+async def test_every_step_in_both_languages(db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
     await youth_service(db)
     content = flows()
-    everything = {f"{name}.{step}" for name, flow in content.flows.items()
-                  for step in flow.steps}
+    everything = {f"{name}.{step}" for name, flow in content.flows.items() for step in flow.steps}
     walks: dict[str, Walk] = {}
     for language in ("da", "en"):
         walker = Walker(db, language, content)
@@ -303,8 +334,12 @@ async def test_handoff_after_hours_still_fits(db: Database, language: str) -> No
     await youth_service(db)
     clock.set(datetime(2026, 3, 3, 20, 30, tzinfo=UTC))  # 21:30 in Copenhagen
     walker = Walker(db, language, flows())
-    handing = [f"{name}.{step}" for name, flow in flows().flows.items()
-               for step, spec in flow.steps.items() if (spec.do or "").startswith("handoff")]
+    handing = [
+        f"{name}.{step}"
+        for name, flow in flows().flows.items()
+        for step, spec in flow.steps.items()
+        if (spec.do or "").startswith("handoff")
+    ]
     for ref in handing:
         await walker._turn(ref, {}, None)
     assert {s.where for s in walker.walk.seen} == set(handing)
@@ -315,8 +350,9 @@ async def test_handoff_after_hours_still_fits(db: Database, language: str) -> No
 def test_hand_back_message_fits(language: str) -> None:
     """The inbox's hand-back message (told + the handback question) fits three SMS."""
     step = flows().step("handback.ask")
-    text = (f"{system_text('handed_back', language, contact='Mette')}\n\n"
-            f"{tr(language, step.say or '')}")
+    text = (
+        f"{system_text('handed_back', language, contact='Mette')}\n\n{tr(language, step.say or '')}"
+    )
     choices = tuple(Choice(c.key, tr(language, c.label)) for c in step.choices)
     segments, shortened = _sms_segments(text, choices)
     assert segments <= MAX_SEGMENTS and not shortened
@@ -328,7 +364,8 @@ def test_english_times_stay_gsm7() -> None:
     from channels.sms.encoding import analyse
 
     sms = SmsChannel(account_sid="AC0", auth_token="t", from_number="+4552123456")
-    when = format_when(datetime(2026, 3, 6, 9, 0, tzinfo=UTC), language="en",
-                       timezone="Europe/Copenhagen")
+    when = format_when(
+        datetime(2026, 3, 6, 9, 0, tzinfo=UTC), language="en", timezone="Europe/Copenhagen"
+    )
     text = system_text("next_appointment", "en", when=when, place="Torvet 1")
     assert analyse(sms.render(text, ())).encoding == "GSM-7"

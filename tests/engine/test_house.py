@@ -12,19 +12,36 @@ from bot.conversation.registry import ConversationPlugin, Registry
 from bot.wiring import CONVERSATION, GUARDS, build_registry
 
 # Packages of bot/ that are not domains: what the engine may stand on.
-FOUNDATIONS = ("bot.content", "bot.i18n", "bot.paths", "bot.conversation.engine",
-               "bot.conversation.turn", "bot.conversation.registry",
-               "bot.conversation.intents")
+FOUNDATIONS = (
+    "bot.content",
+    "bot.i18n",
+    "bot.paths",
+    "bot.conversation.engine",
+    "bot.conversation.turn",
+    "bot.conversation.registry",
+    "bot.conversation.intents",
+)
 
 
 def test_importing_the_engine_loads_no_domain_module() -> None:
-    code = ("import json, sys, bot.conversation.engine; "
-            "print(json.dumps(sorted(m for m in sys.modules if m.startswith('bot.'))))")
-    loaded = json.loads(subprocess.run([sys.executable, "-c", code], check=True,  # noqa: S603
-                                       capture_output=True, text=True).stdout)
+    code = (
+        "import json, sys, bot.conversation.engine; "
+        "print(json.dumps(sorted(m for m in sys.modules if m.startswith('bot.'))))"
+    )
+    loaded = json.loads(
+        subprocess.run(  # noqa: S603
+            [sys.executable, "-c", code],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+    )
     assert "bot.conversation.engine" in loaded
-    strangers = [m for m in loaded if m != "bot.conversation"
-                 and not any(m == f or m.startswith(f + ".") for f in FOUNDATIONS)]
+    strangers = [
+        m
+        for m in loaded
+        if m != "bot.conversation" and not any(m == f or m.startswith(f + ".") for f in FOUNDATIONS)
+    ]
     assert strangers == []
 
 

@@ -23,35 +23,38 @@ from tests.world import OnePerson, local, one_person
 pytestmark = pytest.mark.usefixtures("frozen_clock")
 
 
-@pytest.mark.parametrize(("text", "intent"), [
-    ("hvornår er mit møde?", "appointment"),
-    ("Hvornår skal jeg til møde", "appointment"),
-    ("hvonår er mødet", "appointment"),  # a typo and an ending
-    ("mit møde, hvornår er det?", "appointment"),  # another word order
-    ("when is my meeting", "appointment"),
-    ("When is my next meeting?", "appointment"),
-    ("hvad skal jeg nu", "plan"),
-    ("hvad er min plan?", "plan"),
-    ("Hvad er planen", "plan"),
-    ("what's my plan", "plan"),
-    ("jeg vil tale med min kontaktperson", "contact"),
-    ("kan jeg skrive med et menneske", "contact"),
-    ("jeg vil gerne snakke med min kontaktpreson", "contact"),
-    ("hjælp mig", "help"),
-    ("Hjælp mig!!", "help"),
-    ("stop med at skrive", "stop"),
-    ("STOP med at skrive til mig", "stop"),
-    ("kan du skrive engelsk", "language"),
-    ("kan du skrive på engelsk?", "language"),
-    ("Can you write in English", "language"),
-    # Not an intent.
-    ("jeg vil ikke tale med min kontaktperson", None),  # contact, unless negated
-    ("jeg er stoppet med at skrive mit cv", None),
-    ("jeg har søgt", None),
-    ("hej", None),
-    ("møde", None),
-    ("", None),
-])
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("hvornår er mit møde?", "appointment"),
+        ("Hvornår skal jeg til møde", "appointment"),
+        ("hvonår er mødet", "appointment"),  # a typo and an ending
+        ("mit møde, hvornår er det?", "appointment"),  # another word order
+        ("when is my meeting", "appointment"),
+        ("When is my next meeting?", "appointment"),
+        ("hvad skal jeg nu", "plan"),
+        ("hvad er min plan?", "plan"),
+        ("Hvad er planen", "plan"),
+        ("what's my plan", "plan"),
+        ("jeg vil tale med min kontaktperson", "contact"),
+        ("kan jeg skrive med et menneske", "contact"),
+        ("jeg vil gerne snakke med min kontaktpreson", "contact"),
+        ("hjælp mig", "help"),
+        ("Hjælp mig!!", "help"),
+        ("stop med at skrive", "stop"),
+        ("STOP med at skrive til mig", "stop"),
+        ("kan du skrive engelsk", "language"),
+        ("kan du skrive på engelsk?", "language"),
+        ("Can you write in English", "language"),
+        # Not an intent.
+        ("jeg vil ikke tale med min kontaktperson", None),  # contact, unless negated
+        ("jeg er stoppet med at skrive mit cv", None),
+        ("jeg har søgt", None),
+        ("hej", None),
+        ("møde", None),
+        ("", None),
+    ],
+)
 def test_intent_matching(text: str, intent: str | None) -> None:
     found = intent_of(text)
     assert (found.name if found else None) == intent
@@ -70,8 +73,14 @@ def test_reading_helpers() -> None:
     assert intent_of("hvornår er mit møde?", tight=True) is not None
 
 
-async def _place(db: Database, world: OnePerson, ref: str, data: dict[str, Any] | None = None,
-                 *, first_name: str | None = "Sofie") -> None:
+async def _place(
+    db: Database,
+    world: OnePerson,
+    ref: str,
+    data: dict[str, Any] | None = None,
+    *,
+    first_name: str | None = "Sofie",
+) -> None:
     async with db.session() as session:
         state = await session.get(ConversationState, world.person_id)
         person = await session.get(YoungPerson, world.person_id)
@@ -111,8 +120,9 @@ FROM_ANYWHERE = [
 
 
 @pytest.mark.parametrize(("start", "text", "lands", "says"), FROM_ANYWHERE)
-async def test_intents_from_anywhere(db: Database, start: str, text: str, lands: str,
-                                     says: str) -> None:
+async def test_intents_from_anywhere(
+    db: Database, start: str, text: str, lands: str, says: str
+) -> None:
     world = await one_person(db)
     await _place(db, world, start, first_name=None if start == "onboarding.name" else "Sofie")
     reply = await Harness(db).say(text)
@@ -184,7 +194,8 @@ async def test_stop_in_words_asks_first(db: Database) -> None:
     await chat.say("stop med at skrive til mig")
     stopped = await chat.say("ja")
     assert [m.text for m in stopped] == [
-        "Du får ikke flere beskeder fra os. Skriv START, hvis du vil have beskeder igen."]
+        "Du får ikke flere beskeder fra os. Skriv START, hvis du vil have beskeder igen."
+    ]
     assert await _opted_out(db)
     assert await chat.say("hallo?") == []  # silence, as after the keyword STOP
     back = await chat.say("START")
@@ -199,11 +210,14 @@ async def test_the_bare_keyword_stop_still_stops_at_once(db: Database) -> None:
     assert await _opted_out(db)
 
 
-@pytest.mark.parametrize(("text", "lands"), [
-    ("when is my meeting", "plan.appointment"),
-    ("what's my plan", "plan.show"),
-    ("I want to talk to a human", "contact.open"),
-])
+@pytest.mark.parametrize(
+    ("text", "lands"),
+    [
+        ("when is my meeting", "plan.appointment"),
+        ("what's my plan", "plan.show"),
+        ("I want to talk to a human", "contact.open"),
+    ],
+)
 async def test_english_intents(db: Database, text: str, lands: str) -> None:
     world = await one_person(db, language="en")
     await _place(db, world, "menu.main")
@@ -216,8 +230,14 @@ async def test_a_risky_check_in_answer_names_no_missing_button(db: Database) -> 
     """With a human taking over there are no buttons, so the text must name none."""
     world = await one_person(db)
     async with db.session() as session:
-        session.add(Checkin(young_person_id=world.person_id, sent_at=local(2026, 2, 24, 15),
-                            answered_at=local(2026, 2, 24, 16), score=1))
+        session.add(
+            Checkin(
+                young_person_id=world.person_id,
+                sent_at=local(2026, 2, 24, 15),
+                answered_at=local(2026, 2, 24, 16),
+                score=1,
+            )
+        )
     await _place(db, world, "checkin.ask")
     chat = Harness(db)
     reply = await chat.say("1")

@@ -47,19 +47,24 @@ def test_every_language_has_a_sample() -> None:
     assert set(SAMPLES) == set(LANGUAGES)
 
 
-@pytest.mark.parametrize("text", ["ok", "ja", "hej", "yes", "hi there", "Tak!", "ok tak 👍",
-                                  "نعم", "ну да", "hej hej hej"])
+@pytest.mark.parametrize(
+    "text",
+    ["ok", "ja", "hej", "yes", "hi there", "Tak!", "ok tak 👍", "نعم", "ну да", "hej hej hej"],
+)
 def test_short_messages_tell_no_language(text: str) -> None:
     assert detect_language(text) is None
 
 
-@pytest.mark.parametrize(("text", "code"), [
-    *((sample, code) for code, sample in SAMPLES.items()),
-    *((sample, code) for code, sample in OTHER.items()),
-    ("jeg har ikke skrevet mit cv færdigt endnu", "da"),
-    ("Hei, hvordan har du det i dag?", "da"),  # Norwegian reads as Danish
-    ("when is my meeting", "en"),
-])
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        *((sample, code) for code, sample in SAMPLES.items()),
+        *((sample, code) for code, sample in OTHER.items()),
+        ("jeg har ikke skrevet mit cv færdigt endnu", "da"),
+        ("Hei, hvordan har du det i dag?", "da"),  # Norwegian reads as Danish
+        ("when is my meeting", "en"),
+    ],
+)
 def test_detection(text: str, code: str) -> None:
     assert detect_language(text) == code
 
@@ -90,15 +95,21 @@ async def test_writing_in_a_language_offers_it_in_that_language(db: Database, co
     await chat.say("menu")
     offer = await chat.say(SAMPLES[code])
     assert len(offer) == 1
-    assert offer[0].text == tr(code, "Vil du skrive på {language_name}?",
-                               language_name=language_name(code, code))
+    assert offer[0].text == tr(
+        code, "Vil du skrive på {language_name}?", language_name=language_name(code, code)
+    )
     yes, no = YES_NO[code]
     assert [c.label for c in offer[0].choices][:2] == [yes, no]
     switched = await chat.tap(yes)
     person, _state = await _person(db, world)
     assert person.language == code
-    assert switched[0].text.startswith(tr(code, "Jeg skriver nu til dig på {language_name}.",
-                                          language_name=language_name(code, code)))
+    assert switched[0].text.startswith(
+        tr(
+            code,
+            "Jeg skriver nu til dig på {language_name}.",
+            language_name=language_name(code, code),
+        )
+    )
     # It goes on where it was (the menu), now in the new language.
     assert tr(code, "Hvad vil du gerne?") in switched[0].text
 
@@ -133,8 +144,7 @@ async def test_danish_to_an_english_reader(db: Database) -> None:
     assert reply[0].text.startswith("What would you like to do?")
 
 
-async def test_a_question_in_another_language_is_answered_after_the_offer(
-        db: Database) -> None:
+async def test_a_question_in_another_language_is_answered_after_the_offer(db: Database) -> None:
     world = await one_person(db, language="da")
     chat = Harness(db)
     await chat.say("menu")
@@ -152,8 +162,10 @@ async def test_a_language_without_texts_gets_english_offered(db: Database, code:
     chat = Harness(db)
     await chat.say("menu")
     offer = await chat.say(OTHER[code])
-    assert offer[0].text == ("We cannot write in your language yet. "
-                             "Do you want to write in English?\nVil du skrive på engelsk?")
+    assert offer[0].text == (
+        "We cannot write in your language yet. "
+        "Do you want to write in English?\nVil du skrive på engelsk?"
+    )
     assert [c.label for c in offer[0].choices][:2] == ["Yes", "No"]
     await chat.tap("Yes")
     person, _state = await _person(db, world)
@@ -179,6 +191,8 @@ async def test_short_messages_never_offer(db: Database, text: str) -> None:
 
 def test_the_offer_is_translated() -> None:
     # The English question and its one Danish sentence come from the catalog.
-    assert tr("en", "Vil du skrive på {language_name}?", language_name="English") \
+    assert (
+        tr("en", "Vil du skrive på {language_name}?", language_name="English")
         == "Do you want to write in English?"
+    )
     assert language_name("en", SOURCE_LANGUAGE) == "engelsk"

@@ -44,26 +44,60 @@ from tests.world import channel_identity, conversation, young_person, youth_serv
 
 COPENHAGEN = ZoneInfo("Europe/Copenhagen")
 ACK_WINDOW = timedelta(minutes=10)
-SEQUENCES = {"sqlite": int(os.environ.get("INDGANG_PROPERTY_SQLITE", "2000")),
-             "postgresql": int(os.environ.get("INDGANG_PROPERTY_POSTGRESQL", "500"))}
+SEQUENCES = {
+    "sqlite": int(os.environ.get("INDGANG_PROPERTY_SQLITE", "2000")),
+    "postgresql": int(os.environ.get("INDGANG_PROPERTY_POSTGRESQL", "500")),
+}
 # The sequences of each backend run in this many parts, each on a database of its own, so
 # the parts spread over the xdist workers; together they run every sequence, seeds unchanged.
 SHARDS = 8
 
-ORDINARY = ["hej", "ok", "tak", "bananer", "hvornår er mit møde?", "hvad er min plan",
-            "jeg har IKKE skrevet mit cv færdigt endnu", "jeg har søgt", "1", "2", "3", "9",
-            "ja", "nej", "👍", "🙂🙂🙂", "مرحبا، متى موعدي؟", "when is my meeting",
-            "kan du flytte mit møde", "", "jeg ved det ikke", "Skriv dit CV færdigt"]
-KEYWORDS = ["menu", "hjælp", "kontakt", "sprog", "min plan", "hvad ved I om mig", "start",
-            "stop", "pause"]
+ORDINARY = [
+    "hej",
+    "ok",
+    "tak",
+    "bananer",
+    "hvornår er mit møde?",
+    "hvad er min plan",
+    "jeg har IKKE skrevet mit cv færdigt endnu",
+    "jeg har søgt",
+    "1",
+    "2",
+    "3",
+    "9",
+    "ja",
+    "nej",
+    "👍",
+    "🙂🙂🙂",
+    "مرحبا، متى موعدي؟",
+    "when is my meeting",
+    "kan du flytte mit møde",
+    "",
+    "jeg ved det ikke",
+    "Skriv dit CV færdigt",
+]
+KEYWORDS = [
+    "menu",
+    "hjælp",
+    "kontakt",
+    "sprog",
+    "min plan",
+    "hvad ved I om mig",
+    "start",
+    "stop",
+    "pause",
+]
 _crisis = [m["text"] for m in load("tune") if m["label"] == "crisis"]
 CRISIS = [t for t in _crisis if (m := screen(t)) is not None and not m.gentle][:60]
 GENTLE = ["jeg kan ikke mere", "jeg er bange", "ingen vil savne mig", "min far slår mig ikke"]
 
 # "Vælg en af mulighederne" / "Du kan også vælge Nej tak": asking to choose, or naming a choice.
 ASKS_TO_CHOOSE = re.compile(r"\b(vælg|choose)\b", re.IGNORECASE)
-NAMES_OPTION = re.compile(r"\b(?:vælge|choose|pick|tryk på|press)\s+(?!one of|en af)"
-                          r"([A-ZÆØÅ][\w ]{1,30}?)[.,!]", re.IGNORECASE)
+NAMES_OPTION = re.compile(
+    r"\b(?:vælge|choose|pick|tryk på|press)\s+(?!one of|en af)"
+    r"([A-ZÆØÅ][\w ]{1,30}?)[.,!]",
+    re.IGNORECASE,
+)
 PRAISE = ("Godt gået", "Well done")
 FAILURE = ("kunne ikke finde", "could not find", "couldn't find")
 
@@ -85,14 +119,21 @@ class World:
 async def _new_person(db: Database, n: int, rng: random.Random) -> World:
     async with db.session() as session:
         town = (await session.exec(select(Municipality))).one()
-        mette = (await session.exec(select(StaffMember).where(
-            StaffMember.role == "contact_person"))).first()
-        ali = (await session.exec(select(StaffMember).where(
-            StaffMember.role == "team_lead"))).first()
+        mette = (
+            await session.exec(select(StaffMember).where(StaffMember.role == "contact_person"))
+        ).first()
+        ali = (
+            await session.exec(select(StaffMember).where(StaffMember.role == "team_lead"))
+        ).first()
         assert town.id is not None and mette is not None and ali is not None
-        person = await young_person(session, town, first_name=f"Ung{n}",
-                                    birth_year=rng.choice([2002, 2006, 2009, 2011]),
-                                    language=rng.choice(["da", "da", "en"]), contact=mette)
+        person = await young_person(
+            session,
+            town,
+            first_name=f"Ung{n}",
+            birth_year=rng.choice([2002, 2006, 2009, 2011]),
+            language=rng.choice(["da", "da", "en"]),
+            contact=mette,
+        )
         address = f"prop-{n}-{rng.randrange(10**9)}"
         await channel_identity(session, person, address=address)
         await conversation(session, person, step="")
@@ -136,14 +177,16 @@ async def _staff_act(db: Database, world: World, rng: random.Random) -> str:
             if act == "take":
                 await operations.take(session, staff=staff, person=person, now=now)
             elif act == "reply":
-                await operations.reply(session, staff=staff, person=person,
-                                       text="Hej, det er Mette.", now=now)
+                await operations.reply(
+                    session, staff=staff, person=person, text="Hej, det er Mette.", now=now
+                )
             elif act == "close":
                 await operations.close(session, staff=staff, person=person, now=now)
             elif act == "transfer":
                 other = world.ali if staff is world.mette else world.mette
-                await operations.assign(session, staff=staff, person=person, to=other.id or 0,
-                                        now=now)
+                await operations.assign(
+                    session, staff=staff, person=person, to=other.id or 0, now=now
+                )
             else:
                 await operations.hand_back(session, staff=staff, person=person, now=now)
         except operations.Refused:
@@ -217,8 +260,7 @@ async def _sequence(db: Database, n: int, seed: int) -> list[str]:
             last = got[-1]
         problems = _problems(world, text, got, held)
         if problems:
-            return [f"seed {seed}: {p}" for p in problems] + ["  steps: " + " | ".join(
-                world.steps)]
+            return [f"seed {seed}: {p}" for p in problems] + ["  steps: " + " | ".join(world.steps)]
     return []
 
 
@@ -239,6 +281,9 @@ async def test_never_silent_never_a_missing_choice(db: Database, backend: str, s
 
 def test_the_parts_cover_every_sequence_once() -> None:
     for total in (*SEQUENCES.values(), 1, 7, 2001):
-        covered = [n for shard in range(SHARDS)
-                   for n in range(total * shard // SHARDS, total * (shard + 1) // SHARDS)]
+        covered = [
+            n
+            for shard in range(SHARDS)
+            for n in range(total * shard // SHARDS, total * (shard + 1) // SHARDS)
+        ]
         assert covered == list(range(total))

@@ -41,8 +41,11 @@ def person_routes(world: TwoTowns) -> list[tuple[str, str, dict[str, str]]]:
         ("POST", f"/inbox/people/{b}/plan/goal", {"goal": "Noget andet"}),
         ("POST", f"/inbox/people/{b}/plan/milestones", {"title": "Nyt"}),
         ("POST", f"/inbox/people/{b}/plan/milestones/{world.milestone_b}", {"status": "done"}),
-        ("POST", f"/inbox/people/{b}/plan/appointments",
-         {"starts_at": "2026-03-10T10:00", "place": "Her"}),
+        (
+            "POST",
+            f"/inbox/people/{b}/plan/appointments",
+            {"starts_at": "2026-03-10T10:00", "place": "Her"},
+        ),
         ("POST", f"/inbox/people/{b}/plan/appointments/{world.appointment_b}/cancel", {}),
         ("POST", f"/inbox/people/{b}/checkins", {"cadence_days": "3"}),
     ]
@@ -50,10 +53,20 @@ def person_routes(world: TwoTowns) -> list[tuple[str, str, dict[str, str]]]:
 
 async def _counts(db: Database, person_id: int) -> tuple[int, int, int]:
     async with db.session() as session:
-        audits = (await session.exec(select(func.count()).select_from(AuditEvent)
-                                     .where(AuditEvent.young_person_id == person_id))).one()
-        messages = (await session.exec(select(func.count()).select_from(Message)
-                                       .where(Message.young_person_id == person_id))).one()
+        audits = (
+            await session.exec(
+                select(func.count())
+                .select_from(AuditEvent)
+                .where(AuditEvent.young_person_id == person_id)
+            )
+        ).one()
+        messages = (
+            await session.exec(
+                select(func.count())
+                .select_from(Message)
+                .where(Message.young_person_id == person_id)
+            )
+        ).one()
         plan_events = (await session.exec(select(func.count()).select_from(PlanEvent))).one()
     return int(audits), int(messages), int(plan_events)
 
@@ -81,17 +94,32 @@ async def test_other_municipality_gets_404_on_every_route(
 
 
 # What Bo's own contact person gets, in the order of person_routes.
-OWN_STATUS = [200, 200, 200, None, 303,
-              400,  # assigning to Nora is refused: she works in another municipality
-              303, 303, 303,
-              303,  # message 1 is Berit's reply, not sent yet: it can still be cancelled
-              303,  # hand back closes the handoff ...
-              400,  # ... so there is nothing left to close
-              200, 303, 303, 303, 303, 303, 303]
+OWN_STATUS = [
+    200,
+    200,
+    200,
+    None,
+    303,
+    400,  # assigning to Nora is refused: she works in another municipality
+    303,
+    303,
+    303,
+    303,  # message 1 is Berit's reply, not sent yet: it can still be cancelled
+    303,  # hand back closes the handoff ...
+    400,  # ... so there is nothing left to close
+    200,
+    303,
+    303,
+    303,
+    303,
+    303,
+    303,
+]
 
 
-async def test_own_municipality_can_use_the_same_routes(signed_in: SignedIn,
-                                                        world: TwoTowns) -> None:
+async def test_own_municipality_can_use_the_same_routes(
+    signed_in: SignedIn, world: TwoTowns
+) -> None:
     berit = await signed_in("berit")
     got = []
     for method, path, data in person_routes(world):
@@ -119,8 +147,9 @@ async def test_contact_person_sees_own_and_team_handoffs_only(
     assert (await mette.get(f"/inbox/people/{sofie}")).status_code == 200
 
 
-@pytest.mark.parametrize("path", ["/inbox", "/inbox/people", "/inbox/me",
-                                  "/inbox/people/1/conversation"])
+@pytest.mark.parametrize(
+    "path", ["/inbox", "/inbox/people", "/inbox/me", "/inbox/people/1/conversation"]
+)
 async def test_pages_need_sign_in(app: FastAPI, world: TwoTowns, path: str) -> None:
     async with client(app) as anonymous:
         answer = await anonymous.get(path)
@@ -144,8 +173,9 @@ async def test_form_without_the_csrf_token_is_rejected(
     async with db.session() as session:
         notes = (await session.exec(select(Message).where(col(Message.internal)))).all()
     assert notes == []
-    assert (await mette.form(f"/inbox/people/{world.people['sofie']}/note",
-                             {"text": "Fra mig"})).status_code == 303
+    assert (
+        await mette.form(f"/inbox/people/{world.people['sofie']}/note", {"text": "Fra mig"})
+    ).status_code == 303
 
 
 async def test_logout_needs_csrf_and_ends_the_session(signed_in: SignedIn, world: TwoTowns) -> None:
@@ -157,16 +187,21 @@ async def test_logout_needs_csrf_and_ends_the_session(signed_in: SignedIn, world
 
 async def test_login_form_needs_its_csrf_cookie(app: FastAPI, world: TwoTowns) -> None:
     async with client(app) as http:
-        answer = await http.post("/inbox/login", data={"email": "mette@aby.dk",
-                                                       "password": PASSWORD})
+        answer = await http.post(
+            "/inbox/login", data={"email": "mette@aby.dk", "password": PASSWORD}
+        )
     assert answer.status_code == 403 and "indgang_session" not in answer.headers.get(
-        "set-cookie", "")
+        "set-cookie", ""
+    )
 
 
-@pytest.mark.parametrize(("public_url", "secure"), [("https://indgang.example.dk", True),
-                                                    ("http://127.0.0.1:8000", False)])
-async def test_session_cookie_flags(db: Database, world: TwoTowns, public_url: str,
-                                    secure: bool) -> None:
+@pytest.mark.parametrize(
+    ("public_url", "secure"),
+    [("https://indgang.example.dk", True), ("http://127.0.0.1:8000", False)],
+)
+async def test_session_cookie_flags(
+    db: Database, world: TwoTowns, public_url: str, secure: bool
+) -> None:
     from bot.app import create_app
     from tests.fixtures.inbox import inbox_settings
 
@@ -177,8 +212,9 @@ async def test_session_cookie_flags(db: Database, world: TwoTowns, public_url: s
     finally:
         await app.state.db.dispose()
     assert answer.status_code == 303
-    cookie = next(c for c in answer.headers.get_list("set-cookie")
-                  if c.startswith("indgang_session="))
+    cookie = next(
+        c for c in answer.headers.get_list("set-cookie") if c.startswith("indgang_session=")
+    )
     flags = {part.strip().lower() for part in cookie.split(";")}
     assert "httponly" in flags and "samesite=lax" in flags and "path=/" in flags
     assert ("secure" in flags) is secure
@@ -205,6 +241,7 @@ async def test_bearer_token_works_without_csrf(app: FastAPI, world: TwoTowns, db
         token, _ = await create_session(session, staff_id=world.staff["mette"], now=utcnow())
     async with client(app) as http:
         http.headers["Authorization"] = f"Bearer {token}"
-        answer = await http.post(f"/inbox/people/{world.people['sofie']}/note",
-                                 data={"text": "Fra en API-klient"})
+        answer = await http.post(
+            f"/inbox/people/{world.people['sofie']}/note", data={"text": "Fra en API-klient"}
+        )
     assert answer.status_code == 303

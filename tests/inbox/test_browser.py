@@ -58,8 +58,9 @@ async def prepare(url: str) -> None:
 
         await connection.run_sync(stamp)
     async with db.session() as session:
-        town = await municipality(session, name="Indbakke Kommune", code="ib",
-                                  sms_number=OUR_NUMBER)
+        town = await municipality(
+            session, name="Indbakke Kommune", code="ib", sms_number=OUR_NUMBER
+        )
         mette = await staff_member(session, town, email=EMAIL, team="Nord", password=PASSWORD)
         sofie = await young_person(session, town, birth_year=2007, contact=mette)
         await channel_identity(session, sofie, channel="sms", address=SOFIE)
@@ -77,12 +78,21 @@ class Served:
     async def sms(self, text: str) -> None:
         """Post an SMS from Sofie to the webhook, signed as Twilio signs it."""
         Served.sms_sent += 1
-        form = {"MessageSid": f"SM{Served.sms_sent:032d}", "AccountSid": self.fake.account_sid,
-                "From": SOFIE, "To": OUR_NUMBER, "Body": text, "NumMedia": "0"}
+        form = {
+            "MessageSid": f"SM{Served.sms_sent:032d}",
+            "AccountSid": self.fake.account_sid,
+            "From": SOFIE,
+            "To": OUR_NUMBER,
+            "Body": text,
+            "NumMedia": "0",
+        }
         url = self.settings.public_base + "/webhooks/twilio/sms"
         async with httpx.AsyncClient() as http:
-            answer = await http.post(self.base + "/webhooks/twilio/sms", data=form,
-                                     headers=signed_headers(url, form, self.fake.auth_token))
+            answer = await http.post(
+                self.base + "/webhooks/twilio/sms",
+                data=form,
+                headers=signed_headers(url, form, self.fake.auth_token),
+            )
         assert answer.status_code == 200, answer.text
 
     async def wait_for_sms(self, fragment: str, wait: float = 15.0) -> str:
@@ -94,8 +104,9 @@ class Served:
                 if fragment in body:
                     return body
             await asyncio.sleep(0.1)
-        raise AssertionError(f"{fragment!r} never reached Twilio; sent: "
-                             f"{self.fake.sent_bodies(SOFIE)}")
+        raise AssertionError(
+            f"{fragment!r} never reached Twilio; sent: {self.fake.sent_bodies(SOFIE)}"
+        )
 
 
 @pytest.fixture
@@ -106,13 +117,18 @@ async def served(database_url: str) -> AsyncIterator[Served]:
     async with FakeTwilio.start() as fake:
         settings = Settings(
             _env_file=None,
-            database_url=database_url, public_url=f"http://127.0.0.1:{port_of(sock)}",  # type: ignore[arg-type]
-            demo_data=False, secret_key="s" * 40,
+            database_url=database_url,
+            public_url=f"http://127.0.0.1:{port_of(sock)}",  # type: ignore[arg-type]
+            demo_data=False,
+            secret_key="s" * 40,
             outbox=OutboxSettings(dispatcher_interval=0.2),
         )
-        sms = SmsSettings(twilio_account_sid=fake.account_sid, twilio_auth_token=fake.auth_token,
-                          twilio_from=OUR_NUMBER,
-                          twilio_api_base=fake.base_url)  # type: ignore[arg-type]
+        sms = SmsSettings(
+            twilio_account_sid=fake.account_sid,
+            twilio_auth_token=fake.auth_token,
+            twilio_from=OUR_NUMBER,
+            twilio_api_base=fake.base_url,
+        )  # type: ignore[arg-type]
         async with serve(settings, sock, {"sms": sms}) as base:
             yield Served(base, fake, settings)
 
@@ -122,8 +138,7 @@ async def page(served: Served) -> AsyncIterator[Page]:
     """A fresh Chromium page."""
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = await browser.new_context(viewport={"width": 1280, "height": 900},
-                                            locale="da-DK")
+        context = await browser.new_context(viewport={"width": 1280, "height": 900}, locale="da-DK")
         tab = await context.new_page()
         tab.set_default_timeout(15_000)
         try:
@@ -142,8 +157,9 @@ async def sign_in(page: Page, served: Served) -> None:
     await expect(page.get_by_role("heading", name="Kø")).to_be_visible()
 
 
-async def test_sms_to_inbox_reply_and_hand_back(page: Page, served: Served,
-                                                request: pytest.FixtureRequest) -> None:
+async def test_sms_to_inbox_reply_and_hand_back(
+    page: Page, served: Served, request: pytest.FixtureRequest
+) -> None:
     await sign_in(page, served)
     await expect(page.locator("#queue")).to_contain_text("Ingen åbne samtaler")
 
@@ -177,8 +193,7 @@ async def test_sms_to_inbox_reply_and_hand_back(page: Page, served: Served,
 
     await served.sms("Tak! مرحبا")
     await expect(page.locator("#messages .young_person .body").last).to_have_text("Tak! مرحبا")
-    await page.screenshot(path=str(artifact("inbox-conversation.png", request)),
-                          full_page=True)
+    await page.screenshot(path=str(artifact("inbox-conversation.png", request)), full_page=True)
 
     await page.get_by_role("button", name="Giv tilbage til chatbotten").click()
     await expect(page.get_by_role("heading", name="Kø")).to_be_visible()

@@ -56,12 +56,23 @@ async def test_without_contact_person_round_robin_respects_capacity(
     await youth_service(db)
     async with db.session() as session:
         town_id = (await session.exec(select(StaffMember.municipality_id))).first()
-        session.add_all([
-            StaffMember(municipality_id=town_id, name="Nora Berg", email="nora@x.dk",
-                        team="Ungeteam Nord"),
-            StaffMember(municipality_id=town_id, name="Ida Full", email="ida@x.dk",
-                        team="Ungeteam Nord", capacity=0),
-        ])
+        session.add_all(
+            [
+                StaffMember(
+                    municipality_id=town_id,
+                    name="Nora Berg",
+                    email="nora@x.dk",
+                    team="Ungeteam Nord",
+                ),
+                StaffMember(
+                    municipality_id=town_id,
+                    name="Ida Full",
+                    email="ida@x.dk",
+                    team="Ungeteam Nord",
+                    capacity=0,
+                ),
+            ]
+        )
     staff = await _staff(db)
     for number in range(3):
         chat = Harness(db, address=f"ny-{number}")
@@ -72,13 +83,17 @@ async def test_without_contact_person_round_robin_respects_capacity(
     # Ida is at capacity and never chosen; Ali is a team lead, not in the rota.
     assert assignees == [staff["Mette"].id, staff["Nora"].id, staff["Mette"].id]
     async with db.session() as session:
-        unassigned = (await session.exec(select(YoungPerson).where(
-            col(YoungPerson.contact_person_id).is_(None)))).all()
+        unassigned = (
+            await session.exec(
+                select(YoungPerson).where(col(YoungPerson.contact_person_id).is_(None))
+            )
+        ).all()
     assert len(unassigned) == 3  # a handoff is assigned, the contact person stays a decision
 
 
-async def test_out_of_hours_says_when_to_expect_an_answer(db: Database,
-                                                          frozen_clock: datetime) -> None:
+async def test_out_of_hours_says_when_to_expect_an_answer(
+    db: Database, frozen_clock: datetime
+) -> None:
     await youth_service(db)
     clock.set(datetime(2026, 3, 6, 20, 30, tzinfo=UTC))  # Friday 21:30 local
     chat = Harness(db, address=SOFIE)

@@ -14,7 +14,7 @@ from bot.people.models import YoungPerson
 from bot.plans import changes
 from bot.plans.conversation import match_milestone
 from bot.plans.models import Milestone, PlanEvent
-from bot.reminders import service as reminders
+from bot.reminders import planning, sweep
 from tests.support import Harness
 from tests.world import local, one_person
 
@@ -30,12 +30,23 @@ async def _plan(db: Database, person_id: int) -> None:
     async with db.session() as session:
         person = await session.get(YoungPerson, person_id)
         assert person is not None
-        await changes.set_goal(session, person=person, goal="Starte på tømrer i august",
-                               now=clock.now())
-        await changes.add_milestone(session, person=person, title="Søg ind på optagelse.dk",
-                                    due_date=date(2026, 3, 1), now=clock.now())
-        await changes.add_milestone(session, person=person, title="Skriv dit CV færdigt",
-                                    due_date=date(2026, 3, 20), now=clock.now())
+        await changes.set_goal(
+            session, person=person, goal="Starte på tømrer i august", now=clock.now()
+        )
+        await changes.add_milestone(
+            session,
+            person=person,
+            title="Søg ind på optagelse.dk",
+            due_date=date(2026, 3, 1),
+            now=clock.now(),
+        )
+        await changes.add_milestone(
+            session,
+            person=person,
+            title="Skriv dit CV færdigt",
+            due_date=date(2026, 3, 20),
+            now=clock.now(),
+        )
 
 
 async def _done_titles(db: Database) -> list[str]:
@@ -66,8 +77,7 @@ async def test_mark_milestone_done_over_chat(db: Database, channel: str, how: st
         offered = [c.label for c in chat.channel.sent[-1].choices]
         # The young person's own open steps are the choices, then the way back.
         assert offered == ["Søg ind på optagelse.dk", "Skriv dit CV færdigt", "Menu"]
-        asked = await (chat.say("1") if how == "number"
-                       else chat.tap("Søg ind på optagelse.dk"))
+        asked = await (chat.say("1") if how == "number" else chat.tap("Søg ind på optagelse.dk"))
     # First the question, one message; nothing is marked yet.
     assert len(asked) == 1
     assert asked[0].text == "Skal jeg skrive, at du er færdig med 'Søg ind på optagelse.dk'?"
@@ -84,7 +94,7 @@ async def test_mark_milestone_done_over_chat(db: Database, channel: str, how: st
     assert ("young_person", "milestone.done", "Søg ind på optagelse.dk") in await _history(db)
     async with db.session() as session:
         # Its reminders stop.
-        pending = await reminders.pending_for(session, person_id=world.person_id)
+        pending = await planning.pending_for(session, person_id=world.person_id)
         assert all(r.kind == "milestone" or r.kind == "milestone_overdue" for r in pending)
         assert {r.target_id for r in pending} == {2}
 
@@ -100,8 +110,10 @@ async def test_words_that_match_no_step_change_nothing(db: Database) -> None:
     reply = await chat.say("bananer")
     assert reply[-1].text.startswith("Jeg ved ikke, hvilket skridt du mener.")
     # The open steps are offered again.
-    assert [c.label for c in reply[-1].choices][:2] == ["Søg ind på optagelse.dk",
-                                                        "Skriv dit CV færdigt"]
+    assert [c.label for c in reply[-1].choices][:2] == [
+        "Søg ind på optagelse.dk",
+        "Skriv dit CV færdigt",
+    ]
     assert await _done_titles(db) == []
 
 
@@ -119,12 +131,21 @@ async def test_asking_to_change_the_plan_opens_a_handoff(db: Database) -> None:
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("Jeg har søgt", 0), ("har skrevet mit CV", 1), ("cv er færdigt", 1), ("2", 1),
-     ("hej", None), ("9", None), ("jeg har", None)],
+    [
+        ("Jeg har søgt", 0),
+        ("har skrevet mit CV", 1),
+        ("cv er færdigt", 1),
+        ("2", 1),
+        ("hej", None),
+        ("9", None),
+        ("jeg har", None),
+    ],
 )
 def test_match_milestone(text: str, expected: int | None) -> None:
-    milestones = [Milestone(id=1, plan_id=1, title="Søg ind på optagelse.dk"),
-                  Milestone(id=2, plan_id=1, title="Skriv dit CV færdigt")]
+    milestones = [
+        Milestone(id=1, plan_id=1, title="Søg ind på optagelse.dk"),
+        Milestone(id=2, plan_id=1, title="Skriv dit CV færdigt"),
+    ]
     found = match_milestone(text, milestones)
     assert found is (milestones[expected] if expected is not None else None)
 
@@ -133,12 +154,12 @@ async def test_overdue_milestone_follow_up_flags_the_contact_person(db: Database
     world = await one_person(db)
     await _plan(db, world.person_id)
     # The CV step is due Friday 20 March: a reminder 18 March 16:00, a follow-up 21 March 10:00.
-    before = await reminders.sweep_due(db, local(2026, 3, 18, 16))
+    before = await sweep.sweep_due(db, local(2026, 3, 18, 16))
     assert before.sent == 1
     async with db.session() as session:
         cv = (await session.exec(select(Milestone).where(Milestone.id == 2))).one()
         assert cv.overdue_flagged_at is None
-    after = await reminders.sweep_due(db, local(2026, 3, 21, 10))
+    after = await sweep.sweep_due(db, local(2026, 3, 21, 10))
     assert after.sent == 1
     async with db.session() as session:
         cv = (await session.exec(select(Milestone).where(Milestone.id == 2))).one()

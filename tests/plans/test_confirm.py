@@ -92,8 +92,9 @@ def _clock():  # type: ignore[no-untyped-def]
     clock.reset()
 
 
-async def _world(db: Database, *, language: str = "da", plan: bool = True,
-                 offered: tuple[str, ...] = ()) -> OnePerson:
+async def _world(
+    db: Database, *, language: str = "da", plan: bool = True, offered: tuple[str, ...] = ()
+) -> OnePerson:
     world = await one_person(db, language=language)
     async with db.session() as session:
         person = await session.get(YoungPerson, world.person_id)
@@ -103,12 +104,15 @@ async def _world(db: Database, *, language: str = "da", plan: bool = True,
         state.data = {OFFERED: list(offered)}
         session.add(state)
         if plan:
-            await changes.set_goal(session, person=person, goal="Starte på tømrer i august",
-                                   now=clock.now())
-            await changes.add_milestone(session, person=person, title=SEARCH,
-                                        due_date=date(2026, 3, 1), now=clock.now())
-            await changes.add_milestone(session, person=person, title=CV,
-                                        due_date=date(2026, 3, 20), now=clock.now())
+            await changes.set_goal(
+                session, person=person, goal="Starte på tømrer i august", now=clock.now()
+            )
+            await changes.add_milestone(
+                session, person=person, title=SEARCH, due_date=date(2026, 3, 1), now=clock.now()
+            )
+            await changes.add_milestone(
+                session, person=person, title=CV, due_date=date(2026, 3, 20), now=clock.now()
+            )
     return world
 
 
@@ -136,7 +140,8 @@ def test_the_table_is_long_enough() -> None:
 
 @pytest.mark.parametrize("language", LANGUAGES)
 async def test_nothing_written_on_the_plan_screen_changes_the_plan(
-        db: Database, language: str) -> None:
+    db: Database, language: str
+) -> None:
     await _world(db, language=language, offered=LANGUAGES)
     chat = Harness(db)
     before = await _statuses(db)
@@ -164,7 +169,8 @@ async def test_nothing_written_on_the_plan_screen_changes_the_plan(
 
 @pytest.mark.parametrize("language", LANGUAGES)
 async def test_anything_but_yes_to_the_question_changes_nothing(
-        db: Database, language: str) -> None:
+    db: Database, language: str
+) -> None:
     """Even while the bot waits for "Ja", only "Ja" (or "ja tak", "yes", 1) marks the step."""
     await _world(db, language=language, offered=LANGUAGES)
     chat = Harness(db)
@@ -195,12 +201,16 @@ async def test_yes_marks_the_step_done_in_one_reply(db: Database, how: str) -> N
         asked = await (chat.say("2") if how == "number" else chat.tap(CV))
     assert [m.text for m in asked] == [f"Skal jeg skrive, at du er færdig med '{CV}'?"]
     assert [(c.key, c.label) for c in asked[0].choices] == [
-        ("yes", "Ja"), ("no", "Nej"), ("menu", "Menu")]
+        ("yes", "Ja"),
+        ("no", "Nej"),
+        ("menu", "Menu"),
+    ]
     assert await _statuses(db) == {SEARCH: "open", CV: "open"}
     done = await chat.say("1")  # 1 is "Ja"
     assert len(done) == 1
     assert done[0].text.startswith(
-        f"Godt gået! Jeg har skrevet i din plan, at du er færdig med: {CV}.")
+        f"Godt gået! Jeg har skrevet i din plan, at du er færdig med: {CV}."
+    )
     assert "Jeg kunne ikke finde" not in done[0].text
     assert await _statuses(db) == {SEARCH: "open", CV: "done"}
     # The plan shown afterwards still offers the open step.
@@ -218,7 +228,11 @@ async def test_no_keeps_the_step_open_and_stays_useful(db: Database) -> None:
     reply = await chat.tap("Nej")
     assert [m.text for m in reply] == [NOT_YET]
     assert [c.label for c in reply[0].choices] == [
-        "Jeg er færdig med et skridt", "Min plan", "Skriv med min kontaktperson", "Menu"]
+        "Jeg er færdig med et skridt",
+        "Min plan",
+        "Skriv med min kontaktperson",
+        "Menu",
+    ]
     assert await _statuses(db) == {SEARCH: "open", CV: "open"}
 
 
@@ -281,8 +295,7 @@ async def test_a_step_done_meanwhile_is_not_praised(db: Database) -> None:
     await chat.say("Jeg har søgt")
     async with db.session() as session:
         person = await session.get(YoungPerson, world.person_id)
-        milestone = (await session.exec(select(Milestone).where(
-            Milestone.title == SEARCH))).one()
+        milestone = (await session.exec(select(Milestone).where(Milestone.title == SEARCH))).one()
         assert person is not None
         await changes.mark_done(session, person=person, milestone=milestone, now=clock.now())
     reply = await chat.tap("Ja")

@@ -30,11 +30,15 @@ async def test_first_contact_explains_what_why_who_how_long_and_how_to_stop(
     chat = Harness(db, address=SOFIE)
     await chat.say("hej")
     [privacy] = await chat.tap("Fortsæt")
-    for part in ("Vi gemmer dit fornavn", "dine beskeder",  # what
-                 "loven om ungeindsats",  # why
-                 "Kun din kontaktperson og teamet",  # who
-                 "Vi sletter det 365 dage efter, at din sag er slut.",  # how long
-                 "Skriv STOP", "MINE DATA"):  # how to stop, how to see it
+    for part in (
+        "Vi gemmer dit fornavn",
+        "dine beskeder",  # what
+        "loven om ungeindsats",  # why
+        "Kun din kontaktperson og teamet",  # who
+        "Vi sletter det 365 dage efter, at din sag er slut.",  # how long
+        "Skriv STOP",
+        "MINE DATA",
+    ):  # how to stop, how to see it
         assert part in privacy.text
 
 
@@ -44,10 +48,10 @@ async def test_what_do_you_know_about_me(db: Database, question: str) -> None:
     chat = Harness(db, address=SOFIE)
     await onboard(chat)
     async with db.session() as session:
-        sofie = (await session.exec(select(YoungPerson).where(
-            YoungPerson.first_name == "Sofie"))).one()
-        session.add(Checkin(young_person_id=sofie.id, score=4, text="fint",
-                            answered_at=utcnow()))
+        sofie = (
+            await session.exec(select(YoungPerson).where(YoungPerson.first_name == "Sofie"))
+        ).one()
+        session.add(Checkin(young_person_id=sofie.id, score=4, text="fint", answered_at=utcnow()))
     [summary] = await chat.say(question)
     text = summary.text
     assert "- Navn: Sofie" in text

@@ -30,8 +30,11 @@ async def _prepare(url: str) -> dict[str, int]:
     async with db.session() as session:
         mette = (await session.exec(select(StaffMember))).first()
         assert mette is not None
-        session.add(StaffMember(municipality_id=mette.municipality_id, name="Anne Admin",
-                                email=ANNE, role="admin"))
+        session.add(
+            StaffMember(
+                municipality_id=mette.municipality_id, name="Anne Admin", email=ANNE, role="admin"
+            )
+        )
         ids = {p.first_name or "": p.id for p in (await session.exec(select(YoungPerson))).all()}
     await db.dispose()
     return {k: v for k, v in ids.items() if v is not None}
@@ -51,17 +54,28 @@ def invoke(*args: str) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
-def test_export_json_and_html_then_audit_lists_the_reads(town: dict[str, int],
-                                                         tmp_path: Path) -> None:
+def test_export_json_and_html_then_audit_lists_the_reads(
+    town: dict[str, int], tmp_path: Path
+) -> None:
     sofie = str(town["Sofie"])
-    code, _ = invoke("export", "--young-person", sofie, "--format", "json",
-                     "--out", str(tmp_path / "sofie.json"), "--by", METTE)
+    code, _ = invoke(
+        "export",
+        "--young-person",
+        sofie,
+        "--format",
+        "json",
+        "--out",
+        str(tmp_path / "sofie.json"),
+        "--by",
+        METTE,
+    )
     assert code == 0
     data = json.loads((tmp_path / "sofie.json").read_text("utf-8"))
     assert data["tables"]["young_person"][0]["first_name"] == "Sofie"
     assert "Ahmed" not in (tmp_path / "sofie.json").read_text("utf-8")
-    code, _ = invoke("export", "--young-person", sofie, "--format", "html",
-                     "--out", str(tmp_path / "sofie.html"))
+    code, _ = invoke(
+        "export", "--young-person", sofie, "--format", "html", "--out", str(tmp_path / "sofie.html")
+    )
     assert code == 0
     assert f"Dine oplysninger hos {SERVICE}" in (tmp_path / "sofie.html").read_text("utf-8")
     code, output = invoke("audit", "--young-person", sofie)
@@ -73,11 +87,9 @@ def test_export_json_and_html_then_audit_lists_the_reads(town: dict[str, int],
 
 def test_erase_needs_an_admin(town: dict[str, int]) -> None:
     sofie = str(town["Sofie"])
-    code, output = invoke("erase", "--young-person", sofie, "--by", METTE,
-                          "--yes")
+    code, output = invoke("erase", "--young-person", sofie, "--by", METTE, "--yes")
     assert code == 1 and "only an admin" in output
-    code, output = invoke("erase", "--young-person", sofie, "--by", ANNE,
-                          "--yes")
+    code, output = invoke("erase", "--young-person", sofie, "--by", ANNE, "--yes")
     assert code == 0 and "young_person=1" in output
     code, output = invoke("audit", "--young-person", sofie)
     assert code == 0 and "Anne Admin" in output and "erased" in output

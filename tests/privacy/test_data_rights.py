@@ -55,8 +55,9 @@ async def service_with_history(db: Database) -> dict[str, int]:
         await chat.say(f"Hej, det handler om {words}")
     ids = await people(db)
     async with db.session() as session:
-        session.add(Checkin(young_person_id=ids["Sofie"], score=2, text="svær uge",
-                            answered_at=utcnow()))
+        session.add(
+            Checkin(young_person_id=ids["Sofie"], score=2, text="svær uge", answered_at=utcnow())
+        )
         mette = await service.staff_by_email(session, METTE)
         await audit.record(session, staff=mette, young_person_id=ids["Sofie"], action="view")
     return ids
@@ -73,15 +74,18 @@ async def test_export_has_everything_of_one_person_and_nothing_of_another(db: Da
     assert tables["young_person"][0]["first_name"] == "Sofie"
     assert any("tømrer" in m["body"] for m in tables["message"])
     assert tables["plan"][0]["goal"] == SOFIE_GOAL
-    assert {m["title"] for m in tables["milestone"]} == {"Søg ind på optagelse.dk",
-                                                        "Besøg skolen til åbent hus"}
+    assert {m["title"] for m in tables["milestone"]} == {
+        "Søg ind på optagelse.dk",
+        "Besøg skolen til åbent hus",
+    }
     assert tables["appointment"][0]["place"] == PLACE
     assert tables["checkin"][0]["text"] == "svær uge"
     assert tables["channel_identity"][0]["address"] == SOFIE
     assert [(e["action"], e["staff"]) for e in parsed["audit"]] == [
-        ("view", "Mette Hansen"), ("export", "Mette Hansen")]
-    for other in ("Ahmed", "lagerjob", AHMED, AHMED_GOAL,
-                  "Skriv dit CV færdigt"):
+        ("view", "Mette Hansen"),
+        ("export", "Mette Hansen"),
+    ]
+    for other in ("Ahmed", "lagerjob", AHMED, AHMED_GOAL, "Skriv dit CV færdigt"):
         assert other not in text
 
 
@@ -91,8 +95,14 @@ async def test_html_export_is_a_readable_escaped_page(db: Database) -> None:
         data = await export.build(session, person_id=ids["Sofie"], staff=None)
     page = export.to_html(data)
     assert page.startswith("<!doctype html>")
-    for title in ("Beskeder", "Uddannelsesplan", "Møder", "Check-ins",
-                  "Hvem har set dine oplysninger", "Mette Hansen"):
+    for title in (
+        "Beskeder",
+        "Uddannelsesplan",
+        "Møder",
+        "Check-ins",
+        "Hvem har set dine oplysninger",
+        "Mette Hansen",
+    ):
         assert title in page
     assert "&lt;b&gt;hej&lt;/b&gt;" in page and "<b>hej</b>" not in page
     assert "Ahmed" not in page
@@ -117,20 +127,29 @@ async def test_erasure_by_admin_removes_everything_and_keeps_the_audit_trail(
     async with db.session() as session:
         mette = await service.staff_by_email(session, METTE)
         assert mette is not None
-        admin = StaffMember(municipality_id=mette.municipality_id, name="Anne Admin",
-                            email="anne@ungeby.dk", role="admin")
+        admin = StaffMember(
+            municipality_id=mette.municipality_id,
+            name="Anne Admin",
+            email="anne@ungeby.dk",
+            role="admin",
+        )
         session.add(admin)
         await session.flush()
         counts = await service.erase(session, person_id=ids["Sofie"], by=admin)
     assert counts["message"] == 2 and counts["young_person"] == 1
     async with db.session() as session:
         assert await session.get(YoungPerson, ids["Sofie"]) is None
-        for model, column in ((Message, Message.young_person_id),
-                              (ChannelIdentity, ChannelIdentity.young_person_id),
-                              (Plan, Plan.young_person_id),
-                              (Checkin, Checkin.young_person_id)):
-            n = (await session.exec(select(func.count()).select_from(model)
-                                    .where(column == ids["Sofie"]))).one()
+        for model, column in (
+            (Message, Message.young_person_id),
+            (ChannelIdentity, ChannelIdentity.young_person_id),
+            (Plan, Plan.young_person_id),
+            (Checkin, Checkin.young_person_id),
+        ):
+            n = (
+                await session.exec(
+                    select(func.count()).select_from(model).where(column == ids["Sofie"])
+                )
+            ).one()
             assert n == 0, model
         events = await service.audit_trail(session, person_id=ids["Sofie"])
         # Ahmed is untouched.
@@ -165,8 +184,11 @@ async def test_audit_events_cannot_be_changed_or_deleted(db: Database) -> None:
                 if result is not None:
                     await result
                 await session.flush()
-    for statement in (update(AuditEvent).values(detail="x"), delete(AuditEvent),
-                      delete(AuditEvent.__table__)):  # type: ignore[arg-type]
+    for statement in (
+        update(AuditEvent).values(detail="x"),
+        delete(AuditEvent),
+        delete(AuditEvent.__table__),
+    ):  # type: ignore[arg-type]
         with pytest.raises(AuditLogIsAppendOnly):
             async with db.session() as session:
                 await session.exec(statement)  # type: ignore[call-overload]

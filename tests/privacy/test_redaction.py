@@ -39,8 +39,18 @@ def log_output(stack: Stack) -> Iterator[io.StringIO]:
 
 async def conversation(stack: Stack) -> None:
     """Onboarding, a CPR number, a private sentence, the menu and a data question."""
-    messages = ["hej", "1", "1", "1", "Zelda", f"mit cpr er {CPR_FORMS[0]}", SECRET_BODY,
-                f"igen {CPR_FORMS[1]} og {CPR_FORMS[2]}", "menu", "hvad ved I om mig"]
+    messages = [
+        "hej",
+        "1",
+        "1",
+        "1",
+        "Zelda",
+        f"mit cpr er {CPR_FORMS[0]}",
+        SECRET_BODY,
+        f"igen {CPR_FORMS[1]} og {CPR_FORMS[2]}",
+        "menu",
+        "hvad ved I om mig",
+    ]
     for text in messages:
         assert (await stack.sms(text, sender=PHONE)).status_code == 200
         await stack.dispatch()
@@ -49,8 +59,11 @@ async def conversation(stack: Stack) -> None:
         await stack.dispatch()
     # A button press too, and a forged request that is refused and logged.
     await stack.telegram_update(callback_update("menu", chat_id=CHAT_ID))
-    await stack.twilio_post("/webhooks/twilio/sms", {"From": PHONE, "Body": SECRET_BODY,
-                                                     "MessageSid": "SM" + "0" * 32}, token="x")
+    await stack.twilio_post(
+        "/webhooks/twilio/sms",
+        {"From": PHONE, "Body": SECRET_BODY, "MessageSid": "SM" + "0" * 32},
+        token="x",
+    )
     await stack.dispatch()
 
 
@@ -61,8 +74,9 @@ async def test_cpr_is_redacted_everywhere_and_logs_hold_nothing_personal(
 
     # Stored: redacted in the message rows...
     async with stack.db.session() as session:
-        bodies = (await session.exec(sm_select(Message.body).where(
-            Message.direction == "in"))).all()
+        bodies = (
+            await session.exec(sm_select(Message.body).where(Message.direction == "in"))
+        ).all()
     assert "mit cpr er [CPR]" in bodies and "igen [CPR] og [CPR]" in bodies
     # ...and in no column of any table.
     async with stack.db.engine.connect() as connection:
@@ -79,9 +93,21 @@ async def test_cpr_is_redacted_everywhere_and_logs_hold_nothing_personal(
 
     logs = log_output.getvalue()
     assert "inbound.handled" in logs and "dispatcher" in logs  # the capture works
-    forbidden = [*CPR_FORMS, "Kringlebakke", "Vestergade", "Zelda", PHONE, PHONE[1:], PHONE[3:],
-                 str(CHAT_ID), TEST_TOKEN, TEST_TOKEN.split(":")[1], stack.twilio.auth_token,
-                 "mit cpr er", "hvad ved I om mig"]
+    forbidden = [
+        *CPR_FORMS,
+        "Kringlebakke",
+        "Vestergade",
+        "Zelda",
+        PHONE,
+        PHONE[1:],
+        PHONE[3:],
+        str(CHAT_ID),
+        TEST_TOKEN,
+        TEST_TOKEN.split(":")[1],
+        stack.twilio.auth_token,
+        "mit cpr er",
+        "hvad ved I om mig",
+    ]
     leaked = [word for word in forbidden if word in logs]
     assert leaked == [], logs
 
@@ -94,14 +120,22 @@ async def test_cpr_is_redacted_everywhere_and_logs_hold_nothing_personal(
         ({"event": "to +4520123456 now"}, {"event": "to [digits] now"}),
         ({"event": "chat 5123456789"}, {"event": "chat [digits]"}),
         ({"event": "cpr 010203-1234"}, {"event": "cpr [digits]"}),
-        ({"event": "POST /bot7000000001:AAH3kq-test_token_for_the_fake_api_0/sendMessage"},
-         {"event": "POST /bot[token]/sendMessage"}),
-        ({"event": "bad", "error": "1 validation error input_value='jeg hedder Zelda'"},
-         {"event": "bad", "error": "1 validation error input_value=[redacted]"}),
-        ({"event": "e", "extra": {"chat_id": 1, "n": "+4520123456"}},
-         {"event": "e", "extra": {"chat_id": "[redacted]", "n": "[digits]"}}),
-        ({"event": "ok", "outbox_id": 12, "latency_ms": 3}, {"event": "ok", "outbox_id": 12,
-                                                              "latency_ms": 3}),
+        (
+            {"event": "POST /bot7000000001:AAH3kq-test_token_for_the_fake_api_0/sendMessage"},
+            {"event": "POST /bot[token]/sendMessage"},
+        ),
+        (
+            {"event": "bad", "error": "1 validation error input_value='jeg hedder Zelda'"},
+            {"event": "bad", "error": "1 validation error input_value=[redacted]"},
+        ),
+        (
+            {"event": "e", "extra": {"chat_id": 1, "n": "+4520123456"}},
+            {"event": "e", "extra": {"chat_id": "[redacted]", "n": "[digits]"}},
+        ),
+        (
+            {"event": "ok", "outbox_id": 12, "latency_ms": 3},
+            {"event": "ok", "outbox_id": 12, "latency_ms": 3},
+        ),
     ],
 )
 def test_scrub(event: dict[str, object], expected: dict[str, object]) -> None:

@@ -68,7 +68,8 @@ async def test_31_days_after_closing_the_case_is_deleted_and_counts_remain(db: D
     assert (counts.messages_deleted, counts.people_deleted) == (2, 1)
     assert counts.day == (closed + timedelta(days=31)).date()
     assert [(e.action, e.young_person_id, e.staff_id) for e in events] == [
-        ("retention_deleted", sofie, None)]
+        ("retention_deleted", sofie, None)
+    ]
     # Running again finds nothing and changes no count.
     assert await sweep_retention(db, utcnow()) == []
     assert await count(db, RetentionCount) == 1
@@ -100,10 +101,12 @@ async def test_active_people_are_never_swept_however_old(db: Database) -> None:
     assert await count(db, Message, young_person_id=ahmed) == 2
 
 
-@pytest.mark.parametrize(("days", "after", "deleted"), [(30, 30, True), (90, 89, False),
-                                                        (90, 91, True)])
-async def test_period_is_per_municipality(db: Database, days: int, after: int,
-                                          deleted: bool) -> None:
+@pytest.mark.parametrize(
+    ("days", "after", "deleted"), [(30, 30, True), (90, 89, False), (90, 91, True)]
+)
+async def test_period_is_per_municipality(
+    db: Database, days: int, after: int, deleted: bool
+) -> None:
     sofie, _, closed = await close_sofie(db, retention_days=days)
     clock.set(closed + timedelta(days=after))
     await sweep_retention(db, utcnow())

@@ -12,7 +12,7 @@ from bot.clock import clock
 from bot.database import Database
 from bot.people.models import YoungPerson
 from bot.plans import changes
-from bot.reminders import service as reminders
+from bot.reminders import planning as reminders
 from bot.reminders.models import Reminder
 from bot.reminders.offsets import parse_offset
 from bot.settings import ReminderSettings
@@ -23,9 +23,13 @@ async def _book(db: Database, person_id: int, starts_at: datetime) -> list[Remin
     async with db.session() as session:
         person = await session.get(YoungPerson, person_id)
         assert person is not None
-        appointment = await changes.add_appointment(session, person=person, starts_at=starts_at,
-                                                    place="Ungeindsatsen, Torvet 1",
-                                                    now=clock.now())
+        appointment = await changes.add_appointment(
+            session,
+            person=person,
+            starts_at=starts_at,
+            place="Ungeindsatsen, Torvet 1",
+            now=clock.now(),
+        )
         return await reminders.pending_for(session, person_id=person_id) if appointment else []
 
 
@@ -41,7 +45,9 @@ async def _book(db: Database, person_id: int, starts_at: datetime) -> list[Remin
     ],
 )
 async def test_default_offsets_fall_at_local_wall_clock(
-    db: Database, booked: tuple[int, ...], starts: tuple[int, ...],
+    db: Database,
+    booked: tuple[int, ...],
+    starts: tuple[int, ...],
     expected: list[tuple[int, ...]],
 ) -> None:
     clock.set(local(*booked))
@@ -75,14 +81,23 @@ async def test_reminder_in_quiet_hours_moves_to_their_end(db: Database) -> None:
         person = await session.get(YoungPerson, world.person_id)
         assert person is not None
         appointment = await changes.add_appointment(
-            session, person=person, starts_at=local(2026, 3, 4, 10), place="Torvet 1",
-            now=clock.now())
+            session,
+            person=person,
+            starts_at=local(2026, 3, 4, 10),
+            place="Torvet 1",
+            now=clock.now(),
+        )
         town = await session.get(reminders.Municipality, world.town_id)
         assert town is not None
         # 11 hours before Wednesday 10:00 is Tuesday 23:00: inside quiet hours.
         planned = await reminders.plan_appointment(
-            session, appointment=appointment, person=person, municipality=town,
-            now=clock.now(), settings=ReminderSettings(appointment_offsets=["11h"]))
+            session,
+            appointment=appointment,
+            person=person,
+            municipality=town,
+            now=clock.now(),
+            settings=ReminderSettings(appointment_offsets=["11h"]),
+        )
     assert [r.due_at for r in planned] == [local(2026, 3, 4, 8)]
 
 
@@ -101,24 +116,39 @@ async def test_moving_an_appointment_moves_its_reminders(db: Database) -> None:
         person = await session.get(YoungPerson, world.person_id)
         assert person is not None
         appointment = await changes.add_appointment(
-            session, person=person, starts_at=local(2026, 3, 10, 10), place="Torvet 1",
-            now=clock.now())
+            session,
+            person=person,
+            starts_at=local(2026, 3, 10, 10),
+            place="Torvet 1",
+            now=clock.now(),
+        )
         assert appointment.id is not None
-        await changes.update_appointment(session, person=person,
-                                         appointment_id=appointment.id,
-                                         starts_at=local(2026, 3, 12, 14), now=clock.now())
+        await changes.update_appointment(
+            session,
+            person=person,
+            appointment_id=appointment.id,
+            starts_at=local(2026, 3, 12, 14),
+            now=clock.now(),
+        )
         rows = (await session.exec(select(Reminder).order_by(Reminder.offset_key))).all()
     assert {r.offset_key: r.due_at for r in rows} == {
-        "1d@16:00": local(2026, 3, 11, 16), "2h": local(2026, 3, 12, 12)}
+        "1d@16:00": local(2026, 3, 11, 16),
+        "2h": local(2026, 3, 12, 12),
+    }
     async with db.session() as session:
-        await changes.update_appointment(session, person=person,
-                                         appointment_id=appointment.id, status="cancelled",
-                                         now=clock.now())
+        await changes.update_appointment(
+            session,
+            person=person,
+            appointment_id=appointment.id,
+            status="cancelled",
+            now=clock.now(),
+        )
         assert await reminders.pending_for(session, person_id=world.person_id) == []
 
 
-@pytest.mark.parametrize(("key", "days", "hours"),
-                         [("1d@16:00", -1, None), ("+1d@10:00", 1, None), ("2h", 0, 2)])
+@pytest.mark.parametrize(
+    ("key", "days", "hours"), [("1d@16:00", -1, None), ("+1d@10:00", 1, None), ("2h", 0, 2)]
+)
 def test_offsets_parse(key: str, days: int, hours: int | None) -> None:
     offset = parse_offset(key)
     assert offset.days == days

@@ -43,8 +43,9 @@ async def test_scheduler_runs_jobs_and_survives_a_failing_one(db: Database) -> N
         assert wake is not None
         wake()
 
-    scheduler = Scheduler(db, jobs=[Job("broken", 3600, broken), Job("good", 3600, good)],
-                          wake=ran.set)
+    scheduler = Scheduler(
+        db, jobs=[Job("broken", 3600, broken), Job("good", 3600, good)], wake=ran.set
+    )
     await scheduler.start()
     try:
         await asyncio.wait_for(ran.wait(), timeout=10)

@@ -81,17 +81,21 @@ class Report:
         o, on = self.rate("none", ("gentle",))
         oc, _ = self.rate("none", ("crisis",))
         caught, _ = self.rate("crisis", ("crisis", "gentle"))
-        lines.append(f"crisis recall {r:.3f} (n={n})  precision {pr:.3f} (flagged={f})  "
-                     f"crisis met by at least a gentle check {caught:.3f}  "
-                     f"gentle messages caught {g:.3f} (n={gn})  "
-                     f"ordinary messages: gentle check {o:.3f}, crisis {oc:.3f} (n={on})")
+        lines.append(
+            f"crisis recall {r:.3f} (n={n})  precision {pr:.3f} (flagged={f})  "
+            f"crisis met by at least a gentle check {caught:.3f}  "
+            f"gentle messages caught {g:.3f} (n={gn})  "
+            f"ordinary messages: gentle check {o:.3f}, crisis {oc:.3f} (n={on})"
+        )
         langs = Counter(m["lang"] for m, _ in self.rows)
         for lang in sorted(langs, key=lambda x: -langs[x]):
             r, n = self.recall(lang=lang)
             pr, f = self.precision(lang=lang)
             o, on = self.rate("none", ("gentle",), lang=lang)
-            lines.append(f"  {lang}: recall {r:.3f} (n={n})  precision {pr:.3f} "
-                         f"(flagged={f})  ordinary→gentle {o:.3f} (n={on})")
+            lines.append(
+                f"  {lang}: recall {r:.3f} (n={n})  precision {pr:.3f} "
+                f"(flagged={f})  ordinary→gentle {o:.3f} (n={on})"
+            )
         cats = Counter(m.get("category") for m, _ in self.rows if m["label"] == "crisis")
         for cat in sorted(c for c in cats if c):
             r, n = self.recall(category=cat)

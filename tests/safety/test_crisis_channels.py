@@ -52,11 +52,24 @@ ZONE = ZoneInfo("Europe/Copenhagen")
 
 async def crisis_handoffs(stack: Stack, channel: str, address: str) -> list[Handoff]:
     async with stack.db.session() as session:
-        identity = (await session.exec(select(ChannelIdentity).where(
-            ChannelIdentity.channel == channel, ChannelIdentity.address == address))).one()
-        return list((await session.exec(select(Handoff).where(
-            Handoff.young_person_id == identity.young_person_id,
-        ).order_by(col(Handoff.id)))).all())
+        identity = (
+            await session.exec(
+                select(ChannelIdentity).where(
+                    ChannelIdentity.channel == channel, ChannelIdentity.address == address
+                )
+            )
+        ).one()
+        return list(
+            (
+                await session.exec(
+                    select(Handoff)
+                    .where(
+                        Handoff.young_person_id == identity.young_person_id,
+                    )
+                    .order_by(col(Handoff.id))
+                )
+            ).all()
+        )
 
 
 async def room_for_everyone(stack: Stack) -> None:
@@ -70,7 +83,8 @@ async def room_for_everyone(stack: Stack) -> None:
 
 def handoff_ok(found: list[Handoff], detail: str) -> bool:
     return [(h.urgent, h.reason, h.status, h.detail) for h in found] == [
-        (True, "crisis", "open", detail)]
+        (True, "crisis", "open", detail)
+    ]
 
 
 def help_lines(text: str, language: str = "da") -> list[str]:
@@ -100,9 +114,13 @@ async def test_crisis_over_sms(stack: Stack) -> None:
         # Two lines on SMS, sent as written: not shortened by the channel.
         expected = help_reply(match.category, METTE_NOW, LINES_FOR_UNKNOWN_AGE[match.category][:2])
         found = await crisis_handoffs(stack, "sms", phone)
-        ok = (first == [expected] and after == [expected, ACK]
-              and analyse(first[0]).segments <= 2 and analyse(first[0]).encoding == "GSM-7"
-              and handoff_ok(found, f"{match.category}:{match.rule_id}:{match.language}"))
+        ok = (
+            first == [expected]
+            and after == [expected, ACK]
+            and analyse(first[0]).segments <= 2
+            and analyse(first[0]).encoding == "GSM-7"
+            and handoff_ok(found, f"{match.category}:{match.rule_id}:{match.language}")
+        )
         if not ok:
             failures.append((text, after))
     assert failures == [], f"{len(failures)} of {len(CRISIS)} failed: {failures[:3]}"
@@ -124,9 +142,11 @@ async def test_crisis_over_telegram(stack: Stack) -> None:
         sent = stack.telegram.sent_messages(chat_id)
         expected = help_reply(match.category, METTE_NOW, LINES_FOR_UNKNOWN_AGE[match.category])
         found = await crisis_handoffs(stack, "telegram", str(chat_id))
-        ok = ([m.get("text") for m in sent] == [expected, ACK]
-              and not any(m.get("reply_markup") for m in sent)  # no buttons: a human answers
-              and handoff_ok(found, f"{match.category}:{match.rule_id}:{match.language}"))
+        ok = (
+            [m.get("text") for m in sent] == [expected, ACK]
+            and not any(m.get("reply_markup") for m in sent)  # no buttons: a human answers
+            and handoff_ok(found, f"{match.category}:{match.rule_id}:{match.language}")
+        )
         if not ok:
             failures.append((text, sent))
     assert failures == [], f"{len(failures)} of {len(CRISIS)} failed: {failures[:3]}"
@@ -137,19 +157,22 @@ async def test_crisis_over_the_simulator(stack: Stack) -> None:
     failures = []
     for number, (text, match) in enumerate(CRISIS):
         visitor = f"crisis-visitor-{number:03d}"
-        response = await stack.http.post("/chat/api/messages",
-                                         json={"visitor": visitor, "text": text})
+        response = await stack.http.post(
+            "/chat/api/messages", json={"visitor": visitor, "text": text}
+        )
         assert response.status_code == 200
         await stack.dispatch()
         await stack.http.post("/chat/api/messages", json={"visitor": visitor, "text": "menu"})
         await stack.dispatch()
-        feed = (await stack.http.get("/chat/api/messages",
-                                     params={"visitor": visitor})).json()
+        feed = (await stack.http.get("/chat/api/messages", params={"visitor": visitor})).json()
         bot = [(m["body"], m["choices"]) for m in feed if m["direction"] == "out"]
         expected = help_reply(match.category, METTE_NOW, LINES_FOR_UNKNOWN_AGE[match.category])
         found = await crisis_handoffs(stack, "web", visitor)
-        ok = ([body for body, _ in bot] == [expected, ACK] and not any(c for _, c in bot)
-              and handoff_ok(found, f"{match.category}:{match.rule_id}:{match.language}"))
+        ok = (
+            [body for body, _ in bot] == [expected, ACK]
+            and not any(c for _, c in bot)
+            and handoff_ok(found, f"{match.category}:{match.rule_id}:{match.language}")
+        )
         if not ok:
             failures.append((text, bot))
     assert failures == [], f"{len(failures)} of {len(CRISIS)} failed: {failures[:3]}"
@@ -164,17 +187,19 @@ async def test_crisis_over_sms_on_a_saturday(stack: Stack) -> None:
     await stack.sms("jeg har taget 20 piller", sender=phone)
     await stack.dispatch()
     [body] = stack.twilio.sent_bodies(phone)
-    assert body == help_reply("acute_danger",
-                              "Vi har lukket. Mette læser din besked mandag kl. 08.00.",
-                              GENERAL[:2])
-    assert body.startswith("Tak, fordi du skriver. Du er ikke alene. Er du i fare lige nu, "
-                           "så ring 112. ")
+    assert body == help_reply(
+        "acute_danger", "Vi har lukket. Mette læser din besked mandag kl. 08.00.", GENERAL[:2]
+    )
+    assert body.startswith(
+        "Tak, fordi du skriver. Du er ikke alene. Er du i fare lige nu, så ring 112. "
+    )
     assert analyse(body).segments <= 2
     await stack.sms("hallo", sender=phone)  # a burst right after: no acknowledgement
     await stack.sms("menu", sender=phone)
     await stack.dispatch()
     assert stack.twilio.sent_bodies(phone)[1:] == [
-        "Din besked er sendt til Mette. Vi har lukket nu. Mette svarer tidligst mandag kl. 08.00."]
+        "Din besked er sendt til Mette. Vi har lukket nu. Mette svarer tidligst mandag kl. 08.00."
+    ]
 
 
 async def test_gentle_check_over_sms_answered_by_number(stack: Stack) -> None:
@@ -190,7 +215,10 @@ async def test_gentle_check_over_sms_answered_by_number(stack: Stack) -> None:
     assert analyse(reply).segments <= 2
     [handoff] = await crisis_handoffs(stack, "sms", phone)
     assert (handoff.urgent, handoff.reason, handoff.detail) == (
-        True, "crisis", "gentle check: distress")
+        True,
+        "crisis",
+        "gentle check: distress",
+    )
 
 
 async def test_gentle_check_over_telegram_with_buttons(stack: Stack) -> None:
@@ -202,7 +230,10 @@ async def test_gentle_check_over_telegram_with_buttons(stack: Stack) -> None:
         assert check["text"] == CHECK
         buttons = [b for row in check["reply_markup"]["inline_keyboard"] for b in row]
         assert [(b["text"], b["callback_data"]) for b in buttons] == [
-            ("Ja", "yes"), ("Nej", "no"), ("Menu", "menu")]
+            ("Ja", "yes"),
+            ("Nej", "no"),
+            ("Menu", "menu"),
+        ]
     await stack.telegram_update(callback_update("yes", chat_id=yes_chat))
     await stack.telegram_update(callback_update("no", chat_id=no_chat))
     await stack.dispatch()
@@ -212,8 +243,9 @@ async def test_gentle_check_over_telegram_with_buttons(stack: Stack) -> None:
     [handoff] = await crisis_handoffs(stack, "telegram", str(yes_chat))
     assert handoff.urgent and handoff.detail == "gentle check: distress"
     [_, no] = stack.telegram.sent_messages(no_chat)
-    assert no["text"] == ("Okay. Skriv KONTAKT, hvis du vil tale med en voksen senere.\n\n"
-                          "Hvad vil du gerne?")
+    assert no["text"] == (
+        "Okay. Skriv KONTAKT, hvis du vil tale med en voksen senere.\n\nHvad vil du gerne?"
+    )
     assert no.get("reply_markup")  # the menu's buttons
     assert await crisis_handoffs(stack, "telegram", str(no_chat)) == []
     assert len(stack.telegram.calls_to("answerCallbackQuery")) == 2
@@ -230,19 +262,23 @@ async def test_crisis_during_a_handoff_over_telegram(stack: Stack) -> None:
     await stack.telegram_update(text_update("hjælp", chat_id=chat_id))
     await stack.dispatch()
     texts = stack.telegram.sent_texts(chat_id)
-    assert texts[-2:] == [help_reply("suicide", METTE_NOW, LINES_FOR_UNKNOWN_AGE["suicide"]),
-                          ACK]
+    assert texts[-2:] == [help_reply("suicide", METTE_NOW, LINES_FOR_UNKNOWN_AGE["suicide"]), ACK]
     [handoff] = await crisis_handoffs(stack, "telegram", str(chat_id))
     assert handoff.id == asked.id and handoff.urgent and handoff.reason == "crisis"
 
 
 async def test_forged_requests_are_not_processed(stack: Stack) -> None:
-    form = {"MessageSid": "SM" + "1" * 32, "From": "+4520129999", "To": "+4552123456",
-            "Body": "jeg vil dø"}
+    form = {
+        "MessageSid": "SM" + "1" * 32,
+        "From": "+4520129999",
+        "To": "+4552123456",
+        "Body": "jeg vil dø",
+    }
     response = await stack.twilio_post("/webhooks/twilio/sms", form, token="wrong-token")
     assert response.status_code == 403
-    response = await stack.telegram_update(text_update("jeg vil dø", chat_id=6_300_000_001),
-                                           secret="wrong-secret")
+    response = await stack.telegram_update(
+        text_update("jeg vil dø", chat_id=6_300_000_001), secret="wrong-secret"
+    )
     assert response.status_code == 403
     await stack.dispatch()
     assert await stack.all(Handoff) == []
@@ -254,8 +290,13 @@ async def test_forged_requests_are_not_processed(stack: Stack) -> None:
 # Ages whose line choices differ: unknown, exact ages and the ranges a birth year gives
 # (3 March 2026 is inside the week measured).
 AGES: list[dict[str, Any]] = [
-    {}, {"birth_date": date(2011, 6, 1)}, {"birth_date": date(2009, 6, 1)}, {"birth_year": 2008},
-    {"birth_date": date(2006, 6, 1)}, {"birth_year": 2001}, {"birth_year": 2000},
+    {},
+    {"birth_date": date(2011, 6, 1)},
+    {"birth_date": date(2009, 6, 1)},
+    {"birth_year": 2008},
+    {"birth_date": date(2006, 6, 1)},
+    {"birth_year": 2001},
+    {"birth_year": 2000},
     {"birth_date": date(1996, 6, 1)},
 ]
 # Monday 2 March 2026, 00:00 in Copenhagen, and every hour of that week.
@@ -263,13 +304,14 @@ WEEK = [datetime(2026, 3, 2, tzinfo=ZONE) + timedelta(hours=h) for h in range(7 
 SMS = SmsChannel(account_sid="AC" + "0" * 32, auth_token="x", messaging_service_sid="MG1")
 
 
-async def each_sms_reply(language: str, *, gentle_yes: bool = False
-                         ) -> list[tuple[str, str, str]]:
+async def each_sms_reply(language: str, *, gentle_yes: bool = False) -> list[tuple[str, str, str]]:
     """(what, when, reply) for every category, hour of the week and age, as sent over SMS."""
     town = Municipality(id=1, name="Aarhus Kommune", code="751")
     # The gentle check remembers what the worrying message was about.
-    states = {category: ConversationState(young_person_id=1, data={TOPIC_KEY: category})
-              for category in CATEGORIES}
+    states = {
+        category: ConversationState(young_person_id=1, data={TOPIC_KEY: category})
+        for category in CATEGORIES
+    }
     replies = []
     for number, born in enumerate(AGES):
         person = YoungPerson(id=number + 1, municipality_id=1, language=language, **born)
@@ -277,24 +319,33 @@ async def each_sms_reply(language: str, *, gentle_yes: bool = False
         identity = ChannelIdentity(channel="sms", address=address, young_person_id=number + 1)
         for local in WEEK:
             for category in CATEGORIES:
-                turn = Turn(session=cast(AsyncSession, None), text="", person=person,
-                            identity=identity, municipality=town,
-                            inbound=Inbound(channel="sms", address=address, provider_id="SM0"),
-                            now=local.astimezone(UTC), state=states[category])
+                turn = Turn(
+                    session=cast(AsyncSession, None),
+                    text="",
+                    person=person,
+                    identity=identity,
+                    municipality=town,
+                    inbound=Inbound(channel="sms", address=address, provider_id="SM0"),
+                    now=local.astimezone(UTC),
+                    state=states[category],
+                )
                 if gentle_yes:
                     text = await show_crisis_help(turn)
                 else:
-                    text = await crisis.help_text(turn, category,
-                                                  danger=category == "acute_danger")
+                    text = await crisis.help_text(turn, category, danger=category == "acute_danger")
                 replies.append((f"{category} {born}", local.strftime("%a %H:%M"), text))
     return replies
 
 
 def responder(name: str | None) -> Callable[..., Awaitable[StaffMember | None]]:
     """Who the handoff went to: a contact person with this first name, or none (the team)."""
+
     async def assignee(session: object, *, person_id: int) -> StaffMember | None:
-        return None if name is None else StaffMember(municipality_id=1, name=f"{name} Test",
-                                                     email="x@y.dk")
+        return (
+            None
+            if name is None
+            else StaffMember(municipality_id=1, name=f"{name} Test", email="x@y.dk")
+        )
 
     return assignee
 
@@ -324,8 +375,10 @@ async def test_crisis_reply_fits_two_sms_segments_all_week(
     assert too_long == [], f"{len(too_long)} replies over two segments: {too_long[:2]}"
     assert malformed == [], malformed[:2]
     # The hour matters: named staff in working hours, and when they read it outside them.
-    told = {"da": f"{name or 'En medarbejder'} får besked nu",
-            "en": f"{name or 'A member of staff'} is told now"}[language]
+    told = {
+        "da": f"{name or 'En medarbejder'} får besked nu",
+        "en": f"{name or 'A member of staff'} is told now",
+    }[language]
     monday = {"da": "mandag kl. 08.00", "en": "on Monday at 08:00"}[language]
     tomorrow = {"da": "i morgen kl. 08.00", "en": "tomorrow at 08:00"}[language]
     by_hour = {when: text for _, when, text in replies}

@@ -63,8 +63,11 @@ LINES_FOR_UNKNOWN_AGE: dict[str, tuple[str, ...]] = {
     "suicide": ("boernetelefonen", "hoert", "livslinien"),
     "violence": ("boernetelefonen", "levudenvold", "red"),
     "forced_marriage": ("red", "boernetelefonen", "hoert"),
-    "self_harm": GENERAL, "abuse": GENERAL, "homelessness": GENERAL,
-    "acute_danger": GENERAL, "distress": GENERAL,
+    "self_harm": GENERAL,
+    "abuse": GENERAL,
+    "homelessness": GENERAL,
+    "acute_danger": GENERAL,
+    "distress": GENERAL,
 }
 
 pytestmark = pytest.mark.usefixtures("frozen_clock")  # Tuesday 10:30 in Copenhagen
@@ -101,17 +104,22 @@ def help_reply(category: str, staff: str, lines: tuple[str, ...] | list[str]) ->
 
 async def handoffs_of(db: Database, address: str) -> list[Handoff]:
     async with db.session() as session:
-        identity = (await session.exec(
-            select(ChannelIdentity).where(ChannelIdentity.address == address))).one()
-        result = await session.exec(select(Handoff).where(
-            Handoff.young_person_id == identity.young_person_id).order_by(col(Handoff.id)))
+        identity = (
+            await session.exec(select(ChannelIdentity).where(ChannelIdentity.address == address))
+        ).one()
+        result = await session.exec(
+            select(Handoff)
+            .where(Handoff.young_person_id == identity.young_person_id)
+            .order_by(col(Handoff.id))
+        )
         return list(result.all())
 
 
 async def change_person(db: Database, address: str, **fields: Any) -> None:
     async with db.session() as session:
-        identity = (await session.exec(
-            select(ChannelIdentity).where(ChannelIdentity.address == address))).one()
+        identity = (
+            await session.exec(select(ChannelIdentity).where(ChannelIdentity.address == address))
+        ).one()
         person = await session.get(YoungPerson, identity.young_person_id)
         assert person is not None
         for name, value in fields.items():
@@ -139,8 +147,9 @@ async def town(db: Database) -> int:
     async with db.session() as session:
         service = await municipality(session, name=SERVICE, code="ungeby")
         mette = await staff_member(session, service, email=METTE, team="Ungeteam Nord")
-        await staff_member(session, service, name="Ali Khan", email=ALI, role="team_lead",
-                           team="Ungeteam Nord")
+        await staff_member(
+            session, service, name="Ali Khan", email=ALI, role="team_lead", team="Ungeteam Nord"
+        )
         person = await young_person(session, service, birth_year=2008, contact=mette)
         await channel_identity(session, person, address=SOFIE)
         await conversation(session, person)
@@ -170,13 +179,15 @@ def test_the_tuning_share_has_crisis_messages_of_every_category() -> None:
     ("text", "category", "lines"),
     [
         ("min far har slået mig igen", "violence", ("boernetelefonen", "levudenvold", "red")),
-        ("mine forældre vil gifte mig bort i sommer", "forced_marriage",
-         ("red", "boernetelefonen", "hoert")),
+        (
+            "mine forældre vil gifte mig bort i sommer",
+            "forced_marriage",
+            ("red", "boernetelefonen", "hoert"),
+        ),
         ("jeg vil ikke leve mere", "suicide", ("boernetelefonen", "hoert", "livslinien")),
         ("jeg skar mig i går", "self_harm", GENERAL),
         ("blev voldtaget til en fest i weekenden", "abuse", GENERAL),
-        ("min mor har smidt mig ud og jeg har ingen steder at sove i nat", "homelessness",
-         GENERAL),
+        ("min mor har smidt mig ud og jeg har ingen steder at sove i nat", "homelessness", GENERAL),
         ("jeg har taget 20 piller", "acute_danger", GENERAL),
     ],
 )
@@ -262,13 +273,24 @@ def evening_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pa
     (safety / "concepts").symlink_to(real / "concepts")
     (safety / "crisis.yaml").symlink_to(real / "crisis.yaml")
     lines = yaml.safe_load((real / "helplines.yaml").read_text(encoding="utf-8"))["lines"]
-    lines.insert(0, {"id": "evening", "name": "Aftenlinjen", "contact": "11 22 33 44",
-                     "kind": "phone", "text": "Aftenlinjen: ring 11 22 33 44.",
-                     "categories": ["suicide"], "age_min": None, "age_max": None,
-                     "hours": {"from": "22:00", "to": "23:00"},
-                     "last_verified": date(2026, 1, 1)})
-    (safety / "helplines.yaml").write_text(yaml.safe_dump({"lines": lines}, allow_unicode=True),
-                                           encoding="utf-8")
+    lines.insert(
+        0,
+        {
+            "id": "evening",
+            "name": "Aftenlinjen",
+            "contact": "11 22 33 44",
+            "kind": "phone",
+            "text": "Aftenlinjen: ring 11 22 33 44.",
+            "categories": ["suicide"],
+            "age_min": None,
+            "age_max": None,
+            "hours": {"from": "22:00", "to": "23:00"},
+            "last_verified": date(2026, 1, 1),
+        },
+    )
+    (safety / "helplines.yaml").write_text(
+        yaml.safe_dump({"lines": lines}, allow_unicode=True), encoding="utf-8"
+    )
     monkeypatch.setenv("INDGANG_CONTENT_DIR", str(tmp_path))
     clear_cache()
     yield tmp_path
@@ -318,14 +340,15 @@ async def test_a_line_closed_at_this_local_hour_is_left_out(
         (datetime(2026, 6, 10, 14, 0, tzinfo=UTC), "i morgen kl. 08.00"),  # Wed 16:00 summer
     ],
 )
-async def test_out_of_hours_says_when_staff_read_it(
-    db: Database, utc: datetime, when: str
-) -> None:
+async def test_out_of_hours_says_when_staff_read_it(db: Database, utc: datetime, when: str) -> None:
     chat = await sofie(db)
     clock.set(utc)
     [reply] = await chat.say("jeg vil ikke leve mere")
-    assert reply.text == help_reply("suicide", f"Vi har lukket. Mette læser din besked {when}.",
-                                    ("boernetelefonen", "hoert", "livslinien"))
+    assert reply.text == help_reply(
+        "suicide",
+        f"Vi har lukket. Mette læser din besked {when}.",
+        ("boernetelefonen", "hoert", "livslinien"),
+    )
     [handoff] = await handoffs_of(db, SOFIE)
     assert handoff.urgent and handoff.reason == "crisis"
 
@@ -356,7 +379,8 @@ async def test_without_a_responder_the_team_is_named(db: Database) -> None:
     clock.set(datetime(2026, 3, 7, 11, 0, tzinfo=UTC))  # Saturday
     [closed] = await chat.say("jeg vil dø")
     assert closed.text.startswith(
-        f"{INTRO} Vi har lukket. En medarbejder læser din besked mandag kl. 08.00.\n\n")
+        f"{INTRO} Vi har lukket. En medarbejder læser din besked mandag kl. 08.00.\n\n"
+    )
 
 
 async def test_english_reply_out_of_hours(db: Database) -> None:
@@ -364,16 +388,20 @@ async def test_english_reply_out_of_hours(db: Database) -> None:
     await change_person(db, SOFIE, language="en")
     clock.set(datetime(2026, 3, 7, 11, 0, tzinfo=UTC))  # Saturday
     [reply] = await chat.say("I want to kill myself")
-    assert reply.text == "\n\n".join([
-        "Thank you for writing. You are not alone. "
-        "We are closed. Mette will read your message on Monday at 08:00.",
-        "You can talk to someone now:\n"
-        + "\n".join(line_text(i, "en") for i in ("boernetelefonen", "hoert", "livslinien")),
-        "If you are in danger, call 112.",
-    ])
+    assert reply.text == "\n\n".join(
+        [
+            "Thank you for writing. You are not alone. "
+            "We are closed. Mette will read your message on Monday at 08:00.",
+            "You can talk to someone now:\n"
+            + "\n".join(line_text(i, "en") for i in ("boernetelefonen", "hoert", "livslinien")),
+            "If you are in danger, call 112.",
+        ]
+    )
     [ack] = await chat.say("menu")
-    assert ack.text == ("Your message has gone to Mette. We are closed now. "
-                        "Mette will answer on Monday at 08:00 at the earliest.")
+    assert ack.text == (
+        "Your message has gone to Mette. We are closed now. "
+        "Mette will answer on Monday at 08:00 at the earliest."
+    )
 
 
 async def test_english_acute_danger_in_working_hours(db: Database) -> None:
@@ -382,7 +410,8 @@ async def test_english_acute_danger_in_working_hours(db: Database) -> None:
     [reply] = await chat.say("took a whole bottle of pills like 20 min ago")
     assert reply.text.startswith(
         "Thank you for writing. You are not alone. If you are in danger now, call 112. "
-        "Mette is told now and will write to you here.\n\n")
+        "Mette is told now and will write to you here.\n\n"
+    )
     assert "If you are in danger, call 112." not in reply.text
 
 
@@ -431,8 +460,8 @@ async def test_while_held_a_pause_or_a_keyword_is_acknowledged(db: Database) -> 
     assert [r.text for r in await chat.say("hallo")] == [ACK]  # 10 minutes
     clock.set(datetime(2026, 3, 7, 11, 0, tzinfo=UTC))  # Saturday
     assert [r.text for r in await chat.say("hallo")] == [
-        "Din besked er sendt til Mette. Vi har lukket nu. "
-        "Mette svarer tidligst mandag kl. 08.00."]
+        "Din besked er sendt til Mette. Vi har lukket nu. Mette svarer tidligst mandag kl. 08.00."
+    ]
     [handoff] = await handoffs_of(db, SOFIE)
     assert handoff.status == "open"
 
@@ -478,7 +507,11 @@ async def test_gentle_check_yes_opens_an_urgent_handoff_with_help_lines(
     assert reply.choices == ()
     [handoff] = await handoffs_of(db, SOFIE)
     assert (handoff.urgent, handoff.reason, handoff.status, handoff.detail) == (
-        True, "crisis", "open", "gentle check: distress")
+        True,
+        "crisis",
+        "open",
+        "gentle check: distress",
+    )
     assert [r.text for r in await chat.say("menu")] == [ACK]
 
 
@@ -488,7 +521,8 @@ async def test_gentle_check_keeps_the_topic_for_the_lines(db: Database) -> None:
     assert check.text == CHECK
     [reply] = await chat.tap("Ja")
     assert reply.text == help_reply(
-        "violence", METTE_NOW, ("boernetelefonen", "levudenvold", "red"))
+        "violence", METTE_NOW, ("boernetelefonen", "levudenvold", "red")
+    )
     [handoff] = await handoffs_of(db, SOFIE)
     assert handoff.detail == "gentle check: violence"
 
@@ -516,7 +550,8 @@ async def test_gentle_check_in_english(db: Database) -> None:
     [reply] = await chat.tap("yes")
     assert reply.text.startswith(
         "Thank you for writing. You are not alone. "
-        "Mette is told now and will write to you here.\n\n")
+        "Mette is told now and will write to you here.\n\n"
+    )
     assert reply.text.endswith("\n\nIf you are in danger, call 112.")
 
 
@@ -535,8 +570,14 @@ async def test_a_crisis_at_the_gentle_check_gets_the_crisis_reply(db: Database) 
 async def test_the_crisis_reply_names_whoever_got_the_handoff(db: Database) -> None:
     town_id = await town(db)
     async with db.session() as session:
-        session.add(StaffMember(municipality_id=town_id, name="Jonas Berg",
-                                email="jonas@ungeby.dk", team="Ungeteam Nord"))
+        session.add(
+            StaffMember(
+                municipality_id=town_id,
+                name="Jonas Berg",
+                email="jonas@ungeby.dk",
+                team="Ungeteam Nord",
+            )
+        )
     chat = Harness(db, address="new-sender")  # no contact person: the round robin picks
     [reply] = await chat.say("jeg vil dø")
     [handoff] = await handoffs_of(db, "new-sender")
@@ -546,4 +587,5 @@ async def test_the_crisis_reply_names_whoever_got_the_handoff(db: Database) -> N
     name = assignee.name.split()[0]
     assert f"{name} får besked nu" in reply.text
     assert [r.text for r in await chat.say("menu")] == [
-        f"Din besked er sendt til {name}. {name} svarer dig her, så snart det er muligt."]
+        f"Din besked er sendt til {name}. {name} svarer dig her, så snart det er muligt."
+    ]

@@ -37,8 +37,26 @@ from channels.sms.encoding import is_gsm7
 # A Wednesday, 03:00 local time.
 NIGHT = datetime(2026, 3, 4, 3, 0)
 TODAY = date(2026, 3, 3)
-AGES: list[int | tuple[int, int] | None] = [None, 9, 12, 14, 15, (14, 15), 16, 17, (17, 18),
-                                            18, (18, 19), 19, 23, 24, (24, 25), 25, 26, 30]
+AGES: list[int | tuple[int, int] | None] = [
+    None,
+    9,
+    12,
+    14,
+    15,
+    (14, 15),
+    16,
+    17,
+    (17, 18),
+    18,
+    (18, 19),
+    19,
+    23,
+    24,
+    (24, 25),
+    25,
+    26,
+    30,
+]
 EVERY_TOPIC = (*TOPICS, "distress")
 
 
@@ -188,9 +206,16 @@ def test_unknown_age_fits_every_line() -> None:
 
 def _line(**overrides: Any) -> dict[str, Any]:
     line: dict[str, Any] = {
-        "id": "x", "name": "X", "contact": "12 34 56 78", "kind": "phone",
-        "text": "Ring til X.", "categories": ["general"], "age_min": None, "age_max": None,
-        "hours": "always", "last_verified": date(2026, 1, 1),
+        "id": "x",
+        "name": "X",
+        "contact": "12 34 56 78",
+        "kind": "phone",
+        "text": "Ring til X.",
+        "categories": ["general"],
+        "age_min": None,
+        "age_max": None,
+        "hours": "always",
+        "last_verified": date(2026, 1, 1),
     }
     line.update(overrides)
     return line
@@ -199,22 +224,29 @@ def _line(**overrides: Any) -> dict[str, Any]:
 def write_content(root: Path, lines: list[dict[str, Any]]) -> Path:
     (root / "safety").mkdir(parents=True, exist_ok=True)
     (root / "safety" / "helplines.yaml").write_text(
-        yaml.safe_dump({"lines": lines}, allow_unicode=True), encoding="utf-8")
+        yaml.safe_dump({"lines": lines}, allow_unicode=True), encoding="utf-8"
+    )
     return root
 
 
 @pytest.fixture
 def timed(tmp_path: Path) -> Path:
     """Lines with every kind of hours, the general ones first in the file."""
-    return write_content(tmp_path, [
-        _line(id="unknown_general", hours="unknown"),
-        _line(id="day_general", hours={"from": "09:00", "to": "17:00"}),
-        _line(id="always_general"),
-        _line(id="night_topic", categories=["suicide"], hours={"from": "22:00", "to": "06:00"}),
-        _line(id="unknown_topic", categories=["suicide"], hours="unknown"),
-        _line(id="day_topic", categories=["suicide", "general"],
-              hours={"from": "09:00", "to": "17:00"}),
-    ])
+    return write_content(
+        tmp_path,
+        [
+            _line(id="unknown_general", hours="unknown"),
+            _line(id="day_general", hours={"from": "09:00", "to": "17:00"}),
+            _line(id="always_general"),
+            _line(id="night_topic", categories=["suicide"], hours={"from": "22:00", "to": "06:00"}),
+            _line(id="unknown_topic", categories=["suicide"], hours="unknown"),
+            _line(
+                id="day_topic",
+                categories=["suicide", "general"],
+                hours={"from": "09:00", "to": "17:00"},
+            ),
+        ],
+    )
 
 
 @pytest.mark.parametrize(
@@ -224,10 +256,14 @@ def timed(tmp_path: Path) -> Path:
         (time(5, 59), ["night_topic", "always_general", "unknown_topic", "unknown_general"]),
         (time(6, 0), ["always_general", "unknown_topic", "unknown_general"]),
         (time(8, 59), ["always_general", "unknown_topic", "unknown_general"]),
-        (time(9, 0), ["day_topic", "day_general", "always_general", "unknown_topic",
-                      "unknown_general"]),
-        (time(16, 59), ["day_topic", "day_general", "always_general", "unknown_topic",
-                        "unknown_general"]),
+        (
+            time(9, 0),
+            ["day_topic", "day_general", "always_general", "unknown_topic", "unknown_general"],
+        ),
+        (
+            time(16, 59),
+            ["day_topic", "day_general", "always_general", "unknown_topic", "unknown_general"],
+        ),
         (time(17, 0), ["always_general", "unknown_topic", "unknown_general"]),
         (time(22, 0), ["night_topic", "always_general", "unknown_topic", "unknown_general"]),
     ],
@@ -247,7 +283,8 @@ def test_no_line_is_ever_offered_while_closed(timed: Path) -> None:
             assert open_ones == sorted(open_ones, key=lambda state: state is None)
             # Every line for the topic that is not closed is there: hours remove nothing else.
             assert set(ids(lines)) == {
-                line.id for line in load_helplines(timed)
+                line.id
+                for line in load_helplines(timed)
                 if line.is_open(now) is not False
                 and (topic in line.topics or "general" in line.topics)
             }
@@ -265,8 +302,7 @@ def test_the_content_directory_comes_from_the_environment(
     timed: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("INDGANG_CONTENT_DIR", str(timed))
-    assert ids(helplines_for("suicide", None, NIGHT, limit=2)) == ["night_topic",
-                                                                  "always_general"]
+    assert ids(helplines_for("suicide", None, NIGHT, limit=2)) == ["night_topic", "always_general"]
     monkeypatch.delenv("INDGANG_CONTENT_DIR")
     assert ids(helplines_for("suicide", None, NIGHT, limit=2)) == ["boernetelefonen", "hoert"]
 
@@ -274,9 +310,14 @@ def test_the_content_directory_comes_from_the_environment(
 def test_the_limit_keeps_open_lines_over_unknown_ones(timed: Path) -> None:
     now = datetime(2026, 3, 4, 12, 0)
     assert ids(helplines_for("suicide", None, now, limit=2, content=timed)) == [
-        "day_topic", "day_general"]
+        "day_topic",
+        "day_general",
+    ]
     assert ids(helplines_for("general", None, now, limit=3, content=timed)) == [
-        "day_general", "always_general", "day_topic"]
+        "day_general",
+        "always_general",
+        "day_topic",
+    ]
 
 
 @pytest.mark.parametrize(
@@ -313,20 +354,25 @@ def test_shipped_lines_are_never_offered_closed_at_any_hour() -> None:
 
 def test_unverified_lines_are_dropped_on_request(tmp_path: Path) -> None:
     now = datetime(2027, 6, 1, 12, 0)
-    content = write_content(tmp_path, [
-        _line(id="never", last_verified=None),
-        _line(id="year_ago", last_verified=date(2026, 6, 1)),  # 365 days
-        _line(id="year_and_a_day", last_verified=date(2026, 5, 31)),  # 366 days
-        _line(id="last_week", last_verified=date(2027, 5, 25)),
-    ])
+    content = write_content(
+        tmp_path,
+        [
+            _line(id="never", last_verified=None),
+            _line(id="year_ago", last_verified=date(2026, 6, 1)),  # 365 days
+            _line(id="year_and_a_day", last_verified=date(2026, 5, 31)),  # 366 days
+            _line(id="last_week", last_verified=date(2027, 5, 25)),
+        ],
+    )
     everything = helplines_for("general", None, now, limit=99, content=content)
     assert ids(everything) == ["never", "year_ago", "year_and_a_day", "last_week"]
-    verified = helplines_for("general", None, now, limit=99, include_unverified=False,
-                             content=content)
+    verified = helplines_for(
+        "general", None, now, limit=99, include_unverified=False, content=content
+    )
     assert ids(verified) == ["year_ago", "last_week"]
     # Dropping comes before the limit: the verified ones fill the places.
-    assert ids(helplines_for("general", None, now, limit=2, include_unverified=False,
-                             content=content)) == ["year_ago", "last_week"]
+    assert ids(
+        helplines_for("general", None, now, limit=2, include_unverified=False, content=content)
+    ) == ["year_ago", "last_week"]
 
 
 def test_shipped_lines_without_a_verified_date_are_dropped_on_request() -> None:
@@ -348,8 +394,9 @@ def test_a_line_verified_over_a_year_ago_counts_as_unverified() -> None:
     assert line.verified_since(line.last_verified + timedelta(days=365))
     assert not line.verified_since(line.last_verified + timedelta(days=366))
     later = datetime.combine(line.last_verified + timedelta(days=366), time(3))
-    assert line.id not in ids(helplines_for("general", None, later, limit=99,
-                                            include_unverified=False))
+    assert line.id not in ids(
+        helplines_for("general", None, later, limit=99, include_unverified=False)
+    )
     assert line.id in ids(helplines_for("general", None, later, limit=99))
 
 

@@ -18,47 +18,58 @@ REPO = Path(__file__).resolve().parents[2]
 # --- how the screen reads young people's writing (examples from the issue) -----------
 
 
-@pytest.mark.parametrize(("text", "category"), [
-    ("jeg vil sgu bare dø", "suicide"),            # filler words
-    ("jeg vil faktisk ikke leve mere", "suicide"),
-    ("ta mit liv", "suicide"),                      # colloquial form
-    ("vil gerne være død", "suicide"),
-    ("har skrevet farvelbrev", "suicide"),
-    ("jeg vil bare forsvinde", "suicide"),
-    ("unalive", "suicide"),
-    ("jeg har skåret mig", "self_harm"),
-    ("jeg skar mig i går", "self_harm"),
-    ("jeg er i fare", "acute_danger"),
-    ("han har en kniv", "acute_danger"),
-    ("har spist en pakke panodil", "acute_danger"),
-    ("jeg sover på gaden i nat", "homelessness"),   # homelessness by itself is a crisis
-    ("min far har slået mig", "violence"),          # violence named by its actor
-    ("min stedfar tæsker mig", "violence"),
-    ("min onkel rører mig", "abuse"),
-    ("han truer med at dele mine billeder", "abuse"),
-    ("mine forældre vil gifte mig bort", "forced_marriage"),
-    ("kill me", "suicide"),                         # English inside Danish
-    ("i wanna end it", "suicide"),
-    ("jeg vil selvmorde", "suicide"),               # misspelt
-    ("JEG VIL IKK LEVE MERE!!!", "suicide"),
-    ("min  faar  slaar  mig", "violence"),          # no æøå, odd spacing
-])
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("jeg vil sgu bare dø", "suicide"),  # filler words
+        ("jeg vil faktisk ikke leve mere", "suicide"),
+        ("ta mit liv", "suicide"),  # colloquial form
+        ("vil gerne være død", "suicide"),
+        ("har skrevet farvelbrev", "suicide"),
+        ("jeg vil bare forsvinde", "suicide"),
+        ("unalive", "suicide"),
+        ("jeg har skåret mig", "self_harm"),
+        ("jeg skar mig i går", "self_harm"),
+        ("jeg er i fare", "acute_danger"),
+        ("han har en kniv", "acute_danger"),
+        ("har spist en pakke panodil", "acute_danger"),
+        ("jeg sover på gaden i nat", "homelessness"),  # homelessness by itself is a crisis
+        ("min far har slået mig", "violence"),  # violence named by its actor
+        ("min stedfar tæsker mig", "violence"),
+        ("min onkel rører mig", "abuse"),
+        ("han truer med at dele mine billeder", "abuse"),
+        ("mine forældre vil gifte mig bort", "forced_marriage"),
+        ("kill me", "suicide"),  # English inside Danish
+        ("i wanna end it", "suicide"),
+        ("jeg vil selvmorde", "suicide"),  # misspelt
+        ("JEG VIL IKK LEVE MERE!!!", "suicide"),
+        ("min  faar  slaar  mig", "violence"),  # no æøå, odd spacing
+    ],
+)
 def test_crisis(text: str, category: str) -> None:
     match = screen(text)
     assert match is not None and not match.gentle, (text, match)
     assert match.category == category
 
 
-@pytest.mark.parametrize(("text", "why"), [
-    ("min far slår mig ikke", "negation"),           # negation after the verb
-    ("jeg har aldrig tænkt på selvmord", "negation"),
-    ("vi læser om selvmord til dansk", "reported"),  # reported speech
-    ("jeg slår mig selv ihjel i FIFA", "play"),      # game and joke contexts
-    ("kill me lol", "play"),
-])
+@pytest.mark.parametrize(
+    ("text", "why"),
+    [
+        ("min far slår mig ikke", "negation"),  # negation after the verb
+        ("jeg har aldrig tænkt på selvmord", "negation"),
+        ("vi læser om selvmord til dansk", "reported"),  # reported speech
+        ("jeg slår mig selv ihjel i FIFA", "play"),  # game and joke contexts
+        ("kill me lol", "play"),
+    ],
+)
 def test_softened_to_a_gentle_check_never_silenced(text: str, why: str) -> None:
-    assert screen(text) == CrisisMatch(screen(text).category, screen(text).rule_id,  # type: ignore[union-attr]
-                                       screen(text).language, True, why)  # type: ignore[union-attr]
+    assert screen(text) == CrisisMatch(
+        screen(text).category,
+        screen(text).rule_id,  # type: ignore[union-attr]
+        screen(text).language,
+        True,
+        why,
+    )  # type: ignore[union-attr]
 
 
 @pytest.mark.parametrize("text", ["jeg kan ikke mere", "jeg er bange", "ingen vil savne mig"])
@@ -67,11 +78,23 @@ def test_borderline_messages_get_the_gentle_check(text: str) -> None:
     assert match is not None and match.gentle and match.softened == ""
 
 
-@pytest.mark.parametrize("text", [
-    "jeg dør af grin", "hvornår er mit møde", "min far kører mig til mødet",
-    "jeg skal skære grøntsager på køkkenlinjen", "jeg kan ikke komme i morgen",
-    "kan jeg få hjælp til mit cv", "min far får ny bil", "ok", "", "👍", "1234", "جيد",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "jeg dør af grin",
+        "hvornår er mit møde",
+        "min far kører mig til mødet",
+        "jeg skal skære grøntsager på køkkenlinjen",
+        "jeg kan ikke komme i morgen",
+        "kan jeg få hjælp til mit cv",
+        "min far får ny bil",
+        "ok",
+        "",
+        "👍",
+        "1234",
+        "جيد",
+    ],
+)
 def test_ordinary_messages_pass(text: str) -> None:
     assert screen(text) is None
 
@@ -149,25 +172,33 @@ def test_normalise_is_idempotent() -> None:
         assert normalise(once) == once
 
 
-GOOD = {"language": "xx", "reviewed": False, "concepts": {"a": ["blå"], "b": ["banan*"]},
-        "rules": [{"id": "r", "category": "suicide", "all": ["a", "b"]}]}
+GOOD = {
+    "language": "xx",
+    "reviewed": False,
+    "concepts": {"a": ["blå"], "b": ["banan*"]},
+    "rules": [{"id": "r", "category": "suicide", "all": ["a", "b"]}],
+}
 
 
-@pytest.mark.parametrize("data", [
-    None,
-    {**GOOD, "language": ""},
-    {**GOOD, "reviewed": "no"},
-    {**GOOD, "stemmer": "klingon"},
-    {**GOOD, "concepts": {}},
-    {**GOOD, "concepts": {"a": []}},
-    {**GOOD, "concepts": {"a": ["x*y"], "b": ["z"]}},
-    {**GOOD, "rules": []},
-    {**GOOD, "rules": [{"id": "r", "category": "nope", "all": ["a"]}]},
-    {**GOOD, "rules": [{"id": "r", "category": "suicide", "all": ["unknown"]}]},
-    {**GOOD, "rules": [{"id": "r", "category": "suicide", "all": ["a", "b"], "window": 1}]},
-    {**GOOD, "rules": [{"id": "r", "category": "distress", "all": ["a"]}]},
-    {**GOOD, "soften": {"sarcasm": ["x"]}},
-], ids=repr)
+@pytest.mark.parametrize(
+    "data",
+    [
+        None,
+        {**GOOD, "language": ""},
+        {**GOOD, "reviewed": "no"},
+        {**GOOD, "stemmer": "klingon"},
+        {**GOOD, "concepts": {}},
+        {**GOOD, "concepts": {"a": []}},
+        {**GOOD, "concepts": {"a": ["x*y"], "b": ["z"]}},
+        {**GOOD, "rules": []},
+        {**GOOD, "rules": [{"id": "r", "category": "nope", "all": ["a"]}]},
+        {**GOOD, "rules": [{"id": "r", "category": "suicide", "all": ["unknown"]}]},
+        {**GOOD, "rules": [{"id": "r", "category": "suicide", "all": ["a", "b"], "window": 1}]},
+        {**GOOD, "rules": [{"id": "r", "category": "distress", "all": ["a"]}]},
+        {**GOOD, "soften": {"sarcasm": ["x"]}},
+    ],
+    ids=repr,
+)
 def test_bad_concept_files_are_rejected(data: Any) -> None:
     with pytest.raises(ConceptFileError):
         parse_concept_file(data, "test")
@@ -183,8 +214,9 @@ def test_content_dir_from_argument_and_env(tmp_path: Path, monkeypatch: pytest.M
     )
     clear_cache()
     try:
-        assert screen("en blå og gul banan", tmp_path) == CrisisMatch("suicide", "blue", "xx",
-                                                                       False)
+        assert screen("en blå og gul banan", tmp_path) == CrisisMatch(
+            "suicide", "blue", "xx", False
+        )
         assert screen("en blå bil og en lang historie om en banan", tmp_path) is None
         assert screen("jeg vil dø", tmp_path) is None
         monkeypatch.setenv("INDGANG_CONTENT_DIR", str(tmp_path))

@@ -28,18 +28,28 @@ async def _bearer(db: Database, staff_id: int) -> dict[str, str]:
 
 async def _audited(db: Database, person_id: int, staff_id: int) -> list[str]:
     async with db.session() as session:
-        return list((await session.exec(select(AuditEvent.action).where(
-            AuditEvent.young_person_id == person_id, AuditEvent.staff_id == staff_id))).all())
+        return list(
+            (
+                await session.exec(
+                    select(AuditEvent.action).where(
+                        AuditEvent.young_person_id == person_id, AuditEvent.staff_id == staff_id
+                    )
+                )
+            ).all()
+        )
 
 
 # Sofie's contact person is Mette (team Nord); her open handoff is assigned to Mette.
-@pytest.mark.parametrize(("who", "status"), [
-    ("mette", 200),   # her own young person
-    ("nora", 200),    # same team, open handoff
-    ("ali", 200),     # team lead
-    ("jonas", 404),   # contact person in another team
-    ("berit", 404),   # another municipality
-])
+@pytest.mark.parametrize(
+    ("who", "status"),
+    [
+        ("mette", 200),  # her own young person
+        ("nora", 200),  # same team, open handoff
+        ("ali", 200),  # team lead
+        ("jonas", 404),  # contact person in another team
+        ("berit", 404),  # another municipality
+    ],
+)
 @pytest.mark.parametrize("path", ["plan", "checkins", "channels"])
 async def test_reads_follow_the_inbox_visibility(
     app: FastAPI, world: TwoTowns, db: Database, who: str, status: int, path: str
@@ -58,10 +68,12 @@ async def test_contact_person_of_another_team_cannot_change_the_plan(
     sofie = world.people["sofie"]
     auth = await _bearer(db, world.staff["jonas"])
     async with client(app) as http:
-        goal = await http.put(f"/api/young/{sofie}/plan/goal", json={"goal": "Noget andet"},
-                              headers=auth)
-        milestone = await http.post(f"/api/young/{sofie}/plan/milestones",
-                                    json={"title": "Nyt"}, headers=auth)
+        goal = await http.put(
+            f"/api/young/{sofie}/plan/goal", json={"goal": "Noget andet"}, headers=auth
+        )
+        milestone = await http.post(
+            f"/api/young/{sofie}/plan/milestones", json={"title": "Nyt"}, headers=auth
+        )
     assert (goal.status_code, milestone.status_code) == (404, 404)
     async with db.session() as session:
         plan = (await session.exec(select(Plan).where(Plan.young_person_id == sofie))).one()

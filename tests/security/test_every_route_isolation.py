@@ -65,8 +65,10 @@ def person_routes(app: FastAPI) -> list[tuple[str, str]]:
 
 async def _snapshot(db: Database, person_id: int) -> tuple[Any, ...]:
     async with db.session() as session:
+
         def count(model: Any, *where: Any) -> Any:
             return session.exec(select(func.count()).select_from(model).where(*where))
+
         return (
             (await count(AuditEvent, AuditEvent.young_person_id == person_id)).one(),
             (await count(Message, Message.young_person_id == person_id)).one(),
@@ -96,12 +98,17 @@ async def test_every_person_route_is_404_for_another_municipality(
     before = await _snapshot(db, bo)
     answers = {}
     for method, template in person_routes(app):
-        path = template.format(person_id=bo, milestone_id=world.milestone_b,
-                               appointment_id=world.appointment_b, message_id=1)
+        path = template.format(
+            person_id=bo,
+            milestone_id=world.milestone_b,
+            appointment_id=world.appointment_b,
+            message_id=1,
+        )
         tail = template.split("{person_id}", 1)[1]
         if template.startswith("/api/"):
-            answer = await staff.request(method, path, headers=bearer,
-                                         json=JSON.get(tail) if method != "GET" else None)
+            answer = await staff.request(
+                method, path, headers=bearer, json=JSON.get(tail) if method != "GET" else None
+            )
         elif method == "GET":
             answer = await staff.get(path)
         else:

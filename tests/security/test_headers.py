@@ -31,8 +31,15 @@ async def test_login_page_has_the_security_headers(app: FastAPI, world: TwoTowns
     assert answer.headers["cache-control"] == "no-store"
 
 
-@pytest.mark.parametrize("path", ["/inbox", "/inbox/people/{sofie}/conversation",
-                                  "/inbox/people/{sofie}", "/inbox/people/{sofie}/messages"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/inbox",
+        "/inbox/people/{sofie}/conversation",
+        "/inbox/people/{sofie}",
+        "/inbox/people/{sofie}/messages",
+    ],
+)
 async def test_pages_about_young_people_are_not_cached_or_framed(
     signed_in: SignedIn, world: TwoTowns, path: str
 ) -> None:

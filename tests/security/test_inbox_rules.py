@@ -24,8 +24,9 @@ async def test_reading_the_message_list_is_audited(
     mette = await signed_in("mette")
     assert (await mette.get(f"/inbox/people/{sofie}/messages")).status_code == 200
     async with db.session() as session:
-        events = (await session.exec(select(AuditEvent).where(
-            AuditEvent.young_person_id == sofie))).all()
+        events = (
+            await session.exec(select(AuditEvent).where(AuditEvent.young_person_id == sofie))
+        ).all()
     assert [(e.staff_id, e.action) for e in events] == [(world.staff["mette"], "view_messages")]
 
 
@@ -37,22 +38,44 @@ async def _deactivate(db: Database, staff_id: int) -> None:
         session.add(staff)
 
 
-@pytest.mark.parametrize(("path", "data"), [
-    ("/inbox/me/absence", {"absent_from": "2026-03-09T08:00", "absent_until": "2026-03-13T16:00",
-                           "stand_in_id": "{nora}"}),
-    ("/inbox/people", {"first_name": "Yasmin", "birth_year": "2008", "language": "da",
-                       "contact_person_id": "{nora}"}),
-])
+@pytest.mark.parametrize(
+    ("path", "data"),
+    [
+        (
+            "/inbox/me/absence",
+            {
+                "absent_from": "2026-03-09T08:00",
+                "absent_until": "2026-03-13T16:00",
+                "stand_in_id": "{nora}",
+            },
+        ),
+        (
+            "/inbox/people",
+            {
+                "first_name": "Yasmin",
+                "birth_year": "2008",
+                "language": "da",
+                "contact_person_id": "{nora}",
+            },
+        ),
+    ],
+)
 async def test_an_inactive_colleague_cannot_be_picked(
     signed_in: SignedIn, world: TwoTowns, db: Database, path: str, data: dict[str, str]
 ) -> None:
     mette = await signed_in("mette")
     await _deactivate(db, world.staff["nora"])
-    answer = await mette.form(path, {k: v.format(nora=world.staff["nora"])
-                                     for k, v in data.items()})
+    answer = await mette.form(
+        path, {k: v.format(nora=world.staff["nora"]) for k, v in data.items()}
+    )
     assert answer.status_code == 400
     async with db.session() as session:
         mette_row = await session.get(StaffMember, world.staff["mette"])
-        created = (await session.exec(select(func.count()).select_from(YoungPerson).where(
-            YoungPerson.first_name == "Yasmin"))).one()
+        created = (
+            await session.exec(
+                select(func.count())
+                .select_from(YoungPerson)
+                .where(YoungPerson.first_name == "Yasmin")
+            )
+        ).one()
     assert mette_row is not None and mette_row.stand_in_id is None and created == 0

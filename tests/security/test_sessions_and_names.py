@@ -20,15 +20,15 @@ pytestmark = pytest.mark.usefixtures("frozen_clock")
 async def test_an_idle_session_ends_and_a_used_one_lives_on(db: Database) -> None:
     await youth_service(db)
     async with db.session() as session:
-        mette = (await session.exec(select(StaffMember).where(
-            StaffMember.email == METTE))).one()
+        mette = (await session.exec(select(StaffMember).where(StaffMember.email == METTE))).one()
         assert mette.id is not None
         token, _row = await service.create_session(session, staff_id=mette.id, now=clock.now())
 
     async def alive() -> bool:
         async with db.session() as session:
-            return await service.session_for_token(session, token=token,
-                                                   now=clock.now()) is not None
+            return (
+                await service.session_for_token(session, token=token, now=clock.now()) is not None
+            )
 
     for _ in range(5):  # used every 50 minutes: still signed in after 4 hours
         clock.advance(timedelta(minutes=50))

@@ -21,8 +21,9 @@ from tests.fixtures.service import LIFESPAN_TIMEOUT
 @pytest.fixture
 async def app(database_url: str, warmed_up: None) -> AsyncIterator[FastAPI]:
     service = create_app(Settings(_env_file=None, database_url=database_url), run_workers=False)
-    async with LifespanManager(service, startup_timeout=LIFESPAN_TIMEOUT,
-                               shutdown_timeout=LIFESPAN_TIMEOUT):
+    async with LifespanManager(
+        service, startup_timeout=LIFESPAN_TIMEOUT, shutdown_timeout=LIFESPAN_TIMEOUT
+    ):
         yield service
 
 
@@ -34,8 +35,11 @@ async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
 
 
 async def test_probes(client: httpx.AsyncClient) -> None:
-    assert (await client.get("/healthz")).json() == {"status": "ok", "database": None,
-                                                     "migrations": None}
+    assert (await client.get("/healthz")).json() == {
+        "status": "ok",
+        "database": None,
+        "migrations": None,
+    }
     ready = await client.get("/readyz")
     assert ready.status_code == 200
     assert ready.json()["migrations"] == "current"
@@ -50,8 +54,9 @@ async def test_openapi_describes_json_endpoints(client: httpx.AsyncClient) -> No
 async def test_simulator_chat_round_trip(app: FastAPI, client: httpx.AsyncClient) -> None:
     page = await client.get("/chat")
     assert page.status_code == 200 and "Sofie" in page.text
-    sent = await client.post("/chat/api/messages",
-                             json={"visitor": "demo-sofie", "text": "hej", "client_id": "abcdef12"})
+    sent = await client.post(
+        "/chat/api/messages", json={"visitor": "demo-sofie", "text": "hej", "client_id": "abcdef12"}
+    )
     assert sent.status_code == 200
     await app.state.dispatcher.dispatch_once()
     messages = (await client.get("/chat/api/messages", params={"visitor": "demo-sofie"})).json()
@@ -59,8 +64,9 @@ async def test_simulator_chat_round_trip(app: FastAPI, client: httpx.AsyncClient
     assert "ungeindsatsen i Demo Kommune" in messages[1]["body"]
     assert messages[1]["choices"][0]["label"] == "Fortsæt"
     # The same client id again is a retry: stored once, answered once.
-    await client.post("/chat/api/messages",
-                      json={"visitor": "demo-sofie", "text": "hej", "client_id": "abcdef12"})
+    await client.post(
+        "/chat/api/messages", json={"visitor": "demo-sofie", "text": "hej", "client_id": "abcdef12"}
+    )
     await app.state.dispatcher.dispatch_once()
     again = (await client.get("/chat/api/messages", params={"visitor": "demo-sofie"})).json()
     assert len(again) == 2
@@ -89,14 +95,25 @@ async def test_emoji_and_rtl_are_stored_as_written(app: FastAPI, client: httpx.A
 
 @pytest.mark.parametrize(
     ("name", "value"),
-    [("INDGANG_TIMEZONE", "Mars/Olympus"), ("INDGANG_DATABASE_URL", "mysql://x"),
-     ("INDGANG_PUBLIC_URL", "not a url"), ("INDGANG_REMINDER_APPOINTMENT_OFFSETS", '["soon"]')],
+    [
+        ("INDGANG_TIMEZONE", "Mars/Olympus"),
+        ("INDGANG_DATABASE_URL", "mysql://x"),
+        ("INDGANG_PUBLIC_URL", "not a url"),
+        ("INDGANG_REMINDER_APPOINTMENT_OFFSETS", '["soon"]'),
+    ],
 )
 def test_bad_setting_stops_start_up_with_one_line(name: str, value: str, tmp_path: Path) -> None:
     env = {**os.environ, name: value}
     # In an empty directory, so a developer's .env cannot add a second complaint.
-    result = subprocess.run([sys.executable, "-m", "bot", "serve"], env=env, capture_output=True,
-                            text=True, timeout=60, check=False, cwd=tmp_path)
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "serve"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        cwd=tmp_path,
+    )
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and name in lines[0], result.stderr

@@ -9,8 +9,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 DOC = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
-CONTRACTS = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))[
-    "tool"]["importlinter"]["contracts"]
+CONTRACTS = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"][
+    "importlinter"
+]["contracts"]
 
 
 def _diagram() -> str:
@@ -20,14 +21,17 @@ def _diagram() -> str:
 
 
 def _subgraph(name: str) -> set[str]:
-    found = re.search(rf'subgraph {name}\[.*?\]\n(.*?)\n    end', _diagram(), re.S)
+    found = re.search(rf"subgraph {name}\[.*?\]\n(.*?)\n    end", _diagram(), re.S)
     assert found is not None, f"no subgraph {name}"
     return set(re.findall(r"^\s+((?:bot|channels)\.[a-z0-9_.]+)", found.group(1), re.M))
 
 
 def _packages(top: str) -> set[str]:
-    return {f"{top}.{path.parent.name}" for path in (ROOT / top).glob("*/__init__.py")
-            if path.parent.name != "migrations"}
+    return {
+        f"{top}.{path.parent.name}"
+        for path in (ROOT / top).glob("*/__init__.py")
+        if path.parent.name != "migrations"
+    }
 
 
 def test_every_contract_is_described_and_every_description_is_a_contract() -> None:
@@ -45,8 +49,11 @@ def test_every_package_is_on_the_map_and_every_node_exists() -> None:
 
 def test_the_domains_drawn_are_the_ones_the_engine_may_not_import() -> None:
     engine = next(c for c in CONTRACTS if c["name"] == "The conversation engine imports no domain")
-    forbidden_packages = {m for m in engine["forbidden_modules"] if m.count(".") == 1
-                          and m not in ("bot.wiring", "bot.app")}
+    forbidden_packages = {
+        m
+        for m in engine["forbidden_modules"]
+        if m.count(".") == 1 and m not in ("bot.wiring", "bot.app")
+    }
     assert _subgraph("domains") == forbidden_packages
     assert _subgraph("engine") == set(engine["source_modules"])
 
@@ -55,3 +62,13 @@ def test_the_channels_drawn_are_the_ones_only_the_wiring_may_import() -> None:
     wiring = next(c for c in CONTRACTS if c["name"] == "Only the wiring knows concrete channels")
     assert wiring["forbidden_modules"] == ["channels.*"]
     assert _subgraph("channels") == _packages("channels")
+
+
+def test_no_module_of_bot_or_channels_is_over_400_lines() -> None:
+    long = {
+        str(path.relative_to(ROOT)): lines
+        for top in ("bot", "channels")
+        for path in (ROOT / top).rglob("*.py")
+        if (lines := len(path.read_text(encoding="utf-8").splitlines())) > 400
+    }
+    assert long == {}

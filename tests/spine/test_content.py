@@ -17,19 +17,29 @@ def test_catalogs_are_current_and_english_is_complete() -> None:
 
 
 def test_broken_flows_are_reported() -> None:
-    broken = Flows({"demo": Flow.model_validate({
-        "flow": "demo",
-        "start": "a",
-        "steps": {
-            "a": {"say": "Hej", "choices": [{"key": "x", "label": "X", "goto": "nowhere"}]},
-            "b": {"say": "Her stopper det."},
-            "c": {"do": "explode", "goto": "a"},
-            "d": {"show": "unknown_view", "goto": "a"},
-        },
-    })})
+    broken = Flows(
+        {
+            "demo": Flow.model_validate(
+                {
+                    "flow": "demo",
+                    "start": "a",
+                    "steps": {
+                        "a": {
+                            "say": "Hej",
+                            "choices": [{"key": "x", "label": "X", "goto": "nowhere"}],
+                        },
+                        "b": {"say": "Her stopper det."},
+                        "c": {"do": "explode", "goto": "a"},
+                        "d": {"show": "unknown_view", "goto": "a"},
+                    },
+                }
+            )
+        }
+    )
     registry = build_registry()
-    found = broken.problems(set(registry.actions), set(registry.views),
-                            set(registry.choice_sources))
+    found = broken.problems(
+        set(registry.actions), set(registry.views), set(registry.choice_sources)
+    )
     assert any("goto 'nowhere' does not exist" in line for line in found)
     assert any("demo.b: dead end" in line for line in found)
     assert any("unknown action 'explode'" in line for line in found)

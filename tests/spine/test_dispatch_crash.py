@@ -103,8 +103,9 @@ async def test_transient_failures_back_off_then_permanent_failure_stops(db: Data
     assert items[-1].status == "failed" and items[-1].last_error == "blocked"
     # A message the bot starts (a reminder, a staff reply) is not sent to it any more.
     async with db.session() as session:
-        identity = (await session.exec(
-            select(ChannelIdentity).where(ChannelIdentity.address == SOFIE))).one()
+        identity = (
+            await session.exec(select(ChannelIdentity).where(ChannelIdentity.address == SOFIE))
+        ).one()
         assert identity.unreachable_at is not None
         await enqueue(session, identity=identity, text="Husk dit møde.", now=clock.now())
     await chat.dispatcher.dispatch_once()
@@ -118,7 +119,8 @@ def test_backoff_is_capped() -> None:
     from bot.settings import OutboxSettings, Settings
 
     dispatcher = Dispatcher.__new__(Dispatcher)
-    dispatcher.settings = Settings(_env_file=None,
-                                   outbox=OutboxSettings(send_backoff_base=2, send_backoff_cap=60))
+    dispatcher.settings = Settings(
+        _env_file=None, outbox=OutboxSettings(send_backoff_base=2, send_backoff_cap=60)
+    )
     assert [dispatcher.backoff(n) for n in (1, 2, 3, 6, 12)] == [2, 4, 8, 60, 60]
     assert dispatcher.backoff(1, retry_after=5) == 5

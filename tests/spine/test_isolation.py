@@ -28,8 +28,11 @@ from tests.world import municipality
 def bad_env_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """A .env in the working directory with values that would stop any Settings."""
     env = tmp_path / ".env"
-    env.write_text("INDGANG_TIMEZONE=Mars/Olympus\nINDGANG_TELEGRAM_TOKEN=1:x\n"
-                   "INDGANG_DATABASE_URL=mysql://nowhere\n", encoding="utf-8")
+    env.write_text(
+        "INDGANG_TIMEZONE=Mars/Olympus\nINDGANG_TELEGRAM_TOKEN=1:x\n"
+        "INDGANG_DATABASE_URL=mysql://nowhere\n",
+        encoding="utf-8",
+    )
     monkeypatch.chdir(tmp_path)
     get_settings.cache_clear()
     yield env
@@ -118,8 +121,9 @@ def test_the_working_database_is_emptied_and_renewed_when_a_test_changed_it(
 
     url = postgres_databases.fresh()
     with psycopg.connect(_plain(url), autocommit=True) as conn:
-        columns = conn.execute("SELECT column_name FROM information_schema.columns "
-                               "WHERE table_name = 'municipality'").fetchall()
+        columns = conn.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = 'municipality'"
+        ).fetchall()
         assert ("stray",) not in columns and ("code",) in columns
 
 

@@ -13,15 +13,31 @@ from bot.settings import OutboxSettings, Settings, describe_error
 
 # Every variable that moved into a group, a value that is not its default, and where it lands.
 MOVED: list[tuple[str, str, Callable[[Settings], Any], Any]] = [
-    ("INDGANG_REMINDER_APPOINTMENT_OFFSETS", '["3h"]',
-     lambda s: s.reminder.appointment_offsets, ["3h"]),
-    ("INDGANG_REMINDER_MILESTONE_BEFORE", '["1d@09:00"]',
-     lambda s: s.reminder.milestone_before, ["1d@09:00"]),
-    ("INDGANG_REMINDER_MILESTONE_OVERDUE", '["+2d@10:00"]',
-     lambda s: s.reminder.milestone_overdue, ["+2d@10:00"]),
+    (
+        "INDGANG_REMINDER_APPOINTMENT_OFFSETS",
+        '["3h"]',
+        lambda s: s.reminder.appointment_offsets,
+        ["3h"],
+    ),
+    (
+        "INDGANG_REMINDER_MILESTONE_BEFORE",
+        '["1d@09:00"]',
+        lambda s: s.reminder.milestone_before,
+        ["1d@09:00"],
+    ),
+    (
+        "INDGANG_REMINDER_MILESTONE_OVERDUE",
+        '["+2d@10:00"]',
+        lambda s: s.reminder.milestone_overdue,
+        ["+2d@10:00"],
+    ),
     ("INDGANG_REMINDER_SWEEP_SECONDS", "7", lambda s: s.reminder.sweep_seconds, 7.0),
-    ("INDGANG_REMINDER_CHECKIN_SWEEP_SECONDS", "8",
-     lambda s: s.reminder.checkin_sweep_seconds, 8.0),
+    (
+        "INDGANG_REMINDER_CHECKIN_SWEEP_SECONDS",
+        "8",
+        lambda s: s.reminder.checkin_sweep_seconds,
+        8.0,
+    ),
     ("INDGANG_REMINDER_BATCH", "9", lambda s: s.reminder.batch, 9),
     ("INDGANG_DISPATCHER_INTERVAL", "0.25", lambda s: s.outbox.dispatcher_interval, 0.25),
     ("INDGANG_DISPATCHER_BATCH", "11", lambda s: s.outbox.dispatcher_batch, 11),
@@ -32,10 +48,14 @@ MOVED: list[tuple[str, str, Callable[[Settings], Any], Any]] = [
 ]
 
 
-@pytest.mark.parametrize(("name", "value", "read", "expected"), MOVED,
-                         ids=[row[0] for row in MOVED])
+@pytest.mark.parametrize(
+    ("name", "value", "read", "expected"), MOVED, ids=[row[0] for row in MOVED]
+)
 def test_each_old_variable_still_sets_its_value(
-    monkeypatch: pytest.MonkeyPatch, name: str, value: str, read: Callable[[Settings], Any],
+    monkeypatch: pytest.MonkeyPatch,
+    name: str,
+    value: str,
+    read: Callable[[Settings], Any],
     expected: Any,
 ) -> None:
     before = Settings(_env_file=None)  # type: ignore[call-arg]
@@ -57,20 +77,30 @@ def _leaves(values: dict[str, Any], path: str = "") -> set[tuple[str, str]]:
 
 def test_a_dotenv_file_sets_grouped_values(tmp_path: Path) -> None:
     env_file = tmp_path / ".env"
-    env_file.write_text("INDGANG_REMINDER_BATCH=12\nINDGANG_SEND_MAX_ATTEMPTS=4\n",
-                        encoding="utf-8")
+    env_file.write_text(
+        "INDGANG_REMINDER_BATCH=12\nINDGANG_SEND_MAX_ATTEMPTS=4\n", encoding="utf-8"
+    )
     settings = Settings(_env_file=env_file)  # type: ignore[call-arg]
     assert (settings.reminder.batch, settings.outbox.send_max_attempts) == (12, 4)
 
 
-@pytest.mark.parametrize("name", ["INDGANG_BATCH", "INDGANG_INTERVAL", "INDGANG_MAX_ATTEMPTS",
-                                  "INDGANG_DISPATCHER_MAX_ATTEMPTS", "INDGANG_OUTBOX_BATCH"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "INDGANG_BATCH",
+        "INDGANG_INTERVAL",
+        "INDGANG_MAX_ATTEMPTS",
+        "INDGANG_DISPATCHER_MAX_ATTEMPTS",
+        "INDGANG_OUTBOX_BATCH",
+    ],
+)
 def test_a_field_name_alone_is_not_a_variable(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
     before = Settings(_env_file=None)  # type: ignore[call-arg]
     monkeypatch.setenv(name, "3")
     after = Settings(_env_file=None)  # type: ignore[call-arg]
     assert {p for p, _ in _leaves(after.model_dump()) ^ _leaves(before.model_dump())} <= {
-        "secret_key"}
+        "secret_key"
+    }
 
 
 def test_groups_can_be_given_in_code() -> None:
@@ -81,16 +111,18 @@ def test_groups_can_be_given_in_code() -> None:
 
 @pytest.mark.parametrize(
     ("name", "value"),
-    [("INDGANG_REMINDER_APPOINTMENT_OFFSETS", '["soon"]'),
-     ("INDGANG_REMINDER_MILESTONE_OVERDUE", '["1d@10:00", 5]'),
-     ("INDGANG_REMINDER_BATCH", "0"),
-     ("INDGANG_DISPATCHER_INTERVAL", "-1"),
-     ("INDGANG_DISPATCHER_BATCH", "many"),
-     ("INDGANG_SEND_MAX_ATTEMPTS", "0"),
-     ("INDGANG_SEND_BACKOFF_BASE", "fast"),
-     ("INDGANG_SEND_BACKOFF_CAP", "0"),
-     ("INDGANG_LEASE_SECONDS", "-5"),
-     ("INDGANG_TIMEZONE", "Mars/Olympus")],
+    [
+        ("INDGANG_REMINDER_APPOINTMENT_OFFSETS", '["soon"]'),
+        ("INDGANG_REMINDER_MILESTONE_OVERDUE", '["1d@10:00", 5]'),
+        ("INDGANG_REMINDER_BATCH", "0"),
+        ("INDGANG_DISPATCHER_INTERVAL", "-1"),
+        ("INDGANG_DISPATCHER_BATCH", "many"),
+        ("INDGANG_SEND_MAX_ATTEMPTS", "0"),
+        ("INDGANG_SEND_BACKOFF_BASE", "fast"),
+        ("INDGANG_SEND_BACKOFF_CAP", "0"),
+        ("INDGANG_LEASE_SECONDS", "-5"),
+        ("INDGANG_TIMEZONE", "Mars/Olympus"),
+    ],
 )
 def test_a_bad_value_is_one_line_naming_the_variable(
     monkeypatch: pytest.MonkeyPatch, name: str, value: str

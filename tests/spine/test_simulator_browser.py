@@ -24,8 +24,11 @@ pytestmark = pytest.mark.browser
 
 
 async def test_chat_in_a_browser(tmp_path: Path, request: pytest.FixtureRequest) -> None:
-    settings = Settings(_env_file=None, database_url=f"sqlite:///{tmp_path / 'indgang.db'}",
-                        outbox=OutboxSettings(dispatcher_interval=0.2))
+    settings = Settings(
+        _env_file=None,
+        database_url=f"sqlite:///{tmp_path / 'indgang.db'}",
+        outbox=OutboxSettings(dispatcher_interval=0.2),
+    )
     async with serve(settings, listening_socket()) as base, async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = await browser.new_page()
@@ -33,8 +36,7 @@ async def test_chat_in_a_browser(tmp_path: Path, request: pytest.FixtureRequest)
         await page.get_by_role("button", name="Sofie").click()
         await page.get_by_label("Besked", exact=True).fill("hej")
         await page.get_by_label("Besked", exact=True).press("Enter")
-        await expect(page.get_by_text("ungeindsatsen i Demo Kommune")).to_be_visible(
-            timeout=10_000)
+        await expect(page.get_by_text("ungeindsatsen i Demo Kommune")).to_be_visible(timeout=10_000)
         for label in ("Fortsæt", "OK", "Dansk"):
             await page.locator(".msg.out").last.get_by_role("button", name=label).click()
         await expect(page.locator(".msg.out").last).to_contain_text("Hvad vil du gerne?")
@@ -42,6 +44,5 @@ async def test_chat_in_a_browser(tmp_path: Path, request: pytest.FixtureRequest)
         plan = page.locator(".msg.out").last
         await expect(plan).to_contain_text("Dit mål: Starte på tømreruddannelsen i august")
         await expect(plan).to_contain_text("(senest ")
-        await page.screenshot(path=str(artifact("simulator-plan.png", request)),
-                              full_page=True)
+        await page.screenshot(path=str(artifact("simulator-plan.png", request)), full_page=True)
         await browser.close()

@@ -1,4 +1,4 @@
-"""Planning reminder rows, and the sweep that turns due ones into outbox rows exactly once."""
+"""The sweep that turns due reminders into outbox rows, exactly once."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import structlog
 from sqlalchemy import bindparam, func, insert, update
@@ -22,101 +21,22 @@ from bot.people.models import ChannelIdentity, YoungPerson
 from bot.plans.models import Appointment, Milestone, Plan, PlanEvent
 from bot.reminders import wording
 from bot.reminders.models import Reminder
-from bot.reminders.offsets import parse_offset
-from bot.settings import ReminderSettings, get_settings
+from bot.reminders.planning import (
+    APPOINTMENT,
+    CANCELLED,
+    CLAIMED,
+    DROPPED,
+    FAILED,
+    LIVE_APPOINTMENT,
+    MILESTONE_OVERDUE,
+    PENDING,
+    SENT,
+    SKIPPED,
+)
+from bot.settings import get_settings
 from channels.base import Choice
 
 log = structlog.get_logger(__name__)
-
-APPOINTMENT = "appointment"
-MILESTONE = "milestone"
-MILESTONE_OVERDUE = "milestone_overdue"
-PENDING, CLAIMED, SENT = "pending", "claimed", "sent"
-DROPPED, CANCELLED, SKIPPED, FAILED = "dropped", "cancelled", "skipped", "failed"
-LIVE_APPOINTMENT = ("planned", "confirmed")
-
-
-async def _upsert(session: AsyncSession, *, person_id: int, kind: str, target_id: int,
-                  due: dict[str, datetime], now: datetime) -> list[Reminder]:
-    """Make the target's pending reminders match `due` (offset_key -> UTC time)."""
-    existing = {r.offset_key: r for r in (await session.exec(
-        select(Reminder).where(Reminder.kind == kind, Reminder.target_id == target_id))).all()}
-    planned = []
-    for key, stale in existing.items():
-        if key not in due and stale.status == PENDING:
-            stale.status = CANCELLED
-            session.add(stale)
-    for key, when in due.items():
-        row = existing.get(key)
-        if when <= now:
-            # Booked too late for this one (the 16:00 reminder for a meeting booked at 17:00).
-            if row is not None and row.status == PENDING:
-                row.status = CANCELLED
-                session.add(row)
-            continue
-        if row is None:
-            row = Reminder(young_person_id=person_id, kind=kind, target_id=target_id,
-                           offset_key=key, due_at=when)
-        elif row.due_at != when or row.status in (CANCELLED, DROPPED):
-            # The target moved: remind again about the new time, even if the old one went out.
-            row.due_at, row.status, row.message_id = when, PENDING, None
-        session.add(row)
-        planned.append(row)
-    await session.flush()
-    return planned
-
-
-async def plan_appointment(
-    session: AsyncSession, *, appointment: Appointment, person: YoungPerson,
-    municipality: Municipality, now: datetime, settings: ReminderSettings | None = None,
-) -> list[Reminder]:
-    """(Re)plan an appointment's reminders; a cancelled or past one gets none."""
-    assert appointment.id is not None and person.id is not None
-    settings = settings or get_settings().reminder
-    zone = ZoneInfo(municipality.timezone)
-    due: dict[str, datetime] = {}
-    if appointment.status in LIVE_APPOINTMENT:
-        for key in settings.appointment_offsets:
-            raw = parse_offset(key).due(appointment.starts_at, zone)
-            when = after_quiet_hours(raw, municipality)
-            if when >= appointment.starts_at:
-                log.info("reminder.too_late", kind=APPOINTMENT, target_id=appointment.id,
-                         offset=key)
-                continue
-            due[key] = when
-    return await _upsert(session, person_id=person.id, kind=APPOINTMENT,
-                         target_id=appointment.id, due=due, now=now)
-
-
-async def plan_milestone(
-    session: AsyncSession, *, milestone: Milestone, person: YoungPerson,
-    municipality: Municipality, now: datetime, settings: ReminderSettings | None = None,
-) -> list[Reminder]:
-    """(Re)plan a milestone's reminder before its due date and its overdue follow-up."""
-    assert milestone.id is not None and person.id is not None
-    settings = settings or get_settings().reminder
-    zone = ZoneInfo(municipality.timezone)
-    before: dict[str, datetime] = {}
-    after: dict[str, datetime] = {}
-    if milestone.status == "open" and milestone.due_date is not None:
-        for key in settings.milestone_before:
-            raw = parse_offset(key).on_day(milestone.due_date, zone)
-            before[key] = after_quiet_hours(raw, municipality)
-        for key in settings.milestone_overdue:
-            raw = parse_offset(key).on_day(milestone.due_date, zone)
-            after[key] = after_quiet_hours(raw, municipality)
-    rows = await _upsert(session, person_id=person.id, kind=MILESTONE, target_id=milestone.id,
-                         due=before, now=now)
-    return rows + await _upsert(session, person_id=person.id, kind=MILESTONE_OVERDUE,
-                                target_id=milestone.id, due=after, now=now)
-
-
-async def pending_for(session: AsyncSession, *, person_id: int) -> list[Reminder]:
-    """A young person's planned reminders, soonest first."""
-    result = await session.exec(
-        select(Reminder).where(Reminder.young_person_id == person_id, Reminder.status == PENDING)
-        .order_by(col(Reminder.due_at), col(Reminder.id)))
-    return list(result.all())
 
 
 @dataclass
@@ -136,8 +56,13 @@ class SweepResult:
         return self.outcomes.get(SENT, 0)
 
 
-async def sweep_due(db: Database, now: datetime, *, batch: int | None = None,
-                    on_sent: Callable[[], None] | None = None) -> SweepResult:
+async def sweep_due(
+    db: Database,
+    now: datetime,
+    *,
+    batch: int | None = None,
+    on_sent: Callable[[], None] | None = None,
+) -> SweepResult:
     """Turn every due reminder into an outbox row; safe to run twice and side by side."""
     size = batch or get_settings().reminder.batch
     total = SweepResult()
@@ -161,8 +86,13 @@ async def claim(session: AsyncSession, *, now: datetime, limit: int) -> list[int
         .order_by(col(Reminder.due_at), col(Reminder.id))
         .limit(limit)
     )
-    return await claim_ids(session, Reminder, due=due, values={"status": CLAIMED},
-                           still=col(Reminder.status) == PENDING)
+    return await claim_ids(
+        session,
+        Reminder,
+        due=due,
+        values={"status": CLAIMED},
+        still=col(Reminder.status) == PENDING,
+    )
 
 
 @dataclass
@@ -215,8 +145,9 @@ async def sweep_batch(session: AsyncSession, *, now: datetime, limit: int) -> Sw
         for _ in outgoing:
             result.add(SENT)
     for status, status_ids in settled.items():
-        await session.exec(update(Reminder).where(col(Reminder.id).in_(status_ids))
-                           .values(status=status))
+        await session.exec(
+            update(Reminder).where(col(Reminder.id).in_(status_ids)).values(status=status)
+        )
         for _ in status_ids:
             result.add(status)
     return result
@@ -235,21 +166,39 @@ class _Context:
     @classmethod
     async def load(cls, session: AsyncSession, ids: list[int]) -> _Context:
         # Load what a whole batch needs in a few queries: a sweep may hold 100,000 rows.
-        reminders = list((await session.exec(
-            select(Reminder).where(col(Reminder.id).in_(ids)).order_by(col(Reminder.id)))).all())
+        reminders = list(
+            (
+                await session.exec(
+                    select(Reminder).where(col(Reminder.id).in_(ids)).order_by(col(Reminder.id))
+                )
+            ).all()
+        )
         person_ids = {r.young_person_id for r in reminders}
         people = await _by_id(session, YoungPerson, person_ids)
-        municipalities = await _by_id(session, Municipality,
-                                      {p.municipality_id for p in people.values()})
+        municipalities = await _by_id(
+            session, Municipality, {p.municipality_id for p in people.values()}
+        )
         appointment_ids = {r.target_id for r in reminders if r.kind == APPOINTMENT}
         milestone_ids = {r.target_id for r in reminders if r.kind != APPOINTMENT}
-        states = {s.young_person_id: s for s in (await session.exec(
-            select(ConversationState)
-            .where(col(ConversationState.young_person_id).in_(person_ids)))).all()}
-        return cls(reminders, people, municipalities,
-                   await preferred_identities(session, person_ids),
-                   await _by_id(session, Appointment, appointment_ids),
-                   await _by_id(session, Milestone, milestone_ids), states)
+        states = {
+            s.young_person_id: s
+            for s in (
+                await session.exec(
+                    select(ConversationState).where(
+                        col(ConversationState.young_person_id).in_(person_ids)
+                    )
+                )
+            ).all()
+        }
+        return cls(
+            reminders,
+            people,
+            municipalities,
+            await preferred_identities(session, person_ids),
+            await _by_id(session, Appointment, appointment_ids),
+            await _by_id(session, Milestone, milestone_ids),
+            states,
+        )
 
 
 async def _by_id(session: AsyncSession, model: Any, ids: Iterable[int]) -> dict[int, Any]:
@@ -267,12 +216,15 @@ async def preferred_identities(
     wanted = list(person_ids)
     if not wanted:
         return {}
-    rows = (await session.exec(
-        select(ChannelIdentity).where(
-            col(ChannelIdentity.young_person_id).in_(wanted),
-            col(ChannelIdentity.unreachable_at).is_(None),
-            col(ChannelIdentity.opted_out_at).is_(None),
-        ))).all()
+    rows = (
+        await session.exec(
+            select(ChannelIdentity).where(
+                col(ChannelIdentity.young_person_id).in_(wanted),
+                col(ChannelIdentity.unreachable_at).is_(None),
+                col(ChannelIdentity.opted_out_at).is_(None),
+            )
+        )
+    ).all()
     best: dict[int, ChannelIdentity] = {}
     for row in rows:
         current = best.get(row.young_person_id)
@@ -302,49 +254,83 @@ def _decide(ctx: _Context, reminder: Reminder, now: datetime) -> tuple[str, _Out
         if appointment is None or appointment.status not in LIVE_APPOINTMENT:
             return CANCELLED, None
         if send_at >= appointment.starts_at:
-            log.info("reminder.dropped_too_late", reminder_id=reminder.id,
-                     offset=reminder.offset_key)
+            log.info(
+                "reminder.dropped_too_late", reminder_id=reminder.id, offset=reminder.offset_key
+            )
             return DROPPED, None
-        text = wording.appointment_text(appointment, language=language,
-                                        timezone=municipality.timezone)
-        return SENT, _Out(reminder, identity, text,
-                          wording.step_choices(wording.APPOINTMENT_STEP, language), send_at,
-                          wording.APPOINTMENT_STEP, {"appointment_id": appointment.id or 0})
+        text = wording.appointment_text(
+            appointment, language=language, timezone=municipality.timezone
+        )
+        return SENT, _Out(
+            reminder,
+            identity,
+            text,
+            wording.step_choices(wording.APPOINTMENT_STEP, language),
+            send_at,
+            wording.APPOINTMENT_STEP,
+            {"appointment_id": appointment.id or 0},
+        )
     milestone = ctx.milestones.get(reminder.target_id)
     if milestone is None or milestone.status != "open":
         return CANCELLED, None
     overdue = reminder.kind == MILESTONE_OVERDUE
     text = wording.milestone_text(milestone, overdue=overdue, language=language)
-    return SENT, _Out(reminder, identity, text,
-                      wording.step_choices(wording.MILESTONE_STEP, language), send_at,
-                      wording.MILESTONE_STEP, {"milestone_id": milestone.id or 0})
+    return SENT, _Out(
+        reminder,
+        identity,
+        text,
+        wording.step_choices(wording.MILESTONE_STEP, language),
+        send_at,
+        wording.MILESTONE_STEP,
+        {"milestone_id": milestone.id or 0},
+    )
 
 
-async def _write(session: AsyncSession, outgoing: list[_Out], ctx: _Context,
-                 now: datetime) -> None:
+async def _write(session: AsyncSession, outgoing: list[_Out], ctx: _Context, now: datetime) -> None:
     # The same rows bot.outbox.service.enqueue writes, inserted in bulk (Core, not ORM
     # objects): a sweep may carry 100,000 reminders.
     if not outgoing:
         return
     rows = [
-        {"young_person_id": out.identity.young_person_id, "identity_id": out.identity.id,
-         "channel": out.identity.channel, "direction": OUTBOUND, "author": "bot",
-         "body": out.text, "choices": [{"key": c.key, "label": c.label} for c in out.choices],
-         "internal": False, "status": "queued", "created_at": now}
+        {
+            "young_person_id": out.identity.young_person_id,
+            "identity_id": out.identity.id,
+            "channel": out.identity.channel,
+            "direction": OUTBOUND,
+            "author": "bot",
+            "body": out.text,
+            "choices": [{"key": c.key, "label": c.label} for c in out.choices],
+            "internal": False,
+            "status": "queued",
+            "created_at": now,
+        }
         for out in outgoing
     ]
     message_ids = await _insert_messages(session, rows)
-    await session.exec(insert(OutboxItem), params=[
-        {"message_id": message_id, "status": "pending", "urgent": False,
-         "bypass_opt_out": False, "due_at": out.due_at, "attempts": 0, "created_at": now}
-        for out, message_id in zip(outgoing, message_ids, strict=True)
-    ])
+    await session.exec(
+        insert(OutboxItem),
+        params=[
+            {
+                "message_id": message_id,
+                "status": "pending",
+                "urgent": False,
+                "bypass_opt_out": False,
+                "due_at": out.due_at,
+                "attempts": 0,
+                "created_at": now,
+            }
+            for out, message_id in zip(outgoing, message_ids, strict=True)
+        ],
+    )
     raw = await session.connection()
     await raw.execute(
-        update(Reminder).where(col(Reminder.id) == bindparam("rid"))
+        update(Reminder)
+        .where(col(Reminder.id) == bindparam("rid"))
         .values(status=SENT, message_id=bindparam("mid")),
-        [{"rid": out.reminder.id, "mid": message_id}
-         for out, message_id in zip(outgoing, message_ids, strict=True)],
+        [
+            {"rid": out.reminder.id, "mid": message_id}
+            for out, message_id in zip(outgoing, message_ids, strict=True)
+        ],
     )
     for out in outgoing:
         _point_conversation(session, ctx, out, now)
@@ -387,5 +373,12 @@ async def _flag_overdue(session: AsyncSession, milestone: Milestone, now: dateti
     session.add(milestone)
     plan = await session.get(Plan, milestone.plan_id)
     if plan is not None:
-        session.add(PlanEvent(plan_id=milestone.plan_id, actor="system",
-                              action="milestone.overdue", detail=milestone.title[:300], at=now))
+        session.add(
+            PlanEvent(
+                plan_id=milestone.plan_id,
+                actor="system",
+                action="milestone.overdue",
+                detail=milestone.title[:300],
+                at=now,
+            )
+        )
