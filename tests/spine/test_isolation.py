@@ -17,6 +17,7 @@ from sqlmodel import Session, SQLModel, select
 from bot.database import Database
 from bot.municipalities.models import Municipality
 from bot.settings import Settings, get_settings
+from tests.fakes.telegram_api import TEST_TOKEN
 from tests.fixtures.databases import PostgresDatabases
 from tests.fixtures.inbox import inbox_settings
 from tests.fixtures.stack import Stack
@@ -48,7 +49,9 @@ async def test_a_developers_env_file_never_reaches_the_fixtures(
     # Yet the app with its fakes, the harness and the inbox settings built from defaults.
     assert stack.settings.timezone == "Europe/Copenhagen"
     assert Harness(db).settings.timezone == "Europe/Copenhagen"
-    assert inbox_settings(db).telegram_token is None
+    assert inbox_settings(db).timezone == "Europe/Copenhagen"
+    # The channels' own settings too: the Telegram token is the fake's, not the file's.
+    assert stack.app.state.channel_settings["telegram"].token == TEST_TOKEN
     # And what the product builds for itself (the CLI) ignores it too.
     assert get_settings().timezone == "Europe/Copenhagen"
 
