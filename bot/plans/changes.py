@@ -120,7 +120,7 @@ async def add_milestone(
         now=now,
         staff=staff,
     )
-    await _replan_milestone(session, milestone, person, now)
+    await _replan(session, milestone, person, now)
     return milestone
 
 
@@ -158,7 +158,7 @@ async def update_milestone(
         now=now,
         staff=staff,
     )
-    await _replan_milestone(session, milestone, person, now)
+    await _replan(session, milestone, person, now)
     return milestone
 
 
@@ -187,7 +187,7 @@ async def mark_done(
         staff=staff,
         actor=actor,
     )
-    await _replan_milestone(session, milestone, person, now)
+    await _replan(session, milestone, person, now)
     return milestone
 
 
@@ -222,7 +222,7 @@ async def add_appointment(
         now=now,
         staff=staff,
     )
-    await _replan_appointment(session, appointment, person, now)
+    await _replan(session, appointment, person, now)
     return appointment
 
 
@@ -262,7 +262,7 @@ async def update_appointment(
         staff=staff,
         actor=actor,
     )
-    await _replan_appointment(session, appointment, person, now)
+    await _replan(session, appointment, person, now)
     return appointment
 
 
@@ -325,28 +325,19 @@ async def _municipality(session: AsyncSession, person: YoungPerson) -> Municipal
     return municipality
 
 
-async def _replan_milestone(
-    session: AsyncSession, milestone: Milestone, person: YoungPerson, now: datetime
+async def _replan(
+    session: AsyncSession, item: Milestone | Appointment, person: YoungPerson, now: datetime
 ) -> None:
-    await reminders.plan_milestone(
-        session,
-        milestone=milestone,
-        person=person,
-        municipality=await _municipality(session, person),
-        now=now,
-    )
-
-
-async def _replan_appointment(
-    session: AsyncSession, appointment: Appointment, person: YoungPerson, now: datetime
-) -> None:
-    await reminders.plan_appointment(
-        session,
-        appointment=appointment,
-        person=person,
-        municipality=await _municipality(session, person),
-        now=now,
-    )
+    """Plan the reminders of a milestone or an appointment again after it changed."""
+    municipality = await _municipality(session, person)
+    if isinstance(item, Milestone):
+        await reminders.plan_milestone(
+            session, milestone=item, person=person, municipality=municipality, now=now
+        )
+    else:
+        await reminders.plan_appointment(
+            session, appointment=item, person=person, municipality=municipality, now=now
+        )
 
 
 def _milestone_detail(milestone: Milestone) -> str:

@@ -58,14 +58,7 @@ async def confirm(turn: Turn, _argument: str) -> None:
     if appointment is None or appointment.id is None:
         return
     if appointment.status == "planned":
-        await changes.update_appointment(
-            turn.session,
-            person=turn.person,
-            appointment_id=appointment.id,
-            now=turn.now,
-            actor="young_person",
-            status="confirmed",
-        )
+        await _set_status(turn, appointment.id, "confirmed")
 
 
 @plugin.action("handoff_appointment")
@@ -78,18 +71,23 @@ async def ask_for_other_time(turn: Turn, reason: str) -> None:
             appointment, language="da", timezone=turn.municipality.timezone
         )
         if appointment.status in ("planned", "confirmed"):
-            await changes.update_appointment(
-                turn.session,
-                person=turn.person,
-                appointment_id=appointment.id,
-                now=turn.now,
-                actor="young_person",
-                status="reschedule_requested",
-            )
+            await _set_status(turn, appointment.id, "reschedule_requested")
     await handoffs.open_handoff(
         turn.session,
         person=turn.person,
         reason=reason or "reschedule",
         detail=detail,
         appointment_id=appointment.id if appointment else None,
+    )
+
+
+async def _set_status(turn: Turn, appointment_id: int, status: str) -> None:
+    """The young person changed the appointment's status; the plan's history says so."""
+    await changes.update_appointment(
+        turn.session,
+        person=turn.person,
+        appointment_id=appointment_id,
+        now=turn.now,
+        actor="young_person",
+        status=status,
     )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final, Literal, cast
+from typing import Any, Final, Literal, cast, get_args
 
 import snowballstemmer
 import yaml
@@ -23,16 +23,7 @@ Category = Literal[
     "homelessness",
     "distress",
 ]
-CATEGORIES: Final[tuple[Category, ...]] = (
-    "acute_danger",
-    "suicide",
-    "self_harm",
-    "abuse",
-    "violence",
-    "forced_marriage",
-    "homelessness",
-    "distress",
-)
+CATEGORIES: Final[tuple[Category, ...]] = get_args(Category)
 """Every category, most urgent first. `distress` is for gentle rules only."""
 
 SOFTENERS: Final = ("negation", "reported", "play", "past", "affirm")
