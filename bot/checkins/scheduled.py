@@ -120,6 +120,7 @@ async def _ask(session: AsyncSession, schedule: CheckinSchedule, now: datetime) 
         now=now,
         choices=step_choices(ASK_STEP, person.language),
         due_at=after_quiet_hours(now, municipality),
+        nudge=True,
     )
     state = await session.get(ConversationState, person.id)
     if state is None:

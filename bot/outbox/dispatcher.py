@@ -110,7 +110,11 @@ class Dispatcher:
             text=message.body,
             choices=tuple(Choice(c["key"], c["label"]) for c in message.choices),
         )
+        if await self._deferred(claimed):
+            return
         await self._pacers[message.channel].wait(identity.address)
+        if await self._deferred(claimed):
+            return
         try:
             result = await channel.send(outbound)
         except SendError as error:
@@ -187,6 +191,14 @@ class Dispatcher:
                 self.settings.outbox.send_backoff_cap,
             )
         )
+
+    async def _deferred(self, claimed: service.Claimed) -> bool:
+        # A reminder or campaign falling due (or paced) into quiet hours goes after them.
+        quiet_until = claimed.quiet_until(utcnow())
+        if quiet_until is None or claimed.item.id is None:
+            return False
+        await service.defer(self.db, claimed.item.id, owner=self.owner, until=quiet_until)
+        return True
 
     async def _settle(
         self,

@@ -27,6 +27,10 @@ class OutboxItem(SQLModel, table=True):
     urgent: bool = Field(default=False)
     # Only the answer to STOP and crisis help go to an identity that has opted out.
     bypass_opt_out: bool = Field(default=False)
+    # Started by the bot unasked (a reminder, a check-in, a campaign): it waits out quiet
+    # hours when it falls due in them, and counts toward the frequency cap.
+    nudge: bool = Field(default=False)
+    delivery_id: int | None = Field(default=None, foreign_key="campaign_delivery.id")
     due_at: datetime = utc_field(nullable=False)
     attempts: int = Field(default=0)
     last_error: str | None = Field(default=None, max_length=200)

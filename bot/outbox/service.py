@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import or_
+from sqlalchemy import func, insert, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -15,7 +16,7 @@ from bot.conversation.models import OUTBOUND, Message
 from bot.database import Database, claim_ids
 from bot.municipalities.models import Municipality
 from bot.outbox.models import CANCELLED, FAILED, PENDING, SENT, OutboxItem
-from bot.people.models import ChannelIdentity
+from bot.people.models import ChannelIdentity, YoungPerson
 from channels.base import Choice
 
 
@@ -31,6 +32,7 @@ async def enqueue(
     due_at: datetime | None = None,
     urgent: bool = False,
     bypass_opt_out: bool = False,
+    nudge: bool = False,
 ) -> Message:
     """Store an outgoing message and its outbox row in the caller's transaction."""
     message = Message(
@@ -54,9 +56,81 @@ async def enqueue(
             due_at=due_at or now,
             urgent=urgent,
             bypass_opt_out=bypass_opt_out,
+            nudge=nudge,
         )
     )
     return message
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One message for `enqueue_many`: what `enqueue` takes, for rows written in bulk."""
+
+    identity: ChannelIdentity
+    text: str
+    due_at: datetime
+    choices: Sequence[Choice] = ()
+    nudge: bool = True
+    delivery_id: int | None = None
+
+
+async def enqueue_many(
+    session: AsyncSession, outgoing: Sequence[Outgoing], *, now: datetime
+) -> list[int]:
+    """Store many bot messages and their outbox rows in two statements; their message ids.
+
+    The same rows `enqueue` writes, inserted with Core rather than ORM objects: a reminder
+    sweep or a campaign may carry 100,000 messages.
+    """
+    if not outgoing:
+        return []
+    rows = [
+        {
+            "young_person_id": out.identity.young_person_id,
+            "identity_id": out.identity.id,
+            "channel": out.identity.channel,
+            "direction": OUTBOUND,
+            "author": "bot",
+            "body": out.text,
+            "choices": [{"key": c.key, "label": c.label} for c in out.choices],
+            "internal": False,
+            "status": "queued",
+            "created_at": now,
+        }
+        for out in outgoing
+    ]
+    message_ids = await _insert_messages(session, rows)
+    await session.exec(
+        insert(OutboxItem),
+        params=[
+            {
+                "message_id": message_id,
+                "status": PENDING,
+                "urgent": False,
+                "bypass_opt_out": False,
+                "nudge": out.nudge,
+                "delivery_id": out.delivery_id,
+                "due_at": out.due_at,
+                "attempts": 0,
+                "created_at": now,
+            }
+            for out, message_id in zip(outgoing, message_ids, strict=True)
+        ],
+    )
+    return message_ids
+
+
+async def _insert_messages(session: AsyncSession, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert message rows in one statement; their ids in the rows' order."""
+    if (await session.connection()).dialect.name == "sqlite":
+        # SQLite cannot promise RETURNING order for a multi-row insert, so SQLAlchemy would
+        # insert row by row. We hold the write lock (BEGIN IMMEDIATE), so the new rowids are
+        # the next ones after the current maximum, in order.
+        before = (await session.exec(select(func.max(Message.id)))).one() or 0
+        await session.exec(insert(Message), params=rows)
+        return list(range(before + 1, before + 1 + len(rows)))
+    statement = insert(Message).returning(col(Message.id), sort_by_parameter_order=True)
+    return list((await session.exec(statement, params=rows)).scalars().all())
 
 
 def after_quiet_hours(moment: datetime, municipality: Municipality) -> datetime:
@@ -102,19 +176,40 @@ class Claimed:
     item: OutboxItem
     message: Message
     identity: ChannelIdentity | None
+    municipality: Municipality | None = None
+
+    def quiet_until(self, now: datetime) -> datetime | None:
+        """For a nudge falling due in its municipality's quiet hours: when they end."""
+        if not self.item.nudge or self.municipality is None:
+            return None
+        later = after_quiet_hours(now, self.municipality)
+        return later if later > now else None
 
 
 async def load(db: Database, item_ids: Sequence[int]) -> list[Claimed]:
     """The outbox rows, their messages and the identities they go to, in one read."""
     async with db.session() as session:
         result = await session.exec(
-            select(OutboxItem, Message, ChannelIdentity)
+            select(OutboxItem, Message, ChannelIdentity, Municipality)
             .join(Message, col(Message.id) == OutboxItem.message_id)
             .outerjoin(ChannelIdentity, col(ChannelIdentity.id) == Message.identity_id)
+            .outerjoin(YoungPerson, col(YoungPerson.id) == Message.young_person_id)
+            .outerjoin(Municipality, col(Municipality.id) == YoungPerson.municipality_id)
             .where(col(OutboxItem.id).in_(item_ids))
             .order_by(col(OutboxItem.id))
         )
-        return [Claimed(item, message, identity) for item, message, identity in result.all()]
+        return [Claimed(*row) for row in result.all()]
+
+
+async def defer(db: Database, item_id: int, *, owner: str, until: datetime) -> bool:
+    """Put a leased row back until `until` (quiet hours), not counting it as an attempt."""
+    async with db.session() as session:
+        item = await session.get(OutboxItem, item_id)
+        if item is None or item.lease_owner != owner or item.status != PENDING:
+            return False
+        item.due_at, item.lease_owner, item.lease_until = until, None, None
+        session.add(item)
+        return True
 
 
 async def settle(
@@ -212,4 +307,14 @@ async def record_status(
         return True
 
 
-__all__ = ["CANCELLED", "FAILED", "PENDING", "SENT", "after_quiet_hours", "claim", "enqueue"]
+__all__ = [
+    "CANCELLED",
+    "FAILED",
+    "PENDING",
+    "SENT",
+    "Outgoing",
+    "after_quiet_hours",
+    "claim",
+    "enqueue",
+    "enqueue_many",
+]

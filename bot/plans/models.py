@@ -24,6 +24,8 @@ class Milestone(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     plan_id: int = Field(foreign_key="plan.id", index=True)
     title: str = Field(max_length=200)
+    # A short word staff and campaigns find it by ('ansogning', 'cv'), not shown to the young.
+    tag: str | None = Field(default=None, max_length=40, index=True)
     due_date: date | None = None
     status: str = Field(default="open", max_length=12)
     done_at: datetime | None = utc_field()

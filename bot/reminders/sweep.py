@@ -8,15 +8,14 @@ from datetime import datetime
 from typing import Any
 
 import structlog
-from sqlalchemy import bindparam, func, insert, update
+from sqlalchemy import bindparam, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.conversation.models import OUTBOUND, ConversationState, Message
+from bot.conversation.models import ConversationState
 from bot.database import Database, claim_ids
 from bot.municipalities.models import Municipality
-from bot.outbox.models import OutboxItem
-from bot.outbox.service import after_quiet_hours
+from bot.outbox.service import Outgoing, after_quiet_hours, enqueue_many
 from bot.people.models import ChannelIdentity, YoungPerson
 from bot.plans.models import Appointment, Milestone, Plan, PlanEvent
 from bot.reminders import wording
@@ -287,40 +286,12 @@ def _decide(ctx: _Context, reminder: Reminder, now: datetime) -> tuple[str, _Out
 
 
 async def _write(session: AsyncSession, outgoing: list[_Out], ctx: _Context, now: datetime) -> None:
-    # The same rows bot.outbox.service.enqueue writes, inserted in bulk (Core, not ORM
-    # objects): a sweep may carry 100,000 reminders.
     if not outgoing:
         return
-    rows = [
-        {
-            "young_person_id": out.identity.young_person_id,
-            "identity_id": out.identity.id,
-            "channel": out.identity.channel,
-            "direction": OUTBOUND,
-            "author": "bot",
-            "body": out.text,
-            "choices": [{"key": c.key, "label": c.label} for c in out.choices],
-            "internal": False,
-            "status": "queued",
-            "created_at": now,
-        }
-        for out in outgoing
-    ]
-    message_ids = await _insert_messages(session, rows)
-    await session.exec(
-        insert(OutboxItem),
-        params=[
-            {
-                "message_id": message_id,
-                "status": "pending",
-                "urgent": False,
-                "bypass_opt_out": False,
-                "due_at": out.due_at,
-                "attempts": 0,
-                "created_at": now,
-            }
-            for out, message_id in zip(outgoing, message_ids, strict=True)
-        ],
+    message_ids = await enqueue_many(
+        session,
+        [Outgoing(out.identity, out.text, out.due_at, out.choices) for out in outgoing],
+        now=now,
     )
     raw = await session.connection()
     await raw.execute(
@@ -337,19 +308,6 @@ async def _write(session: AsyncSession, outgoing: list[_Out], ctx: _Context, now
         if out.reminder.kind == MILESTONE_OVERDUE:
             await _flag_overdue(session, ctx.milestones[out.reminder.target_id], now)
     await session.flush()
-
-
-async def _insert_messages(session: AsyncSession, rows: list[dict[str, Any]]) -> list[int]:
-    """Insert message rows in one statement; their ids in the rows' order."""
-    if (await session.connection()).dialect.name == "sqlite":
-        # SQLite cannot promise RETURNING order for a multi-row insert, so SQLAlchemy would
-        # insert row by row. We hold the write lock (BEGIN IMMEDIATE), so the new rowids are
-        # the next ones after the current maximum, in order.
-        before = (await session.exec(select(func.max(Message.id)))).one() or 0
-        await session.exec(insert(Message), params=rows)
-        return list(range(before + 1, before + 1 + len(rows)))
-    statement = insert(Message).returning(col(Message.id), sort_by_parameter_order=True)
-    return list((await session.exec(statement, params=rows)).scalars().all())
 
 
 def _point_conversation(session: AsyncSession, ctx: _Context, out: _Out, now: datetime) -> None:
