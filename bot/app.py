@@ -10,8 +10,10 @@ from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 
 from bot import health
+from bot.campaigns import scheduled as campaigns_scheduled
 from bot.checkins import scheduled as checkins_scheduled
 from bot.checkins import views as checkins_views
+from bot.conversation.engine import Engine
 from bot.http_headers import SecurityHeaders
 from bot.inbox.routes import router as inbox_router
 from bot.people import views as people_views
@@ -27,10 +29,11 @@ from channels.base import ChannelSettings
 log = structlog.get_logger(__name__)
 
 
-def scheduled_jobs(settings: Settings) -> list[Job]:
+def scheduled_jobs(settings: Settings, engine: Engine) -> list[Job]:
     """Every periodic sweep, each declared beside its domain (bot/<domain>/scheduled.py)."""
     return [
         *reminders_scheduled.jobs(settings),
+        *campaigns_scheduled.jobs(settings, engine),
         *checkins_scheduled.jobs(settings),
         *privacy_scheduled.jobs(settings),
     ]
@@ -54,7 +57,11 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with started(service, background_dispatch=run_workers):
             scheduler = (
-                Scheduler(service.db, jobs=scheduled_jobs(settings), wake=dispatcher.wake)
+                Scheduler(
+                    service.db,
+                    jobs=scheduled_jobs(settings, service.receiver.engine),
+                    wake=dispatcher.wake,
+                )
                 if run_workers
                 else None
             )

@@ -10,6 +10,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, DateTime, MetaData, Select, event, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.types import TypeDecorator
@@ -136,3 +138,21 @@ async def claim_ids(
         statement = statement.where(still)
     result = await session.exec(statement.values(**values).returning(model.id))
     return sorted(result.scalars().all())
+
+
+async def insert_new(session: AsyncSession, model: Any, rows: list[dict[str, Any]]) -> None:
+    """Insert rows in one statement, skipping any that a unique key already holds.
+
+    The unique key is the guard against doing something twice (a campaign delivery per
+    recipient and occurrence), so a second planner inserts nothing rather than failing.
+    """
+    if not rows:
+        return
+    table = model.__table__
+    dialect = (await session.connection()).dialect.name
+    statement = (
+        postgresql_insert(table).on_conflict_do_nothing()
+        if dialect == "postgresql"
+        else sqlite_insert(table).on_conflict_do_nothing()
+    )
+    await session.exec(statement, params=rows)

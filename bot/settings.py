@@ -1,8 +1,8 @@
 """All configuration, read once from INDGANG_* environment variables.
 
 One `Settings` class; related fields sit in nested groups (`settings.reminder`,
-`settings.outbox`) whose variables keep their flat names (INDGANG_REMINDER_BATCH,
-INDGANG_DISPATCHER_INTERVAL, INDGANG_SEND_MAX_ATTEMPTS, …).
+`settings.campaign`, `settings.outbox`) whose variables keep their flat names
+(INDGANG_REMINDER_BATCH, INDGANG_DISPATCHER_INTERVAL, INDGANG_SEND_MAX_ATTEMPTS, …).
 
 Each channel reads its own (channels/<name>/settings.py, listed through bot/wiring.py).
 """
@@ -58,6 +58,19 @@ class OutboxSettings(BaseModel):
     lease_seconds: int = Field(default=120, gt=0)
 
 
+class CampaignSettings(BaseModel):
+    """How campaigns are sent: INDGANG_CAMPAIGN_*."""
+
+    # The frequency cap: messages the bot starts unasked (campaigns, reminders, check-ins) to
+    # one young person, per rolling day and week. Urgent and conversational replies are exempt.
+    cap_per_day: int = Field(default=2, ge=1)
+    cap_per_week: int = Field(default=5, ge=1)
+    sweep_seconds: int = Field(default=20, gt=0)
+    batch: int = Field(default=500, gt=0)
+    # For the preview's cost estimate: the price of one SMS segment, in DKK.
+    sms_segment_price: float = Field(default=0.25, ge=0)
+
+
 class Settings(BaseSettings):
     """Indgang's settings; every field is INDGANG_<NAME> in the environment (or `.env`)."""
 
@@ -82,6 +95,7 @@ class Settings(BaseSettings):
     log_json: bool = False
 
     reminder: ReminderSettings = Field(default_factory=ReminderSettings)
+    campaign: CampaignSettings = Field(default_factory=CampaignSettings)
     # Named by the bare prefix, this group is offered every INDGANG_<NAME> and keeps those that
     # are its fields' names (INDGANG_DISPATCHER_INTERVAL, INDGANG_SEND_…, INDGANG_LEASE_SECONDS).
     outbox: OutboxSettings = Field(default_factory=OutboxSettings, validation_alias="indgang")

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from bot.campaigns import conversation as campaigns
 from bot.checkins import conversation as checkins
 from bot.conversation import preferences
 from bot.conversation.engine import Engine
@@ -48,6 +49,7 @@ CONVERSATION: tuple[ConversationPlugin, ...] = (
     checkins.plugin,
     reminders.plugin,
     privacy.plugin,
+    campaigns.plugin,
 )
 # What runs before a flow step, in this order: a crisis is answered before anything else
 # (a human holding the conversation, STOP); a worry is asked about only when no human has it.

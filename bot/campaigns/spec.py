@@ -7,6 +7,7 @@ row as JSON, so what was previewed is what is sent.
 
 from __future__ import annotations
 
+import string
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -16,6 +17,10 @@ from apscheduler.triggers.cron import CronTrigger
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from bot.reminders.offsets import parse_offset
+
+# What a campaign text may name: {first_name}, {contact_name}, and {when} (the date a
+# date-relative campaign is about).
+PLACEHOLDERS = ("first_name", "contact_name", "when")
 
 
 class _Strict(BaseModel):
@@ -93,8 +98,16 @@ class Arm(_Strict):
     def _danish_first(cls, value: dict[str, str]) -> dict[str, str]:
         if not value.get("da", "").strip():
             raise ValueError("every message needs Danish text (da)")
-        if any(len(text) > 1000 for text in value.values()):
-            raise ValueError("a campaign message is at most 1000 characters")
+        for text in value.values():
+            if len(text) > 1000:
+                raise ValueError("a campaign message is at most 1000 characters")
+            names = {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+            unknown = names - set(PLACEHOLDERS)
+            if unknown:
+                raise ValueError(
+                    f"unknown placeholder {{{sorted(unknown)[0]}}}: use "
+                    + ", ".join(f"{{{n}}}" for n in PLACEHOLDERS)
+                )
         return value
 
 

@@ -61,6 +61,15 @@ class Engine:
             await self._answer(turn)
         return turn.replies
 
+    async def start(self, turn: Turn, ref: str) -> list[Reply]:
+        """A turn the bot starts itself (a campaign, say): enter `ref` and say what it says.
+
+        The same path as an answer, so the message offers the choices its step will read
+        the answer against, and a way back to the menu.
+        """
+        await self.enter(turn, ref)
+        return turn.replies
+
     async def _answer(self, turn: Turn) -> None:
         ref = f"{turn.state.flow}.{turn.state.step}"
         step = self.flows.step(ref)

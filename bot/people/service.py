@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from sqlmodel import col, select
@@ -110,6 +111,36 @@ async def preferred_identity(session: AsyncSession, *, person_id: int) -> Channe
         )
     )
     return result.first()
+
+
+async def preferred_identities(
+    session: AsyncSession, person_ids: Iterable[int]
+) -> dict[int, ChannelIdentity]:
+    """For many people at once, what `preferred_identity` picks for each."""
+    wanted = list(person_ids)
+    if not wanted:
+        return {}
+    rows = (
+        await session.exec(
+            select(ChannelIdentity).where(
+                col(ChannelIdentity.young_person_id).in_(wanted),
+                col(ChannelIdentity.unreachable_at).is_(None),
+                col(ChannelIdentity.opted_out_at).is_(None),
+            )
+        )
+    ).all()
+    best: dict[int, ChannelIdentity] = {}
+    for row in rows:
+        current = best.get(row.young_person_id)
+        if current is None or identity_rank(row) > identity_rank(current):
+            best[row.young_person_id] = row
+    return best
+
+
+def identity_rank(identity: ChannelIdentity) -> tuple[bool, datetime | None, int]:
+    """Higher for the identity a young person used last: where bot-started messages go."""
+    used = identity.last_inbound_at
+    return (used is not None, used, identity.id or 0)
 
 
 def new_invite_code() -> str:

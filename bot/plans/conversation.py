@@ -208,6 +208,14 @@ async def milestone_propose(turn: Turn, argument: str) -> None:
     _propose(turn, await _own_open(turn, argument))
 
 
+@plugin.action("milestone_propose_tag")
+async def milestone_propose_tag(turn: Turn, tag: str) -> None:
+    """'Ja, jeg har søgt' to a campaign (`do: milestone_propose_tag:ansogning`): ask to
+    confirm the open step with that tag, if there is one."""
+    tagged = [m for m in await _open(turn) if m.tag == tag]
+    _propose(turn, tagged[0] if tagged else None)
+
+
 @plugin.view("milestone_confirm")
 async def show_milestone_confirm(turn: Turn) -> str:
     """'Skal jeg skrive, at du er færdig med …?' for the step waiting for "Ja"."""

@@ -17,6 +17,7 @@ from bot.database import Database, claim_ids
 from bot.municipalities.models import Municipality
 from bot.outbox.service import Outgoing, after_quiet_hours, enqueue_many
 from bot.people.models import ChannelIdentity, YoungPerson
+from bot.people.service import preferred_identities
 from bot.plans.models import Appointment, Milestone, Plan, PlanEvent
 from bot.reminders import wording
 from bot.reminders.models import Reminder
@@ -206,35 +207,6 @@ async def _by_id(session: AsyncSession, model: Any, ids: Iterable[int]) -> dict[
         return {}
     rows = (await session.exec(select(model).where(col(model.id).in_(wanted)))).all()
     return {row.id: row for row in rows}
-
-
-async def preferred_identities(
-    session: AsyncSession, person_ids: Iterable[int]
-) -> dict[int, ChannelIdentity]:
-    """For many people at once, what bot.people.service.preferred_identity picks for each."""
-    wanted = list(person_ids)
-    if not wanted:
-        return {}
-    rows = (
-        await session.exec(
-            select(ChannelIdentity).where(
-                col(ChannelIdentity.young_person_id).in_(wanted),
-                col(ChannelIdentity.unreachable_at).is_(None),
-                col(ChannelIdentity.opted_out_at).is_(None),
-            )
-        )
-    ).all()
-    best: dict[int, ChannelIdentity] = {}
-    for row in rows:
-        current = best.get(row.young_person_id)
-        if current is None or _rank(row) > _rank(current):
-            best[row.young_person_id] = row
-    return best
-
-
-def _rank(identity: ChannelIdentity) -> tuple[bool, datetime | None, int]:
-    used = identity.last_inbound_at
-    return (used is not None, used, identity.id or 0)
 
 
 def _decide(ctx: _Context, reminder: Reminder, now: datetime) -> tuple[str, _Out | None]:

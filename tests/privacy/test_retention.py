@@ -117,10 +117,12 @@ async def test_the_scheduler_runs_retention(db: Database) -> None:
     from bot.app import scheduled_jobs
     from bot.scheduler import Scheduler
     from bot.settings import get_settings
+    from bot.wiring import build_engine
 
     sofie, _ahmed, _closed = await close_sofie(db)
     clock.advance(timedelta(days=31))
-    job = next(j for j in scheduled_jobs(get_settings()) if j.name == "privacy.retention")
+    jobs = scheduled_jobs(get_settings(), build_engine())
+    job = next(j for j in jobs if j.name == "privacy.retention")
     scheduler = Scheduler(db, jobs=[job])
     assert await scheduler.run_job(job)
     await scheduler.stop()

@@ -1,0 +1,103 @@
+"""A campaign message in the conversation: its text, and the choices its answer is read against.
+
+The sweep starts a young person on `campaign.message` through `Engine.start`; the same
+choice source then reads the answer, so what was offered is what is understood.
+"""
+
+from __future__ import annotations
+
+import string
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.campaigns.models import Campaign
+from bot.campaigns.spec import CampaignSpec
+from bot.content.flows import MENU
+from bot.conversation.registry import ConversationPlugin
+from bot.conversation.turn import Option, Turn
+from bot.plans.models import Appointment, Milestone
+from bot.staff.models import StaffMember
+from channels.base import Choice
+
+plugin = ConversationPlugin("campaigns")
+MESSAGE_STEP = "campaign.message"
+_SPECS = "indgang.campaign_specs"
+_NAMES = "indgang.staff_names"
+
+
+async def _spec(turn: Turn) -> CampaignSpec | None:
+    # One read per campaign per session: a sweep starts thousands of turns in one session.
+    cache: dict[int, CampaignSpec | None] = turn.session.info.setdefault(_SPECS, {})
+    campaign_id = int(turn.state.data.get("campaign_id") or 0)
+    if campaign_id not in cache:
+        campaign = await turn.session.get(Campaign, campaign_id)
+        cache[campaign_id] = CampaignSpec.model_validate(campaign.spec) if campaign else None
+    return cache[campaign_id]
+
+
+async def _contact_name(turn: Turn) -> str:
+    staff_id = turn.person.contact_person_id
+    if staff_id is None:
+        return ""
+    names: dict[int, str] = turn.session.info.setdefault(_NAMES, {})
+    if staff_id not in names:
+        staff = await turn.session.get(StaffMember, staff_id)
+        names[staff_id] = staff.name.split()[0] if staff and staff.name else ""
+    return names[staff_id]
+
+
+async def _when(turn: Turn) -> str:
+    """The date the message is about (date-relative campaigns), as local text."""
+    kind, _, rest = str(turn.state.data.get("occurrence", "")).partition(":")
+    target_id = rest.partition(":")[0]
+    if not target_id.isdigit():
+        return ""
+    zone = ZoneInfo(turn.municipality.timezone)
+    if kind == "appointment":
+        appointment = await turn.session.get(Appointment, int(target_id))
+        if appointment is not None:
+            return appointment.starts_at.astimezone(zone).strftime("%d.%m. kl. %H.%M")
+    if kind == "milestone":
+        milestone = await turn.session.get(Milestone, int(target_id))
+        if milestone is not None and milestone.due_date is not None:
+            return milestone.due_date.strftime("%d.%m.")
+    return ""
+
+
+def fill(text: str, values: dict[str, str]) -> str:
+    """Placeholders filled; an unknown one is left out rather than shown as {name}."""
+    out = []
+    for literal, name, _spec, _conversion in string.Formatter().parse(text):
+        out.append(literal)
+        if name is not None:
+            out.append(values.get(name, ""))
+    return " ".join("".join(out).split(" ")).strip()
+
+
+@plugin.view("campaign_message")
+async def show_campaign_message(turn: Turn) -> str:
+    """The campaign's text in the young person's language (Danish when not translated)."""
+    spec = await _spec(turn)
+    if spec is None:
+        return ""
+    arm_name = turn.state.data.get("arm")
+    arm = next((a for a in spec.arms if a.name == arm_name), spec.arms[0])
+    text = arm.text.get(turn.lang) or arm.text["da"]
+    values: dict[str, Any] = {
+        "first_name": turn.person.first_name or "",
+        "contact_name": await _contact_name(turn),
+        "when": await _when(turn),
+    }
+    return fill(text, values)
+
+
+@plugin.choice_source("campaign_choices")
+async def campaign_choices(turn: Turn) -> list[Option]:
+    """The campaign's answer choices, routing where the campaign says."""
+    spec = await _spec(turn)
+    if spec is None:
+        return []
+    return [
+        Option(Choice(c.key, c.label.get(turn.lang) or c.label["da"]), c.goto or MENU, c.do)
+        for c in spec.choices
+    ]

@@ -1,0 +1,233 @@
+"""Planning a campaign: one delivery row per recipient and occurrence, before anything is sent.
+
+A one-off campaign has one occurrence ('once'); a recurring one an occurrence per firing of
+its cron trigger; a date-relative one an occurrence per date and offset on each young person
+('appointment:17:1d@16:00'). Rows are written a page at a time with the unique key
+(campaign, young person, occurrence) as the guard, so planning twice, or in two processes at
+once, plans nobody twice, and no page holds more than a page of the audience in memory.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from apscheduler.triggers.cron import CronTrigger
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.campaigns import audience
+from bot.campaigns.eligibility import Page
+from bot.campaigns.models import HOLDOUT, PLANNED, RUNNING, SKIPPED, Campaign, CampaignDelivery
+from bot.campaigns.spec import CampaignSpec
+from bot.database import Database, insert_new
+from bot.municipalities.models import Municipality
+from bot.outbox.service import after_quiet_hours
+from bot.plans.models import Appointment, Milestone, Plan
+from bot.reminders.offsets import parse_offset
+
+ONCE = "once"
+LIVE_APPOINTMENT = ("planned", "confirmed")
+RELATIVE_RESCAN = timedelta(minutes=10)
+
+
+def arm_of(spec: CampaignSpec, campaign_id: int, person_id: int) -> str:
+    """The arm a young person is in, or 'holdout': random, but the same every time asked."""
+    draw = random.Random(f"{spec.seed}:{campaign_id}:{person_id}")
+    if draw.random() < spec.holdout:
+        return HOLDOUT
+    return spec.arms[draw.randrange(len(spec.arms))].name
+
+
+def local_to_utc(moment: datetime, zone: ZoneInfo) -> datetime:
+    """A time as staff wrote it: without an offset it is the municipality's local time."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=zone)
+    return moment.astimezone(UTC)
+
+
+@dataclass(frozen=True)
+class Target:
+    """One occurrence for one young person: who, which occurrence, when it falls due."""
+
+    person_id: int
+    occurrence: str
+    due_at: datetime
+
+
+async def plan_due(db: Database, now: datetime) -> int:
+    """Plan whatever is due for planning in every running campaign; how many campaigns."""
+    async with db.session() as session:
+        running = (await session.exec(select(Campaign).where(Campaign.status == RUNNING))).all()
+    for campaign in running:
+        await plan_campaign(db, campaign, now)
+    return len(running)
+
+
+async def plan_campaign(db: Database, campaign: Campaign, now: datetime) -> None:
+    """Write the delivery rows this campaign's schedule calls for up to now (or its horizon)."""
+    assert campaign.id is not None
+    spec = CampaignSpec.model_validate(campaign.spec)
+    async with db.session() as session:
+        municipality = await session.get(Municipality, campaign.municipality_id)
+    assert municipality is not None
+    zone = ZoneInfo(municipality.timezone)
+    schedule = spec.schedule
+    if schedule.at is not None:
+        if campaign.planned_until is not None:
+            return
+        due = local_to_utc(schedule.at, zone)
+        await _plan_targets(db, campaign, spec, _everyone(db, campaign, spec, now, zone, due))
+        await _planned_until(db, campaign, due)
+    elif schedule.cron is not None:
+        trigger = CronTrigger.from_crontab(schedule.cron, timezone=zone)
+        since = campaign.planned_until or campaign.started_at or now
+        fire = trigger.get_next_fire_time(None, since + timedelta(seconds=1))
+        while fire is not None and fire <= now:
+            due = fire.astimezone(UTC)
+            await _plan_targets(db, campaign, spec, _everyone(db, campaign, spec, now, zone, due))
+            await _planned_until(db, campaign, due)
+            fire = trigger.get_next_fire_time(fire, fire + timedelta(seconds=1))
+    else:
+        if campaign.planned_until is not None and campaign.planned_until > now - RELATIVE_RESCAN:
+            return
+        await _plan_targets(db, campaign, spec, _relative(db, campaign, spec, now, municipality))
+        await _planned_until(db, campaign, now)
+
+
+async def _planned_until(db: Database, campaign: Campaign, until: datetime) -> None:
+    async with db.session() as session:
+        row = await session.get(Campaign, campaign.id)
+        if row is not None:
+            row.planned_until = until
+            session.add(row)
+    campaign.planned_until = until
+
+
+async def _everyone(
+    db: Database,
+    campaign: Campaign,
+    spec: CampaignSpec,
+    now: datetime,
+    zone: ZoneInfo,
+    due: datetime,
+) -> AsyncIterator[list[Target]]:
+    occurrence = ONCE if spec.schedule.at is not None else due.strftime("%Y-%m-%dT%H:%MZ")
+    async for ids in audience.pages(
+        db, spec.audience, municipality_id=campaign.municipality_id, now=now, zone=zone
+    ):
+        yield [Target(person_id, occurrence, due) for person_id in ids]
+
+
+async def _relative(
+    db: Database, campaign: Campaign, spec: CampaignSpec, now: datetime, place: Municipality
+) -> AsyncIterator[list[Target]]:
+    relative = spec.schedule.relative
+    assert relative is not None
+    zone = ZoneInfo(place.timezone)
+    offsets = [parse_offset(key) for key in relative.offsets]
+    horizon = now + timedelta(days=spec.schedule.horizon_days)
+    people = audience.audience_query(
+        spec.audience, municipality_id=campaign.municipality_id, now=now, zone=zone
+    ).subquery()
+    after = 0
+    while True:
+        query: Any
+        if relative.to == "appointment":
+            query = (
+                select(col(Plan.young_person_id), col(Appointment.id), col(Appointment.starts_at))
+                .join(Plan, col(Plan.id) == Appointment.plan_id)
+                .where(
+                    col(Plan.young_person_id).in_(select(people.c.id)),
+                    col(Appointment.status).in_(LIVE_APPOINTMENT),
+                    col(Appointment.starts_at) > now,
+                    col(Appointment.starts_at) <= horizon,
+                    col(Appointment.id) > after,
+                )
+                .order_by(col(Appointment.id))
+                .limit(1000)
+            )
+        else:
+            query = (
+                select(col(Plan.young_person_id), col(Milestone.id), col(Milestone.due_date))
+                .join(Plan, col(Plan.id) == Milestone.plan_id)
+                .where(
+                    col(Plan.young_person_id).in_(select(people.c.id)),
+                    Milestone.status == "open",
+                    col(Milestone.due_date).is_not(None),
+                    col(Milestone.id) > after,
+                    *([Milestone.tag == relative.tag] if relative.tag else []),
+                )
+                .order_by(col(Milestone.id))
+                .limit(1000)
+            )
+        async with db.session() as session:
+            rows = (await session.exec(query)).all()
+        if not rows:
+            return
+        targets = []
+        for person_id, target_id, when in rows:
+            for offset in offsets:
+                if isinstance(when, datetime):
+                    raw, limit = offset.due(when, zone), when
+                else:
+                    raw, limit = offset.on_day(when, zone), None
+                due = after_quiet_hours(raw, place)
+                if due <= now or (limit is not None and due >= limit) or due > horizon:
+                    continue
+                targets.append(Target(person_id, f"{relative.to}:{target_id}:{offset.key}", due))
+        yield targets
+        after = int(rows[-1][1])
+
+
+async def _plan_targets(
+    db: Database, campaign: Campaign, spec: CampaignSpec, batches: AsyncIterator[list[Target]]
+) -> None:
+    assert campaign.id is not None
+    async for targets in batches:
+        if not targets:
+            continue
+        async with db.session() as session:
+            page = await Page.load(session, {t.person_id for t in targets}, targets[0].due_at)
+            rows = []
+            for target in targets:
+                arm = arm_of(spec, campaign.id, target.person_id)
+                reason = page.reason(target.person_id, caps=None)
+                status = SKIPPED if reason else HOLDOUT if arm == HOLDOUT else PLANNED
+                rows.append(
+                    {
+                        "campaign_id": campaign.id,
+                        "young_person_id": target.person_id,
+                        "occurrence": target.occurrence,
+                        "arm": arm,
+                        "status": status,
+                        "skip_reason": reason,
+                        "due_at": target.due_at,
+                        "created_at": datetime.now(UTC),
+                    }
+                )
+            await insert_new(session, CampaignDelivery, rows)
+            await _follow_moves(session, campaign.id, targets)
+
+
+async def _follow_moves(session: AsyncSession, campaign_id: int, targets: list[Target]) -> None:
+    """A date that moved moves its planned, unsent deliveries with it."""
+    if not targets or targets[0].occurrence == ONCE:
+        return
+    wanted = {(t.person_id, t.occurrence): t.due_at for t in targets}
+    planned = await session.exec(
+        select(CampaignDelivery).where(
+            CampaignDelivery.campaign_id == campaign_id,
+            CampaignDelivery.status == PLANNED,
+            col(CampaignDelivery.occurrence).in_([t.occurrence for t in targets]),
+        )
+    )
+    for delivery in planned.all():
+        due = wanted.get((delivery.young_person_id, delivery.occurrence))
+        if due is not None and due != delivery.due_at:
+            delivery.due_at = due
+            session.add(delivery)
