@@ -14,7 +14,7 @@ import structlog
 from bot.clock import utcnow
 from bot.database import Database
 from bot.outbox import service
-from bot.outbox.limits import recipient_key
+from bot.outbox.limits import PaceTooLate, recipient_key
 from bot.outbox.models import CANCELLED, FAILED, PENDING, SENT
 from bot.outbox.pace_store import pace_for
 from bot.settings import Settings
@@ -35,6 +35,7 @@ class Dispatcher:
         # Paced across every process sending as the same sender (bot/outbox/limits.py).
         self.pace = pace_for(db, settings.outbox.send_pace_margin)
         self._limits = {name: self.limits(name, ch) for name, ch in channels.items()}
+        self._lease_spare = timedelta(seconds=settings.outbox.lease_seconds / 4)
 
     def wake(self) -> None:
         """Look at the outbox now rather than at the next interval."""
@@ -111,9 +112,18 @@ class Dispatcher:
             choices=tuple(Choice(c["key"], c["label"]) for c in message.choices),
         )
         key, per_second, interval = self._limits[message.channel]
-        await self.pace.wait(
-            key, per_second, recipient=recipient_key(key, identity.address), interval=interval
-        )
+        try:
+            await self.pace.wait(
+                key, per_second, recipient=recipient_key(key, identity.address), interval=interval
+            )
+        except PaceTooLate:
+            log.warning("dispatcher.pace_too_late", outbox_id=item.id)
+            return  # still leased to us: sent once the lease has run out
+        if item.lease_until is not None and utcnow() > item.lease_until - self._lease_spare:
+            # Waiting for a slot took most of the lease: another worker may take the row
+            # soon, so sending now could send it twice. It goes once the lease has run out.
+            log.warning("dispatcher.lease_spent_pacing", outbox_id=item.id)
+            return
         try:
             result = await channel.send(outbound)
         except SendError as error:

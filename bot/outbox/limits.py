@@ -9,12 +9,14 @@ one before and never before now (`next_slot`), so any N + 1 slots span at least
 **On time.** The store answers with how long to wait, measured on its own clock (the
 database's, for every process alike), so clocks that differ between machines do not matter.
 The caller sleeps until the slot (counted from when the answer arrived, never early) and
-then checks, counting from when it asked, that it is at most `margin` late (`on_time`). A
-caller that woke too late (a busy event loop, a slow database) throws its slot away and asks
-again. Every send therefore happens in ``[slot, slot + margin]``: two sends N slots apart are
-at least one second apart, and **no one-second window ever holds more than N sends**, however
-many processes share the key. `margin` (INDGANG_SEND_PACE_MARGIN) is the rate given up for
-that certainty: 0.05 costs 5 %. It must exceed the store's round trip.
+then checks, counting from when it asked, that it is at most half the margin late
+(`on_time`). A caller that woke later (a busy event loop, a slow database) throws its slot
+away and asks again. Every send is therefore handed to its channel in
+``[slot, slot + margin / 2]``, and the other half of the margin is left for the way from
+there to the provider: two sends N slots apart reach it at least one second apart, and **no
+one-second window ever holds more than N sends**, however many processes share the key.
+`margin` (INDGANG_SEND_PACE_MARGIN) is the rate given up for that certainty: 0.05 costs 5 %.
+Half of it must exceed the store's round trip.
 
 **Stores.** PostgreSQL: the `send_pace` table (`bot/outbox/pace_store.py`), shared by every
 process. SQLite: `LocalStore`, in this process's memory, shared by the dispatchers of one
@@ -107,7 +109,7 @@ class PaceStore(Protocol):
 
 
 class PaceTooLate(Exception):
-    """Every slot was missed (a stalled process or a database slower than the margin)."""
+    """Every slot was missed (a stalled process, or a database slower than half the margin)."""
 
 
 class LocalStore:
@@ -183,7 +185,7 @@ class Pace:
                 await self._sleep(delay)
             if not reserved.taken:
                 continue  # the recipient is free now; ask for a sender slot
-            if on_time(asked, reserved.wait, self._clock(), self.margin):
+            if on_time(asked, reserved.wait, self._clock(), self.margin / 2):
                 return
             late += 1
             log.warning("pace.late", key=key.split(":to:", 1)[0], attempt=late)

@@ -107,8 +107,8 @@ def _simulate(seed: int) -> tuple[int, list[float], int]:
             if rng.random() < 0.1:
                 oversleep += rng.uniform(0, 0.5)  # a stalled event loop
             push(now + max(wait, 0) + oversleep, "wake", process, asked, wait)
-        elif on_time(asked, wait, now + offsets[process], margin):
-            sent.append(now)
+        elif on_time(asked, wait, now + offsets[process], margin / 2):  # as Pace checks
+            sent.append(now + rng.uniform(0, margin / 2))  # the way on to the provider
         else:
             ask(process, now)  # late: the slot is thrown away, ask again
     return per_second, sent, wanted
