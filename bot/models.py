@@ -6,7 +6,7 @@ from bot.checkins.models import Checkin, CheckinSchedule
 from bot.conversation.models import ConversationState, Message
 from bot.handoff.models import Handoff
 from bot.municipalities.models import Municipality
-from bot.outbox.models import OutboxItem
+from bot.outbox.models import OutboxItem, SendPace
 from bot.people.models import ChannelIdentity, Invite, YoungPerson
 from bot.plans.models import Appointment, Milestone, Plan, PlanEvent
 from bot.privacy.models import RetentionCount
@@ -32,6 +32,7 @@ __all__ = [
     "PlanEvent",
     "Reminder",
     "RetentionCount",
+    "SendPace",
     "StaffMember",
     "StaffSession",
     "YoungPerson",

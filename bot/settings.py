@@ -56,6 +56,20 @@ class OutboxSettings(BaseModel):
     send_backoff_base: float = Field(default=2.0, gt=0)
     send_backoff_cap: float = Field(default=900.0, gt=0)
     lease_seconds: int = Field(default=120, gt=0)
+    # Sends per second, overriding a channel's own: by pacing key (`sms:MG…` for one
+    # Messaging Service, `telegram:<bot id>`) or by channel name (`sms`), e.g.
+    # INDGANG_SEND_RATES='{"sms:MG0123": 50, "sms": 1}'. Shared by every dispatcher process.
+    send_rates: dict[str, float] = Field(default_factory=dict)
+    # Rate given up so that no second ever holds more than the limit (bot/outbox/limits.py).
+    send_pace_margin: float = Field(default=0.05, gt=0, le=1)
+
+    @field_validator("send_rates")
+    @classmethod
+    def _positive_rates(cls, value: dict[str, float]) -> dict[str, float]:
+        for key, rate in value.items():
+            if not rate > 0:
+                raise ValueError(f"the rate of {key!r} must be above zero")
+        return value
 
 
 class CampaignSettings(BaseModel):
@@ -155,7 +169,9 @@ def env_variable(loc: tuple[int | str, ...], prefix: str = ENV_PREFIX) -> str:
     """The variable behind an error's location: ('reminder', 'batch') is INDGANG_REMINDER_BATCH."""
     names = [part for part in loc if isinstance(part, str)]  # list positions are not names
     if names[:1] == ["outbox"]:
-        names = names[1:]  # its fields carry their variables' whole names (send_max_attempts)
+        # Its fields carry their variables' whole names (send_max_attempts); what follows is
+        # a key inside a value (INDGANG_SEND_RATES={"sms": …}).
+        names = names[1:2]
     return prefix + "_".join(names).upper() if names else "settings"
 
 

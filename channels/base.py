@@ -71,6 +71,9 @@ class Capabilities:
     max_length: int
     per_second: float = 30.0
     per_recipient_interval: float = 0.0
+    # Whom the provider counts sends against (a Twilio Messaging Service or number, a
+    # Telegram bot): every process sending as it shares one pace. None: the channel's name.
+    pace_key: str | None = None
 
 
 @dataclass(frozen=True)

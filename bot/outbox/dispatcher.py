@@ -14,8 +14,9 @@ import structlog
 from bot.clock import utcnow
 from bot.database import Database
 from bot.outbox import service
-from bot.outbox.limits import Pacer
+from bot.outbox.limits import PaceTooLate, recipient_key
 from bot.outbox.models import CANCELLED, FAILED, PENDING, SENT
+from bot.outbox.pace_store import pace_for
 from bot.settings import Settings
 from channels.base import Channel, Choice, Outbound, SendError
 
@@ -31,10 +32,10 @@ class Dispatcher:
         self.settings = settings
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
         self._wake = asyncio.Event()
-        self._pacers = {
-            name: Pacer(ch.capabilities.per_second, ch.capabilities.per_recipient_interval)
-            for name, ch in channels.items()
-        }
+        # Paced across every process sending as the same sender (bot/outbox/limits.py).
+        self.pace = pace_for(db, settings.outbox.send_pace_margin)
+        self._limits = {name: self.limits(name, ch) for name, ch in channels.items()}
+        self._lease_spare = timedelta(seconds=settings.outbox.lease_seconds / 4)
 
     def wake(self) -> None:
         """Look at the outbox now rather than at the next interval."""
@@ -112,7 +113,19 @@ class Dispatcher:
         )
         if await self._deferred(claimed):
             return
-        await self._pacers[message.channel].wait(identity.address)
+        key, per_second, interval = self._limits[message.channel]
+        try:
+            await self.pace.wait(
+                key, per_second, recipient=recipient_key(key, identity.address), interval=interval
+            )
+        except PaceTooLate:
+            log.warning("dispatcher.pace_too_late", outbox_id=item.id)
+            return  # still leased to us: sent once the lease has run out
+        if item.lease_until is not None and utcnow() > item.lease_until - self._lease_spare:
+            # Waiting for a slot took most of the lease: another worker may take the row
+            # soon, so sending now could send it twice. It goes once the lease has run out.
+            log.warning("dispatcher.lease_spent_pacing", outbox_id=item.id)
+            return
         if await self._deferred(claimed):
             return
         try:
@@ -169,8 +182,10 @@ class Dispatcher:
             )
             return
         delay = self.backoff(attempts + 1, error.retry_after)
-        if error.retry_after:
-            self._pacers[channel].hold(address, error.retry_after)
+        if error.retry_after and channel in self._limits:
+            await self.pace.hold(
+                recipient_key(self._limits[channel][0], address), error.retry_after
+            )
         log.info("dispatcher.retry", outbox_id=item_id, code=error.code, delay_s=round(delay, 1))
         await self._settle(
             item_id,
@@ -180,6 +195,17 @@ class Dispatcher:
             error_code=error.code,
             retry_at=utcnow() + timedelta(seconds=delay),
         )
+
+    def limits(self, name: str, channel: Channel) -> tuple[str, float, float]:
+        """The pacing key, sends per second and per-recipient interval of a channel.
+
+        INDGANG_SEND_RATES overrides the rate, by pacing key first, then by channel name.
+        """
+        capabilities = channel.capabilities
+        key = capabilities.pace_key or name
+        rates = self.settings.outbox.send_rates
+        per_second = rates.get(key, rates.get(name, capabilities.per_second))
+        return key, per_second, capabilities.per_recipient_interval
 
     def backoff(self, attempt: int, retry_after: float | None = None) -> float:
         """Seconds to wait before attempt `attempt + 1`: exponential, capped, or as told."""

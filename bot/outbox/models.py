@@ -38,3 +38,17 @@ class OutboxItem(SQLModel, table=True):
     lease_until: datetime | None = utc_field()
     created_at: datetime = created_at_field()
     done_at: datetime | None = utc_field()
+
+
+class SendPace(SQLModel, table=True):
+    """The next free send slot of one sender (or of one recipient), shared by every process.
+
+    `sender` is a pacing key: a channel and its sender (`sms:MG…`, `telegram:<bot id>`), or
+    that key plus a recipient's digest (`…:to:<hash>`) for a per-recipient interval. A row
+    whose `next_at` has passed means the same as no row at all, so old rows may be deleted.
+    """
+
+    __tablename__ = "send_pace"
+
+    sender: str = Field(primary_key=True, max_length=120)
+    next_at: datetime = utc_field(nullable=False)

@@ -147,6 +147,7 @@ class SmsChannel:
             max_length=160 * max_segments,
             per_second=10,
             per_recipient_interval=0,
+            pace_key=f"sms:{messaging_service_sid or from_number}",
         )
         self._account_sid = account_sid
         self._auth_token = auth_token

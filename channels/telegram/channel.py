@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from aiogram import Bot
 from aiogram.client.session.aiohttp import AiohttpSession
@@ -49,6 +50,8 @@ class TelegramChannel:
         else:
             session = AiohttpSession(api=TelegramAPIServer.from_base(api_base), timeout=timeout)
         self.bot = Bot(token=token, session=session)
+        # Telegram's limits are per bot: every process sending as this bot shares one pace.
+        self.capabilities = replace(type(self).capabilities, pace_key=f"telegram:{self.bot_id}")
 
     @property
     def bot_id(self) -> str:

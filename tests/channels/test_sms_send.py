@@ -219,3 +219,4 @@ def test_capabilities() -> None:
     assert channel.capabilities.buttons is False
     assert channel.capabilities.max_length == 480
     assert channel.capabilities.per_second == 10
+    assert channel.capabilities.pace_key == "sms:+4552123456"  # the number sends are paced by

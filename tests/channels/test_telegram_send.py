@@ -37,6 +37,8 @@ def test_channel_describes_itself() -> None:
 
 async def test_bot_id_and_render(telegram_channel: TelegramChannel) -> None:
     assert telegram_channel.bot_id == "7000000001"
+    # Telegram counts sends per bot: every process sending as this bot shares one pace.
+    assert telegram_channel.capabilities.pace_key == "telegram:7000000001"
     choices = (Choice("yes", "Ja"),)
     # Buttons carry the choices, so the text is not decorated with them.
     assert telegram_channel.render("Kommer du?", choices) == "Kommer du?"

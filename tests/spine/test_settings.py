@@ -45,6 +45,14 @@ MOVED: list[tuple[str, str, Callable[[Settings], Any], Any]] = [
     ("INDGANG_SEND_BACKOFF_BASE", "1.5", lambda s: s.outbox.send_backoff_base, 1.5),
     ("INDGANG_SEND_BACKOFF_CAP", "60", lambda s: s.outbox.send_backoff_cap, 60.0),
     ("INDGANG_LEASE_SECONDS", "30", lambda s: s.outbox.lease_seconds, 30),
+    # New in the outbox group, named the same way.
+    (
+        "INDGANG_SEND_RATES",
+        '{"sms:MG0123": 50}',
+        lambda s: s.outbox.send_rates,
+        {"sms:MG0123": 50.0},
+    ),
+    ("INDGANG_SEND_PACE_MARGIN", "0.1", lambda s: s.outbox.send_pace_margin, 0.1),
 ]
 
 
@@ -121,6 +129,9 @@ def test_groups_can_be_given_in_code() -> None:
         ("INDGANG_SEND_BACKOFF_BASE", "fast"),
         ("INDGANG_SEND_BACKOFF_CAP", "0"),
         ("INDGANG_LEASE_SECONDS", "-5"),
+        ("INDGANG_SEND_RATES", '{"sms": 0}'),
+        ("INDGANG_SEND_RATES", '{"sms": "fast"}'),
+        ("INDGANG_SEND_PACE_MARGIN", "0"),
         ("INDGANG_TIMEZONE", "Mars/Olympus"),
     ],
 )

@@ -1,7 +1,7 @@
 """campaigns: spec, deliveries per occurrence, milestone tags, outbox nudges
 
 Revision ID: b52f9fd90cc8
-Revises: e953874e97ca
+Revises: 57674efbdbb3
 Create Date: 2026-11-30 12:41:10.319172
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 import bot.database
 
 revision: str = 'b52f9fd90cc8'
-down_revision: str | None = 'e953874e97ca'
+down_revision: str | None = '57674efbdbb3'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
