@@ -183,10 +183,19 @@ async def _send_batch(
             state=state,
             now=now,
         )
+        rate = await _rate(session, delivery.campaign_id)
         for reply in await engine.start(turn, MESSAGE_STEP):
-            outgoing.append(
-                (delivery, Outgoing(identity, reply.text, now, reply.choices, True, delivery.id))
+            out = Outgoing(
+                identity,
+                reply.text,
+                now,
+                reply.choices,
+                nudge=True,
+                delivery_id=delivery.id,
+                pace_key=f"campaign:{delivery.campaign_id}",
+                pace_rate=rate,
             )
+            outgoing.append((delivery, out))
         page.counted(delivery.young_person_id)
     message_ids = await enqueue_many(session, [out for _, out in outgoing], now=now)
     first_message: dict[int, int] = {}
@@ -201,6 +210,15 @@ async def _send_batch(
             [{"did": did, "mid": mid} for did, mid in first_message.items()],
         )
     result.queued += len(first_message)
+
+
+async def _rate(session: AsyncSession, campaign_id: int) -> float:
+    """The campaign's own throttle: sends per second across every dispatcher."""
+    rates: dict[int, float] = session.info.setdefault("indgang.campaign_rates", {})
+    if campaign_id not in rates:
+        campaign = await session.get(Campaign, campaign_id)
+        rates[campaign_id] = float(campaign.spec.get("per_second", 1.0)) if campaign else 1.0
+    return rates[campaign_id]
 
 
 async def _target_check(

@@ -115,6 +115,8 @@ class Dispatcher:
             return
         key, per_second, interval = self._limits[message.channel]
         try:
+            if item.pace_key and item.pace_rate:
+                await self.pace.wait(item.pace_key, item.pace_rate)
             await self.pace.wait(
                 key, per_second, recipient=recipient_key(key, identity.address), interval=interval
             )

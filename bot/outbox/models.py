@@ -31,6 +31,10 @@ class OutboxItem(SQLModel, table=True):
     # hours when it falls due in them, and counts toward the frequency cap.
     nudge: bool = Field(default=False)
     delivery_id: int | None = Field(default=None, foreign_key="campaign_delivery.id")
+    # A pace this message keeps besides its channel's (a campaign's own throttle): at most
+    # `pace_rate` sends a second under `pace_key`, across every dispatcher process.
+    pace_key: str | None = Field(default=None, max_length=40)
+    pace_rate: float | None = Field(default=None)
     due_at: datetime = utc_field(nullable=False)
     attempts: int = Field(default=0)
     last_error: str | None = Field(default=None, max_length=200)

@@ -72,6 +72,8 @@ class Outgoing:
     choices: Sequence[Choice] = ()
     nudge: bool = True
     delivery_id: int | None = None
+    pace_key: str | None = None
+    pace_rate: float | None = None
 
 
 async def enqueue_many(
@@ -110,6 +112,8 @@ async def enqueue_many(
                 "bypass_opt_out": False,
                 "nudge": out.nudge,
                 "delivery_id": out.delivery_id,
+                "pace_key": out.pace_key,
+                "pace_rate": out.pace_rate,
                 "due_at": out.due_at,
                 "attempts": 0,
                 "created_at": now,

@@ -51,6 +51,8 @@ def upgrade() -> None:
     with op.batch_alter_table('outbox', schema=None) as batch_op:
         batch_op.add_column(sa.Column('nudge', sa.Boolean(), nullable=False, server_default=sa.false()))
         batch_op.add_column(sa.Column('delivery_id', sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column('pace_key', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=True))
+        batch_op.add_column(sa.Column('pace_rate', sa.Float(), nullable=True))
         batch_op.create_foreign_key(batch_op.f('fk_outbox_delivery_id_campaign_delivery'), 'campaign_delivery', ['delivery_id'], ['id'])
 
 
@@ -60,6 +62,8 @@ def downgrade() -> None:
     op.execute("DELETE FROM campaign")
     with op.batch_alter_table('outbox', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('fk_outbox_delivery_id_campaign_delivery'), type_='foreignkey')
+        batch_op.drop_column('pace_rate')
+        batch_op.drop_column('pace_key')
         batch_op.drop_column('delivery_id')
         batch_op.drop_column('nudge')
 
