@@ -7,6 +7,7 @@ import sys
 import typer
 from pydantic import ValidationError
 
+from bot.campaigns.cli import campaign_app
 from bot.cli_support import CliHost, channel_settings, run, settings
 from bot.content import cli as content_cli
 from bot.people.cli import young_app
@@ -24,6 +25,7 @@ app.add_typer(content_cli.app, name="content")
 app.add_typer(young_app, name="young")
 app.add_typer(privacy_cli.app, name="privacy")
 app.add_typer(plan_app, name="plan")
+app.add_typer(campaign_app, name="campaign")
 add_channel_commands(app, CliHost())
 
 

@@ -101,7 +101,8 @@ async def _create(session: AsyncSession, now: datetime) -> None:
         await session.flush()
         assert plan.id is not None
         for title, due in milestones:
-            session.add(Milestone(plan_id=plan.id, title=title, due_date=due))
+            tag = "ansogning" if title.startswith("Søg ind") else None
+            session.add(Milestone(plan_id=plan.id, title=title, due_date=due, tag=tag))
         meeting_day = today + timedelta(days=3 + index)
         starts = datetime.combine(meeting_day, time(10, 0), tzinfo=zone).astimezone(UTC)
         session.add(

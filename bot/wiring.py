@@ -8,7 +8,7 @@ here knows what any one channel or domain does.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from bot.campaigns import conversation as campaigns
@@ -27,9 +27,11 @@ from channels.base import (
     ChannelContext,
     ChannelPlugin,
     ChannelSettings,
+    Choice,
     CommandHost,
     Deployment,
     InviteWay,
+    Sample,
 )
 from channels.console import plugin as console
 from channels.sms import plugin as sms
@@ -142,6 +144,21 @@ def invite_ways(channel_settings: ChannelSettingsMap, code: str) -> dict[str, In
             if way is not None:
                 ways[plugin.name] = way
     return ways
+
+
+def show_as_sent(
+    channel_settings: ChannelSettingsMap,
+) -> Callable[[str, str, tuple[Choice, ...]], Sample]:
+    """How a message looks on a named channel, without sending it (a campaign's preview)."""
+    plugins = {plugin.name: plugin for plugin in CHANNELS}
+
+    def show(channel: str, text: str, choices: tuple[Choice, ...]) -> Sample:
+        plugin = plugins.get(channel)
+        if plugin is None or channel not in channel_settings:
+            return Sample(text, tuple(choice.label for choice in choices))
+        return plugin.sample(channel_settings[channel], text, choices)
+
+    return show
 
 
 def add_channel_commands(app: typer.Typer, host: CommandHost) -> None:

@@ -77,6 +77,16 @@ class Capabilities:
 
 
 @dataclass(frozen=True)
+class Sample:
+    """A message as a channel would show it, for previews: text, buttons, SMS segments."""
+
+    text: str
+    buttons: tuple[str, ...] = ()
+    segments: int | None = None
+    encoding: str | None = None
+
+
+@dataclass(frozen=True)
 class SendResult:
     """What the provider said when it accepted a message."""
 
@@ -275,3 +285,10 @@ class ChannelPlugin(ABC, Generic[SettingsT, ChannelT]):
     def invite(self, settings: SettingsT, code: str) -> InviteWay | None:
         """How a young person uses an invite code on this channel, if it is configured."""
         return None
+
+    def sample(self, settings: SettingsT, text: str, choices: tuple[Choice, ...]) -> Sample:
+        """The message as this channel shows it, without credentials (a campaign preview).
+
+        The default is a chat with buttons; a channel that shows choices otherwise says so.
+        """
+        return Sample(text, tuple(choice.label for choice in choices))

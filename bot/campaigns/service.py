@@ -40,10 +40,15 @@ class CampaignError(ValueError):
 async def create(
     session: AsyncSession, spec: CampaignSpec, *, staff: StaffMember | None, now: datetime
 ) -> Campaign:
-    """Store a draft campaign for the municipality the spec names."""
-    place = (
-        await session.exec(select(Municipality).where(Municipality.code == spec.municipality))
-    ).first()
+    """Store a draft campaign for the municipality the spec names (or the staff member's)."""
+    if spec.municipality is not None:
+        place = (
+            await session.exec(select(Municipality).where(Municipality.code == spec.municipality))
+        ).first()
+    elif staff is not None:
+        place = await session.get(Municipality, staff.municipality_id)
+    else:
+        raise CampaignError("say which municipality the campaign is for (municipality: <code>)")
     if place is None:
         raise CampaignError(f"no municipality with code {spec.municipality}")
     if staff is not None and staff.municipality_id != place.id:

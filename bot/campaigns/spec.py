@@ -167,7 +167,9 @@ class CampaignSpec(_Strict):
     """A whole campaign as written by staff (see content/campaigns/README.md)."""
 
     name: str = Field(min_length=1, max_length=100)
-    municipality: str = Field(pattern=r"^\d{3,4}$")
+    # The municipality's code; left out in shared templates (content/campaigns/), where the
+    # creating staff member's municipality is used.
+    municipality: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_-]{1,20}$")
     audience: Condition
     arms: list[Arm] = Field(min_length=1, max_length=3)
     holdout: float = Field(default=0.0, ge=0.0, lt=0.5)

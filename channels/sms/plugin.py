@@ -5,7 +5,17 @@ from __future__ import annotations
 from functools import partial
 from typing import TYPE_CHECKING
 
-from channels.base import ChannelContext, ChannelPlugin, Deployment, InviteWay, url_base
+from channels import rendering
+from channels.base import (
+    Capabilities,
+    ChannelContext,
+    ChannelPlugin,
+    Choice,
+    Deployment,
+    InviteWay,
+    Sample,
+    url_base,
+)
 from channels.sms.settings import STATUS_PATH, SmsSettings
 
 if TYPE_CHECKING:
@@ -50,6 +60,22 @@ class SmsPlugin(ChannelPlugin[SmsSettings, "SmsChannel"]):
             context.receive,
             partial(context.record_status, self.name),
         )
+
+    def sample(self, settings: SmsSettings, text: str, choices: tuple[Choice, ...]) -> Sample:
+        """Numbered choices, cut to the segment limit, with its segments and encoding."""
+        from channels.sms.channel import plain_spaces
+        from channels.sms.encoding import analyse, within_segments
+
+        plain = tuple(Choice(choice.key, plain_spaces(choice.label)) for choice in choices)
+        capabilities = Capabilities(buttons=False, max_length=160 * settings.sms_max_segments)
+        body = rendering.render(
+            plain_spaces(text),
+            plain,
+            capabilities,
+            fits=within_segments(settings.sms_max_segments),
+        )
+        shape = analyse(body)
+        return Sample(body, (), shape.segments, shape.encoding)
 
     def invite(self, settings: SmsSettings, code: str) -> InviteWay | None:
         """The number to text the code to, when a sender number is set."""
