@@ -20,7 +20,7 @@ ENGINE = build_engine()
 
 
 def spec(**fields: Any) -> CampaignSpec:
-    """A campaign for municipality 'test' to everyone active, now; fields replace parts."""
+    """A campaign for municipality 0999 to everyone active; fields replace parts (None drops)."""
     base: dict[str, Any] = {
         "name": "Husk ansøgning",
         "municipality": "0999",
@@ -28,7 +28,8 @@ def spec(**fields: Any) -> CampaignSpec:
         "text": {"da": "Hej {first_name}. Husk at søge ind. Hilsen {contact_name}"},
         "schedule": {"at": "2026-03-03T11:00:00"},
     }
-    return CampaignSpec.model_validate({**base, **fields})
+    merged = {key: value for key, value in {**base, **fields}.items() if value is not None}
+    return CampaignSpec.model_validate(merged)
 
 
 async def started(db: Database, campaign_spec: CampaignSpec, now: datetime) -> int:
