@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import string
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from bot.campaigns.models import Campaign
 from bot.campaigns.spec import CampaignSpec
+from bot.campaigns.why import appointment_when, why_text
 from bot.content.flows import MENU
 from bot.conversation.registry import ConversationPlugin
 from bot.conversation.turn import Option, Turn
@@ -52,11 +52,9 @@ async def _when(turn: Turn) -> str:
     target_id = rest.partition(":")[0]
     if not target_id.isdigit():
         return ""
-    zone = ZoneInfo(turn.municipality.timezone)
     if kind == "appointment":
         appointment = await turn.session.get(Appointment, int(target_id))
-        if appointment is not None:
-            return appointment.starts_at.astimezone(zone).strftime("%d.%m. kl. %H.%M")
+        return appointment_when(appointment, turn.municipality.timezone)
     if kind == "milestone":
         milestone = await turn.session.get(Milestone, int(target_id))
         if milestone is not None and milestone.due_date is not None:
@@ -101,3 +99,9 @@ async def campaign_choices(turn: Turn) -> list[Option]:
         Option(Choice(c.key, c.label.get(turn.lang) or c.label["da"]), c.goto or MENU, c.do)
         for c in spec.choices
     ]
+
+
+@plugin.view("why_message")
+async def show_why(turn: Turn) -> str:
+    """'Hvorfor fik jeg den?': where the last message the bot started came from."""
+    return await why_text(turn)

@@ -90,3 +90,23 @@ async def test_a_future_campaign_waits_for_its_time(db: Database, frozen_clock: 
     assert [d.status for d in await deliveries(db, campaign_id)] == [PLANNED]
     assert (await sweep(db, later)).queued == 1
     assert [d.status for d in await deliveries(db, campaign_id)] == [QUEUED]
+
+
+async def test_why_did_i_get_this_names_the_campaign_and_how_to_stop(
+    db: Database, frozen_clock: datetime
+) -> None:
+    await _sofie(db)
+    harness = Harness(db)
+    assert "ikke sendt dig nogen påmindelse" in (await harness.say("hvorfor fik jeg den?"))[-1].text
+    await started(
+        db, spec(name="Husk ansøgning", schedule={"at": frozen_clock.isoformat()}), frozen_clock
+    )
+    await sweep(db, frozen_clock)
+    while await harness.dispatcher.dispatch_once():
+        pass
+    answer = (await harness.say("hvorfor fik jeg den besked??"))[-1]
+    assert "'Husk ansøgning'" in answer.text
+    assert "Skriv STOP" in answer.text
+    assert [c.label for c in answer.choices] == ["Menu"]
+    english = (await harness.say("why did I get this"))[-1]
+    assert "Husk ansøgning" in english.text
