@@ -16,7 +16,9 @@ import pytest
 from babel.messages.pofile import read_po
 from sqlmodel import col, select
 
-from bot.clock import clock
+from bot.campaigns import service as campaigns
+from bot.campaigns.spec import load_spec
+from bot.clock import clock, utcnow
 from bot.content.flows import Flows, flows
 from bot.content.texts import system_text
 from bot.conversation import preferences
@@ -27,6 +29,8 @@ from bot.database import Database
 from bot.handoff.models import Handoff
 from bot.handoff.service import OPEN_STATUSES
 from bot.i18n import LANGUAGES, LOCALES_DIR, _catalog, native_name, tr
+from bot.municipalities.models import Municipality
+from bot.paths import REPO_ROOT
 from bot.people.models import ChannelIdentity, YoungPerson
 from bot.plans.models import Appointment, Milestone, Plan
 from bot.plans.service import format_when
@@ -48,6 +52,7 @@ ENTRIES = (
     "menu.main",
     "reminder.appointment",
     "reminder.milestone",
+    "campaign.message",
     "checkin.ask",
     "handback.ask",
     "contact.offer",
@@ -108,6 +113,7 @@ class Walker:
         data = {
             "reminder.appointment": {"appointment_id": ids["appointment"]},
             "reminder.milestone": {"milestone_id": ids["milestone"]},
+            "campaign.message": {"campaign_id": ids["campaign"], "occurrence": "once"},
             preferences.OFFER_STEP: {
                 preferences.PENDING: {"code": other, "detected": other, "after": "menu.main"}
             },
@@ -148,8 +154,22 @@ class Walker:
                     .order_by(col(Milestone.due_date))
                 )
             ).first()
+            person = await session.get_one(YoungPerson, person_id)
+            town = await session.get_one(Municipality, person.municipality_id)
+            template = load_spec(REPO_ROOT / "content" / "campaigns" / "ansogning-1-marts.yaml")
+            campaign = await campaigns.create(
+                session,
+                template.model_copy(update={"municipality": town.code}),
+                staff=None,
+                now=utcnow(),
+            )
         assert person_id and appointment and appointment.id and milestone and milestone.id
-        return {"person": person_id, "appointment": appointment.id, "milestone": milestone.id}
+        return {
+            "person": person_id,
+            "appointment": appointment.id,
+            "milestone": milestone.id,
+            "campaign": campaign.id or 0,
+        }
 
     async def _place(self, ref: str, data: dict[str, Any], *, entering: bool) -> None:
         """Put the young person on `ref` with nothing left over from the last turn."""
