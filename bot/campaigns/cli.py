@@ -261,3 +261,26 @@ def results(
             for arm in arms:
                 writer.writerow([arm.arm, arm.n, arm.reached, f"{arm.rate:.4f}"])
         typer.echo(f"written to {csv_file}")
+
+
+@campaign_app.command("dry-run")
+def dry_run(
+    campaign_id: int,
+    staff: str = STAFF,
+    weeks: int = typer.Option(4, min=1, max=52, help="How far ahead to look."),
+) -> None:
+    """Who would get what and when over the next weeks; nothing is sent or written."""
+    from bot.campaigns.dry_run import dry_run as simulate
+    from bot.clock import utcnow
+
+    async def work(db: Database) -> Any:
+        async with db.session() as session:
+            campaign = await _campaign(session, campaign_id, await _staff(session, staff))
+        return await simulate(db, campaign, start=utcnow(), weeks=weeks)
+
+    shown = _with_db(work)
+    typer.echo(f"{shown.total} messages in {weeks} weeks (holdout left out: {shown.holdout})")
+    for day, count in sorted(shown.per_day.items()):
+        typer.echo(f"  {day.isoformat()}: {count}")
+    for local, person_id, occurrence, arm in shown.first:
+        typer.echo(f"{local:%Y-%m-%d %H:%M}  young person {person_id}  {occurrence}  arm {arm}")

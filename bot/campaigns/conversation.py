@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import string
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from bot.campaigns.models import Campaign
 from bot.campaigns.spec import CampaignSpec
@@ -16,6 +17,7 @@ from bot.content.flows import MENU
 from bot.conversation.registry import ConversationPlugin
 from bot.conversation.turn import Option, Turn
 from bot.plans.models import Appointment, Milestone
+from bot.reminders.calendar import calendar
 from bot.staff.models import StaffMember
 from channels.base import Choice
 
@@ -48,18 +50,24 @@ async def _contact_name(turn: Turn) -> str:
 
 async def _when(turn: Turn) -> str:
     """The date the message is about (date-relative campaigns), as local text."""
-    kind, _, rest = str(turn.state.data.get("occurrence", "")).partition(":")
-    target_id = rest.partition(":")[0]
-    if not target_id.isdigit():
-        return ""
-    if kind == "appointment":
-        appointment = await turn.session.get(Appointment, int(target_id))
+    kind, *parts = str(turn.state.data.get("occurrence", "")).split(":")
+    target = parts[0] if parts else ""
+    if kind == "deadline" and len(parts) >= 2 and parts[1].isdigit():
+        deadline = next((d for d in calendar().deadlines if d.key == target), None)
+        if deadline is not None:
+            return deadline.moment(int(parts[1])).astimezone(_zone(turn)).strftime("%d.%m.")
+    if kind == "appointment" and target.isdigit():
+        appointment = await turn.session.get(Appointment, int(target))
         return appointment_when(appointment, turn.municipality.timezone)
-    if kind == "milestone":
-        milestone = await turn.session.get(Milestone, int(target_id))
+    if kind == "milestone" and target.isdigit():
+        milestone = await turn.session.get(Milestone, int(target))
         if milestone is not None and milestone.due_date is not None:
             return milestone.due_date.strftime("%d.%m.")
     return ""
+
+
+def _zone(turn: Turn) -> ZoneInfo:
+    return ZoneInfo(turn.municipality.timezone)
 
 
 def fill(text: str, values: dict[str, str]) -> str:

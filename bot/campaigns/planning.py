@@ -16,18 +16,18 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from apscheduler.triggers.cron import CronTrigger
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.campaigns import audience
 from bot.campaigns.eligibility import Page
 from bot.campaigns.models import HOLDOUT, PLANNED, RUNNING, SKIPPED, Campaign, CampaignDelivery
-from bot.campaigns.spec import CampaignSpec
+from bot.campaigns.spec import CampaignSpec, cron_trigger
 from bot.database import Database, insert_new
 from bot.municipalities.models import Municipality
 from bot.outbox.service import after_quiet_hours
 from bot.plans.models import Appointment, Milestone, Plan
+from bot.reminders.calendar import calendar
 from bot.reminders.offsets import parse_offset
 
 ONCE = "once"
@@ -81,21 +81,23 @@ async def plan_campaign(db: Database, campaign: Campaign, now: datetime) -> None
         if campaign.planned_until is not None:
             return
         due = local_to_utc(schedule.at, zone)
-        await _plan_targets(db, campaign, spec, _everyone(db, campaign, spec, now, zone, due))
+        await _plan_targets(db, campaign, spec, everyone(db, campaign, spec, now, zone, due))
         await _planned_until(db, campaign, due)
     elif schedule.cron is not None:
-        trigger = CronTrigger.from_crontab(schedule.cron, timezone=zone)
+        trigger = cron_trigger(schedule.cron, zone)
         since = campaign.planned_until or campaign.started_at or now
         fire = trigger.get_next_fire_time(None, since + timedelta(seconds=1))
         while fire is not None and fire <= now:
             due = fire.astimezone(UTC)
-            await _plan_targets(db, campaign, spec, _everyone(db, campaign, spec, now, zone, due))
+            await _plan_targets(db, campaign, spec, everyone(db, campaign, spec, now, zone, due))
             await _planned_until(db, campaign, due)
             fire = trigger.get_next_fire_time(fire, fire + timedelta(seconds=1))
     else:
         if campaign.planned_until is not None and campaign.planned_until > now - RELATIVE_RESCAN:
             return
-        await _plan_targets(db, campaign, spec, _relative(db, campaign, spec, now, municipality))
+        await _plan_targets(
+            db, campaign, spec, relative_targets(db, campaign, spec, now, municipality)
+        )
         await _planned_until(db, campaign, now)
 
 
@@ -108,7 +110,7 @@ async def _planned_until(db: Database, campaign: Campaign, until: datetime) -> N
     campaign.planned_until = until
 
 
-async def _everyone(
+async def everyone(
     db: Database,
     campaign: Campaign,
     spec: CampaignSpec,
@@ -116,6 +118,7 @@ async def _everyone(
     zone: ZoneInfo,
     due: datetime,
 ) -> AsyncIterator[list[Target]]:
+    """The whole audience for one occurrence at `due` (a one-off or a recurrence's firing)."""
     occurrence = ONCE if spec.schedule.at is not None else due.strftime("%Y-%m-%dT%H:%MZ")
     async for ids in audience.pages(
         db, spec.audience, municipality_id=campaign.municipality_id, now=now, zone=zone
@@ -123,14 +126,24 @@ async def _everyone(
         yield [Target(person_id, occurrence, due) for person_id in ids]
 
 
-async def _relative(
-    db: Database, campaign: Campaign, spec: CampaignSpec, now: datetime, place: Municipality
+async def relative_targets(
+    db: Database,
+    campaign: Campaign,
+    spec: CampaignSpec,
+    now: datetime,
+    place: Municipality,
+    horizon: datetime | None = None,
 ) -> AsyncIterator[list[Target]]:
+    """Each date-relative occurrence due after `now` and by the horizon, a page at a time."""
     relative = spec.schedule.relative
     assert relative is not None
     zone = ZoneInfo(place.timezone)
     offsets = [parse_offset(key) for key in relative.offsets]
-    horizon = now + timedelta(days=spec.schedule.horizon_days)
+    horizon = horizon or now + timedelta(days=spec.schedule.horizon_days)
+    if relative.to == "deadline":
+        async for targets in _before_deadline(db, campaign, spec, now, place, horizon):
+            yield targets
+        return
     people = audience.audience_query(
         spec.audience, municipality_id=campaign.municipality_id, now=now, zone=zone
     ).subquery()
@@ -182,6 +195,36 @@ async def _relative(
                 targets.append(Target(person_id, f"{relative.to}:{target_id}:{offset.key}", due))
         yield targets
         after = int(rows[-1][1])
+
+
+async def _before_deadline(
+    db: Database,
+    campaign: Campaign,
+    spec: CampaignSpec,
+    now: datetime,
+    place: Municipality,
+    horizon: datetime,
+) -> AsyncIterator[list[Target]]:
+    """Everyone in the audience, at each offset before the deadline's next date."""
+    relative = spec.schedule.relative
+    assert relative is not None and relative.deadline is not None
+    zone = ZoneInfo(place.timezone)
+    deadline = calendar().by_key(relative.deadline)
+    moment = deadline.next_after(now)
+    day = moment.astimezone(zone).date()
+    offsets = [parse_offset(key) for key in relative.offsets]
+    due_at = {o.key: after_quiet_hours(o.on_day(day, zone), place) for o in offsets}
+    due_at = {key: due for key, due in due_at.items() if now < due <= horizon and due < moment}
+    if not due_at:
+        return
+    async for ids in audience.pages(
+        db, spec.audience, municipality_id=campaign.municipality_id, now=now, zone=zone
+    ):
+        yield [
+            Target(person_id, f"deadline:{deadline.key}:{day.year}:{key}", due)
+            for person_id in ids
+            for key, due in due_at.items()
+        ]
 
 
 async def _plan_targets(

@@ -29,6 +29,7 @@ from bot.conversation.models import ConversationState
 from bot.conversation.turn import Turn
 from bot.database import Database
 from bot.municipalities.models import Municipality
+from bot.reminders.calendar import calendar
 from bot.settings import CampaignSettings
 from channels.base import Choice, Inbound, Sample
 
@@ -153,7 +154,7 @@ async def _sample(
         identity = await session.merge(identity)
         state = ConversationState(
             young_person_id=person_id,
-            data={"campaign_id": campaign.id, "arm": arm, "occurrence": ONCE},
+            data={"campaign_id": campaign.id, "arm": arm, "occurrence": _example(spec, now)},
         )
         turn = Turn(
             session=session,
@@ -176,6 +177,15 @@ async def _sample(
         )
         await session.rollback()
     return recipient
+
+
+def _example(spec: CampaignSpec, now: datetime) -> str:
+    """An occurrence to show the message with: the next deadline for deadline campaigns."""
+    relative = spec.schedule.relative
+    if relative is None or relative.to != "deadline" or relative.deadline is None:
+        return ONCE  # a meeting or step date is shown as it will be: left out of the sample
+    year = calendar().by_key(relative.deadline).next_after(now).year
+    return f"deadline:{relative.deadline}:{year}:{relative.offsets[0]}"
 
 
 __all__ = ["Preview", "Recipient", "Show", "preview"]

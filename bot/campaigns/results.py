@@ -15,6 +15,7 @@ from bot.campaigns.spec import CampaignSpec
 from bot.conversation.models import INBOUND, Message
 from bot.database import Database
 from bot.outbox.models import OutboxItem
+from bot.people.models import ChannelIdentity
 from bot.plans.models import Appointment, Milestone, Plan
 
 # Below this many per arm, or when the interval spans zero, the page says it cannot tell.
@@ -22,7 +23,8 @@ TOO_FEW = 30
 
 
 async def progress(db: Database, campaign_id: int) -> dict[str, int]:
-    """Deliveries by where they are: planned, queued, sent, delivered, failed, skipped, …"""
+    """Deliveries by where they are (planned, queued, sent, delivered, failed, skipped, …),
+    and how many replied, and opted out, after theirs."""
     counts: dict[str, int] = dict.fromkeys(
         ("planned", "queued", "sent", "delivered", "failed", "skipped", "holdout", "withdrawn"), 0
     )
@@ -45,6 +47,17 @@ async def progress(db: Database, campaign_id: int) -> dict[str, int]:
             )
         )
         counts["replied"] = int(replied.one())
+        stopped = await session.exec(
+            select(func.count()).where(
+                CampaignDelivery.campaign_id == campaign_id,
+                col(CampaignDelivery.sent_at).is_not(None),
+                exists().where(
+                    col(ChannelIdentity.young_person_id) == CampaignDelivery.young_person_id,
+                    col(ChannelIdentity.opted_out_at) > CampaignDelivery.sent_at,
+                ),
+            )
+        )
+        counts["opted_out_after"] = int(stopped.one())
     return counts
 
 

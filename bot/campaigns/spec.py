@@ -7,15 +7,18 @@ row as JSON, so what was previewed is what is sent.
 
 from __future__ import annotations
 
+import re
 import string
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
+from zoneinfo import ZoneInfo
 
 import yaml
 from apscheduler.triggers.cron import CronTrigger
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from bot.reminders.calendar import calendar
 from bot.reminders.offsets import parse_offset
 
 # What a campaign text may name: {first_name}, {contact_name}, and {when} (the date a
@@ -114,10 +117,20 @@ class Arm(_Strict):
 class Relative(_Strict):
     """Relative to a date on each young person, like '1d@16:00' before each appointment."""
 
-    to: Literal["appointment", "milestone"]
+    to: Literal["appointment", "milestone", "deadline"]
     offsets: list[str] = Field(min_length=1, max_length=6)
     # Only milestones with this tag (for `to: milestone`).
     tag: str | None = None
+    # A national deadline's key in content/calendar.yaml (for `to: deadline`), every year.
+    deadline: str | None = None
+
+    @model_validator(mode="after")
+    def _known_deadline(self) -> Relative:
+        if self.to == "deadline":
+            keys = [d.key for d in calendar().deadlines]
+            if self.deadline not in keys:
+                raise ValueError(f"deadline must be one of {', '.join(keys)}")
+        return self
 
     @field_validator("offsets")
     @classmethod
@@ -125,6 +138,28 @@ class Relative(_Strict):
         for key in value:
             parse_offset(key)
         return value
+
+
+_WEEKDAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def cron_trigger(expression: str, zone: ZoneInfo) -> CronTrigger:
+    """A standard five-field crontab line as a trigger in `zone`.
+
+    APScheduler 3 counts weekdays from Monday = 0, where crontab counts from Sunday = 0, so
+    "0 16 * * 1" would fire on Tuesdays; weekday numbers are turned into names first.
+    """
+    fields = expression.split()
+    if len(fields) != 5:
+        raise ValueError("a cron schedule has five fields: minute hour day month weekday")
+    fields[4] = re.sub(r"\d+", lambda m: _weekday(m.group()), fields[4])
+    return CronTrigger.from_crontab(" ".join(fields), timezone=zone)
+
+
+def _weekday(number: str) -> str:
+    if int(number) > 7:
+        raise ValueError(f"no weekday {number} in a cron schedule (0-7, Sunday is 0 and 7)")
+    return _WEEKDAYS[int(number)]
 
 
 class Schedule(_Strict):
@@ -142,7 +177,7 @@ class Schedule(_Strict):
         if len(kinds) != 1:
             raise ValueError("a schedule has exactly one of at, cron, relative")
         if self.cron is not None:
-            CronTrigger.from_crontab(self.cron)
+            cron_trigger(self.cron, ZoneInfo("UTC"))
         return self
 
     @property

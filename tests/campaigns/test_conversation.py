@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from bot.campaigns.models import PLANNED, QUEUED
+from bot.campaigns.results import progress
+from bot.clock import clock
 from bot.database import Database
 from bot.plans.models import Milestone
 from tests.campaigns.world import deliveries, spec, started, sweep
@@ -110,3 +112,22 @@ async def test_why_did_i_get_this_names_the_campaign_and_how_to_stop(
     assert [c.label for c in answer.choices] == ["Menu"]
     english = (await harness.say("why did I get this"))[-1]
     assert "Husk ansøgning" in english.text
+
+
+async def test_replies_and_opt_outs_after_the_message_are_counted(
+    db: Database, frozen_clock: datetime
+) -> None:
+    await _sofie(db)
+    harness = Harness(db)
+    campaign_id = await started(db, spec(schedule={"at": frozen_clock.isoformat()}), frozen_clock)
+    await sweep(db, frozen_clock)
+    while await harness.dispatcher.dispatch_once():
+        pass
+    before = await progress(db, campaign_id)
+    assert (before["replied"], before["opted_out_after"]) == (0, 0)
+    clock.set(frozen_clock + timedelta(minutes=5))
+    await harness.say("ok tak")
+    clock.set(frozen_clock + timedelta(minutes=6))
+    await harness.say("STOP")
+    after = await progress(db, campaign_id)
+    assert (after["replied"], after["opted_out_after"]) == (1, 1)

@@ -4,22 +4,26 @@ quiet hours, and never more than the frequency cap allows."""
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlmodel import col, select
 
+from bot.campaigns import service as campaigns
+from bot.campaigns.dry_run import dry_run
 from bot.campaigns.models import QUEUED, SKIPPED, WITHDRAWN
+from bot.campaigns.spec import Condition, load_spec
 from bot.clock import clock
 from bot.conversation.models import Message
 from bot.database import Database
 from bot.outbox.dispatcher import Dispatcher
 from bot.outbox.models import OutboxItem
+from bot.paths import REPO_ROOT
 from bot.people.models import YoungPerson
 from bot.plans import changes
 from bot.settings import CampaignSettings, Settings
 from tests.campaigns.world import deliveries, spec, started, sweep
-from tests.support import CollectingChannel
+from tests.support import CollectingChannel, Harness
 from tests.world import (
     appointment,
     channel_identity,
@@ -32,6 +36,7 @@ from tests.world import (
 )
 
 CPH = ZoneInfo("Europe/Copenhagen")
+CONTENT = REPO_ROOT / "content" / "campaigns"
 
 
 async def _people(db: Database, count: int, *, code: str = "0999") -> list[int]:
@@ -197,3 +202,51 @@ async def test_the_frequency_cap_holds_across_campaigns(db: Database) -> None:
             .where(Message.young_person_id == person_id, col(OutboxItem.nudge).is_(True))
         )
         assert len(nudges.all()) == 3
+
+
+async def test_fourteen_days_before_the_application_deadline_every_year(db: Database) -> None:
+    clock.set(local(2027, 2, 1, 9))
+    ids = await _people(db, 2)
+    template = load_spec(CONTENT / "ansogning-1-marts.yaml")
+    campaign_id = await started(
+        db,
+        template.model_copy(
+            update={"municipality": "0999", "audience": Condition(status=["active"])}
+        ),
+        clock.now(),
+    )
+    harness = Harness(db, address="visitor-0")
+    for moment in (local(2027, 2, 15, 15, 59), local(2027, 2, 15, 16), local(2027, 2, 16, 16)):
+        clock.set(moment)
+        await sweep(db, moment)
+    while await harness.dispatcher.dispatch_once():
+        pass
+    rows = await deliveries(db, campaign_id)
+    assert [(d.young_person_id, d.occurrence, d.status) for d in rows] == [
+        (person_id, "deadline:ungdomsuddannelse_ansoegning:2027:14d@16:00", QUEUED)
+        for person_id in ids
+    ]
+    assert {d.due_at for d in rows} == {local(2027, 2, 15, 16)}
+    assert len(harness.channel.sent) == 2
+    assert all("inden 01.03." in message.text for message in harness.channel.sent)
+
+
+async def test_a_dry_run_lists_who_gets_what_when_and_writes_nothing(db: Database) -> None:
+    clock.set(local(2026, 3, 2, 9))  # a Monday
+    ids = await _people(db, 3)
+    async with db.session() as session:
+        campaign = await campaigns.create(
+            session, spec(schedule={"cron": "0 16 * * 1,4"}), staff=None, now=clock.now()
+        )
+    simulated = await dry_run(db, campaign, start=clock.now(), weeks=2)
+    # Monday and Thursday at 16:00 for two weeks: four firings, three young people each.
+    assert simulated.total == 12
+    assert sorted(simulated.per_day) == [
+        date(2026, 3, 2),
+        date(2026, 3, 5),
+        date(2026, 3, 9),
+        date(2026, 3, 12),
+    ]
+    assert {person_id for _, person_id, _, _ in simulated.first} == set(ids)
+    assert all(when.hour == 16 for when, _, _, _ in simulated.first)
+    assert await deliveries(db, campaign.id or 0) == []

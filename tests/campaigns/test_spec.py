@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from pydantic import ValidationError
 
-from bot.campaigns.spec import CampaignSpec, load_spec
+from bot.campaigns.spec import CampaignSpec, cron_trigger, load_spec
 from tests.campaigns.world import spec
 
 CONTENT = Path(__file__).resolve().parents[2] / "content" / "campaigns"
@@ -62,3 +64,27 @@ def test_a_broken_file_names_itself(tmp_path: Path) -> None:
     broken.write_text("name: [unclosed", encoding="utf-8")
     with pytest.raises(ValueError, match=re.escape("broken.yaml: not valid YAML")):
         load_spec(broken)
+
+
+@pytest.mark.parametrize(
+    ("expression", "weekdays"),
+    [
+        ("0 16 * * 1", {"Mon"}),
+        ("0 16 * * 1-5", {"Mon", "Tue", "Wed", "Thu", "Fri"}),
+        ("0 16 * * 0,6", {"Sat", "Sun"}),
+        ("0 16 * * 7", {"Sun"}),
+        ("0 16 * * mon,thu", {"Mon", "Thu"}),
+    ],
+)
+def test_cron_weekdays_count_from_sunday_as_crontab_does(
+    expression: str, weekdays: set[str]
+) -> None:
+    zone = ZoneInfo("Europe/Copenhagen")
+    trigger = cron_trigger(expression, zone)
+    fire = trigger.get_next_fire_time(None, datetime(2026, 3, 1, tzinfo=zone))
+    seen = set()
+    for _ in range(14):
+        assert fire is not None
+        seen.add(fire.strftime("%a"))
+        fire = trigger.get_next_fire_time(fire, fire + timedelta(seconds=1))
+    assert seen == weekdays

@@ -113,7 +113,10 @@ class Walker:
         data = {
             "reminder.appointment": {"appointment_id": ids["appointment"]},
             "reminder.milestone": {"milestone_id": ids["milestone"]},
-            "campaign.message": {"campaign_id": ids["campaign"], "occurrence": "once"},
+            "campaign.message": {
+                "campaign_id": ids["campaign"],
+                "occurrence": "deadline:ungdomsuddannelse_ansoegning:2027:14d@16:00",
+            },
             preferences.OFFER_STEP: {
                 preferences.PENDING: {"code": other, "detected": other, "after": "menu.main"}
             },
