@@ -152,7 +152,8 @@ async def outcomes(db: Database, campaign_id: int) -> list[ArmResult]:
             reached_test = exists().where(
                 col(Plan.young_person_id) == CampaignDelivery.young_person_id,
                 col(Appointment.plan_id) == Plan.id,
-                col(Appointment.status).in_(("confirmed", "done")),
+                # Kept, or moved in advance: both are what a reminder is for.
+                col(Appointment.status).in_(("confirmed", "done", "reschedule_requested")),
             )
         else:
             reached_test = _replied_after(col(CampaignDelivery.due_at))
