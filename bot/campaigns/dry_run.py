@@ -13,7 +13,14 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.campaigns.models import HOLDOUT, Campaign
-from bot.campaigns.planning import Target, arm_of, everyone, local_to_utc, relative_targets
+from bot.campaigns.planning import (
+    Target,
+    arm_of,
+    everyone,
+    local_to_utc,
+    read,
+    relative_targets,
+)
 from bot.campaigns.spec import CampaignSpec, cron_trigger
 from bot.database import Database
 from bot.municipalities.models import Municipality
@@ -34,11 +41,7 @@ class DryRun:
 async def dry_run(db: Database, campaign: Campaign, *, start: datetime, weeks: int) -> DryRun:
     """What the campaign would send from `start` for `weeks` weeks (today's audience)."""
     assert campaign.id is not None
-    spec = CampaignSpec.model_validate(campaign.spec)
-    async with db.session() as session:
-        place = await session.get(Municipality, campaign.municipality_id)
-    assert place is not None
-    zone = ZoneInfo(place.timezone)
+    spec, place, zone = await read(db, campaign)
     until = start + timedelta(weeks=weeks)
     result = DryRun()
     async for batch in _batches(db, campaign, spec, start, until, place):

@@ -68,14 +68,20 @@ async def plan_due(db: Database, now: datetime) -> int:
     return len(running)
 
 
-async def plan_campaign(db: Database, campaign: Campaign, now: datetime) -> None:
-    """Write the delivery rows this campaign's schedule calls for up to now (or its horizon)."""
+async def read(db: Database, campaign: Campaign) -> tuple[CampaignSpec, Municipality, ZoneInfo]:
+    """A campaign's spec, its municipality and that municipality's time zone."""
     assert campaign.id is not None
-    spec = CampaignSpec.model_validate(campaign.spec)
     async with db.session() as session:
         municipality = await session.get(Municipality, campaign.municipality_id)
     assert municipality is not None
-    zone = ZoneInfo(municipality.timezone)
+    spec = CampaignSpec.model_validate(campaign.spec)
+    return spec, municipality, ZoneInfo(municipality.timezone)
+
+
+async def plan_campaign(db: Database, campaign: Campaign, now: datetime) -> None:
+    """Write the delivery rows this campaign's schedule calls for up to now (or its horizon)."""
+    assert campaign.id is not None
+    spec, municipality, zone = await read(db, campaign)
     schedule = spec.schedule
     if schedule.at is not None:
         if campaign.planned_until is not None:

@@ -13,7 +13,6 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -22,7 +21,7 @@ from bot.campaigns import audience
 from bot.campaigns.conversation import MESSAGE_STEP
 from bot.campaigns.eligibility import Page
 from bot.campaigns.models import HOLDOUT, Campaign, CampaignDelivery
-from bot.campaigns.planning import ONCE, arm_of
+from bot.campaigns.planning import ONCE, arm_of, read
 from bot.campaigns.spec import CampaignSpec
 from bot.conversation.engine import Engine
 from bot.conversation.models import ConversationState
@@ -31,7 +30,7 @@ from bot.database import Database
 from bot.municipalities.models import Municipality
 from bot.reminders.calendar import calendar
 from bot.settings import CampaignSettings
-from channels.base import Choice, Inbound, Sample
+from channels.base import Choice, Sample
 
 # (channel name, text, choices) -> the message as that channel shows it.
 Show = Callable[[str, str, tuple[Choice, ...]], Sample]
@@ -77,11 +76,7 @@ async def preview(
 ) -> Preview:
     """Who would get the campaign now, who would not and why, and what they would read."""
     assert campaign.id is not None
-    spec = CampaignSpec.model_validate(campaign.spec)
-    async with db.session() as session:
-        place = await session.get(Municipality, campaign.municipality_id)
-    assert place is not None
-    zone = ZoneInfo(place.timezone)
+    spec, place, zone = await read(db, campaign)
     result = Preview()
     sms_messages = 0
     segments_per_sms: list[int] = []
@@ -156,15 +151,8 @@ async def _sample(
             young_person_id=person_id,
             data={"campaign_id": campaign.id, "arm": arm, "occurrence": _example(spec, now)},
         )
-        turn = Turn(
-            session=session,
-            inbound=Inbound(channel=identity.channel, address="", provider_id=""),
-            text="",
-            person=person,
-            identity=identity,
-            municipality=place,
-            state=state,
-            now=now,
+        turn = Turn.started(
+            session, person=person, identity=identity, municipality=place, state=state, now=now
         )
         replies = await engine.start(turn, MESSAGE_STEP)
         recipient = Recipient(
