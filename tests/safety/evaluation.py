@@ -1,12 +1,14 @@
 """Measure the crisis screen on the labelled evaluation corpus (tests/data/safety/eval).
 
-Five shares, each written by someone who had not read the concept files: `tune.yaml` (the
-concept files were tuned on it); `holdout.yaml`, `fresh.yaml` and `fresh2.yaml` (each
-measured once while unseen, then read for the next round of tuning); `fresh3.yaml` (written
-after the last round and never read while tuning: it says how the screen does on messages it
-has not seen). Run `python -m tests.safety.evaluation [tune|holdout|fresh|fresh2|fresh3|all|
-every]` for the report the test prints; `all` is the shares that may be tuned on, `every`
-adds the unseen one.
+Each share was written by someone who had not read the concept files. `tune.yaml` is what
+the concept files were first tuned on; `holdout.yaml`, `fresh.yaml`, `fresh2.yaml` and
+`fresh3.yaml` were each measured once while unseen, then read for the next round of tuning
+(fresh3: crisis recall 0.737 unseen, before the fourth round). The unseen share (`fresh4.yaml`)
+is written after the last round and never read while tuning: it says how the screen does on
+messages it has not seen. It may not exist yet; an absent unseen share is skipped. Run
+`python -m tests.safety.evaluation [tune|holdout|fresh|fresh2|fresh3|fresh4|all|every]
+[--misses]` for the report the test prints; `all` is the shares that may be tuned on,
+`every` adds the unseen ones that exist.
 """
 
 from __future__ import annotations
@@ -22,15 +24,28 @@ import yaml
 from bot.safety.screen import CrisisMatch, screen
 
 EVAL_DIR = Path(__file__).resolve().parents[1] / "data" / "safety" / "eval"
-SHARES = ("tune", "holdout", "fresh", "fresh2")
-UNSEEN = ("fresh3",)
+SHARES = ("tune", "holdout", "fresh", "fresh2", "fresh3")
+"""Shares the concept files may be tuned on; the acceptance test holds its thresholds here."""
+UNSEEN = ("fresh4",)
+"""Shares nobody tuning may read; skipped while their file does not exist yet."""
+
+
+def available(shares: tuple[str, ...]) -> tuple[str, ...]:
+    """The shares whose file exists; a tuned share that is missing is an error."""
+    for name in shares:
+        if name not in UNSEEN and not (EVAL_DIR / f"{name}.yaml").exists():
+            raise FileNotFoundError(EVAL_DIR / f"{name}.yaml")
+    return tuple(name for name in shares if (EVAL_DIR / f"{name}.yaml").exists())
 
 
 def load(share: str) -> list[dict[str, Any]]:
-    """The labelled messages of one share ('tune', 'holdout') or of both ('all')."""
+    """The labelled messages of one share ('tune'), the tuned ones ('all') or all ('every').
+
+    An unseen share whose file does not exist yet has no messages.
+    """
     shares = SHARES if share == "all" else (*SHARES, *UNSEEN) if share == "every" else (share,)
     messages: list[dict[str, Any]] = []
-    for name in shares:
+    for name in available(shares):
         data = yaml.safe_load((EVAL_DIR / f"{name}.yaml").read_text(encoding="utf-8"))
         messages += [{**m, "share": name} for m in data["messages"]]
     return messages
@@ -114,6 +129,9 @@ def evaluate(share: str) -> Report:
 def main() -> None:
     """Print the report and, with --misses, every message screened differently."""
     share = sys.argv[1] if len(sys.argv) > 1 else "tune"
+    if share in UNSEEN and not available((share,)):
+        print(f"{share}: no such share yet ({EVAL_DIR / share}.yaml)")
+        return
     report = evaluate(share)
     print(report.text())
     if "--misses" in sys.argv:
