@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime, format_timedelta
-from babel.numbers import format_currency, format_percent
+from babel.numbers import format_currency, format_decimal, format_percent
 
 from bot.i18n import N_, babel_locale
 from bot.plans.service import format_when
@@ -71,3 +71,7 @@ class Formatter:
         """A share as a percentage with one decimal, e.g. '12,3 %' (or '+12,3 %')."""
         text = format_percent(share, "#,##0.0 %", locale=self.locale)
         return f"+{text}" if signed and share > 0 else text
+
+    def number(self, value: float) -> str:
+        """A number as the reader writes it, e.g. '2,5'."""
+        return format_decimal(value, locale=self.locale)

@@ -46,7 +46,7 @@ async def _actions(db: Database, campaign_id: int) -> list[str]:
     async with db.session() as session:
         rows = await session.exec(
             select(AuditEvent.action)
-            .where(AuditEvent.detail.startswith(f"campaign {campaign_id}"))  # type: ignore[attr-defined]
+            .where(col(AuditEvent.detail).startswith(f"campaign {campaign_id}"))
             .order_by(col(AuditEvent.id))
         )
         return list(rows.all())
