@@ -72,6 +72,15 @@ async def _lead_in_own_session(request: Request, *, page: bool) -> Login:
     return _lead(login)
 
 
+async def _campaign_in_own_session(
+    request: Request, campaign_id: int, *, page: bool
+) -> tuple[Login, Campaign]:
+    """The signed-in lead and their municipality's campaign (else 404), sessions closed again."""
+    login = await _lead_in_own_session(request, page=page)
+    async with get_db(request).session() as session:
+        return login, await load_campaign(session, login, campaign_id)
+
+
 async def load_campaign(session: AsyncSession, login: Login, campaign_id: int) -> Campaign:
     """The campaign, or 404 when it is another municipality's (or none)."""
     found = await session.get(Campaign, campaign_id)
@@ -207,10 +216,8 @@ async def create_campaign(request: Request, session: InboxSession, login: LeadFo
 @router.get("/{campaign_id}")
 async def campaign_page(request: Request, campaign_id: int) -> Response:
     """The preview before start; the buttons; live progress; results per arm."""
-    login = await _lead_in_own_session(request, page=True)
+    login, campaign = await _campaign_in_own_session(request, campaign_id, page=True)
     db = get_db(request)
-    async with db.session() as session:
-        campaign = await load_campaign(session, login, campaign_id)
     spec = CampaignSpec.model_validate(campaign.spec)
     context: dict[str, Any] = {
         "campaign": campaign,
@@ -257,11 +264,8 @@ def _compared(arms: list[results.ArmResult]) -> list[dict[str, Any]]:
 @router.get("/{campaign_id}/progress")
 async def campaign_progress(request: Request, campaign_id: int) -> Response:
     """Live progress as JSON (the page polls it every two seconds)."""
-    login = await _lead_in_own_session(request, page=False)
-    db = get_db(request)
-    async with db.session() as session:
-        campaign = await load_campaign(session, login, campaign_id)
-    counts = await results.progress(db, campaign_id)
+    _, campaign = await _campaign_in_own_session(request, campaign_id, page=False)
+    counts = await results.progress(get_db(request), campaign_id)
     return JSONResponse(
         {"status": campaign.status, "counts": counts},
         headers={"Cache-Control": "no-store"},

@@ -14,16 +14,8 @@ import pytest
 
 from bot.clock import utcnow
 from bot.database import Database
-from bot.settings import CampaignSettings, OutboxSettings, Settings
-from channels.sms.settings import SmsSettings
-from tests.browser import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    listening_socket,
-    port_of,
-    require_chromium,
-    serve,
-)
+from bot.settings import CampaignSettings
+from tests.browser import chromium_page, require_chromium, serve_with_fake_twilio
 from tests.fakes.twilio_api import FakeTwilio
 from tests.world import channel_identity, municipality, staff_member, young_person
 
@@ -34,7 +26,7 @@ SHOTS = Path("/tmp")
 
 require_chromium()
 
-from playwright.async_api import Page, async_playwright, expect  # noqa: E402
+from playwright.async_api import Page, expect  # noqa: E402
 
 pytestmark = pytest.mark.browser
 
@@ -80,44 +72,17 @@ async def _people(url: str) -> None:
 @pytest.fixture
 async def served(database_url: str) -> AsyncIterator[Served]:
     """The whole service, its campaign sweep every second, SMS to a fake Twilio."""
-    sock = listening_socket()
-    async with FakeTwilio.start() as fake:
-        settings = Settings(
-            _env_file=None,
-            database_url=database_url,
-            public_url=f"http://127.0.0.1:{port_of(sock)}",  # type: ignore[arg-type]
-            demo_data=False,
-            secret_key="s" * 40,
-            outbox=OutboxSettings(dispatcher_interval=0.2),
-            campaign=CampaignSettings(sweep_seconds=1),
-        )
-        sms = SmsSettings(
-            twilio_account_sid=fake.account_sid,
-            twilio_auth_token=fake.auth_token,
-            twilio_from=OUR_NUMBER,
-            twilio_api_base=fake.base_url,
-        )  # type: ignore[arg-type]
-        async with serve(settings, sock, {"sms": sms}) as base:
-            await _people(database_url)  # after start-up: the service migrated the database
-            yield Served(base, fake)
+    every_second = CampaignSettings(sweep_seconds=1)
+    async with serve_with_fake_twilio(database_url, OUR_NUMBER, campaign=every_second) as up:
+        await _people(database_url)  # after start-up: the service migrated the database
+        yield Served(up[0], up[1])
 
 
 @pytest.fixture(params=sorted(SIZES))
 async def page(served: Served, request: pytest.FixtureRequest) -> AsyncIterator[Page]:
     """A fresh Chromium page at a laptop's or a phone's size."""
-    width, height = SIZES[request.param]
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = await browser.new_context(
-            viewport={"width": width, "height": height}, locale="da-DK"
-        )
-        tab = await context.new_page()
-        tab.set_default_timeout(15_000)
-        try:
-            yield tab
-        finally:
-            await context.close()
-            await browser.close()
+    async with chromium_page(*SIZES[request.param]) as tab:
+        yield tab
 
 
 def _shot(size: str, what: str) -> str:
@@ -144,6 +109,15 @@ async def test_build_preview_start_and_watch(
     await page.get_by_label("Alder til").fill("25")
     await expect(count).to_have_text("3 unge lige nu")  # Kim is 30
     await page.locator("#audience").screenshot(path=_shot(size, "audience"))
+
+    # Mistakes come back next to their fields, with what was typed kept.
+    await page.get_by_label("Besked på dansk").fill("Hej {navn}")
+    await page.get_by_role("button", name="Opret kladde").click()
+    await expect(page.locator("#problems")).to_contain_text("Navn: Skal udfyldes.")
+    await expect(page.locator("#err-text_da")).to_contain_text("Ukendt felt i teksten")
+    await expect(page.get_by_label("Alder til")).to_have_value("25")
+    await expect(count).to_have_text("3 unge lige nu")
+    await page.screenshot(path=_shot(size, "errors"))
 
     await page.get_by_label("Navn", exact=True).fill("Husk din plan")
     await page.get_by_label("Besked på dansk").fill(

@@ -279,3 +279,24 @@ async def test_results_say_plainly_when_there_are_too_few(
     page = (await ali.get(page_path)).text
     assert "Resultat pr. gruppe" in page
     assert "For få til at sige noget." in page
+
+
+async def test_campaign_pages_in_english(
+    signed_in: SignedIn, world: TwoTowns, db: Database
+) -> None:
+    await _more_people(db, world)
+    ali = await signed_in("ali")
+    await ali.get("/inbox/lang/en")
+    form = {**FORM, "b_text_da": "Hej {first_name}, skriv til os.", "holdout": "10"}
+    page_path = (await ali.form("/inbox/campaigns", form)).headers["location"]
+    draft = await ali.get(page_path)
+    assert "If the campaign started now" in draft.text and "SMS part" in draft.text
+    campaign_id = page_path.rsplit("/", 1)[1]
+    await ali.form(f"/inbox/campaigns/{campaign_id}/start")
+    await plan_due(db, utcnow())
+    await send_due(db, build_engine(), utcnow(), settings=CampaignSettings())
+    running = await ali.get(page_path)
+    assert "Results per group" in running.text and "Too few to tell." in running.text
+    assert "New campaign" in (await ali.get("/inbox/campaigns/new")).text
+    errors = await ali.form("/inbox/campaigns", {**FORM, "name": "", "per_second": "0"})
+    assert "Required." in errors.text and "Above 0.0." in errors.text
