@@ -50,6 +50,17 @@
     update();
   }
 
+  // A field marked wrong by the server loses the mark once it is edited.
+  function clearMarks(form) {
+    form.addEventListener("input", function (event) {
+      var field = event.target;
+      if (!field.getAttribute || field.getAttribute("aria-invalid") !== "true") { return; }
+      field.removeAttribute("aria-invalid");
+      var said = document.getElementById("err-" + field.name);
+      if (said) { said.hidden = true; }
+    });
+  }
+
   function pollProgress(section) {
     var every = parseInt(section.dataset.poll, 10);
     if (!every) { return; }
@@ -84,7 +95,7 @@
     var form = document.getElementById("campaign-form");
     var out = document.getElementById("audience-count");
     if (form && out) { countAudience(form, out); }
-    if (form) { scheduleKinds(form); }
+    if (form) { scheduleKinds(form); clearMarks(form); }
     var problems = document.getElementById("problems");
     if (problems) { problems.focus(); }
     var section = document.getElementById("progress");
