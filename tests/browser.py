@@ -8,13 +8,19 @@ import socket
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
 import uvicorn
 
 from bot.app import create_app
-from bot.settings import Settings
+from bot.settings import OutboxSettings, Settings
 from channels.base import ChannelSettings
+from channels.sms.settings import SmsSettings
+from tests.fakes.twilio_api import FakeTwilio
+
+if TYPE_CHECKING:
+    from playwright.async_api import Page
 
 CHROMIUM = os.environ.get("INDGANG_TEST_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
@@ -88,3 +94,48 @@ async def serve(
         server.should_exit = True
         await task
         sock.close()
+
+
+@asynccontextmanager
+async def serve_with_fake_twilio(
+    database_url: str, our_number: str, **settings: Any
+) -> AsyncIterator[tuple[str, FakeTwilio, Settings]]:
+    """The whole service on a free loopback port, sending SMS from `our_number` to a fake
+    Twilio; `settings` replace the defaults. Yields the base URL, the fake and the settings."""
+    sock = listening_socket()
+    async with FakeTwilio.start() as fake:
+        config = Settings(
+            _env_file=None,
+            database_url=database_url,
+            public_url=f"http://127.0.0.1:{port_of(sock)}",  # type: ignore[arg-type]
+            demo_data=False,
+            secret_key="s" * 40,
+            **{"outbox": OutboxSettings(dispatcher_interval=0.2), **settings},
+        )
+        sms = SmsSettings(
+            twilio_account_sid=fake.account_sid,
+            twilio_auth_token=fake.auth_token,
+            twilio_from=our_number,
+            twilio_api_base=fake.base_url,
+        )  # type: ignore[arg-type]
+        async with serve(config, sock, {"sms": sms}) as base:
+            yield base, fake, config
+
+
+@asynccontextmanager
+async def chromium_page(width: int = 1280, height: int = 900) -> AsyncIterator[Page]:
+    """A fresh page of Debian's Chromium at this viewport, Danish, 15 s default timeout."""
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        context = await browser.new_context(
+            viewport={"width": width, "height": height}, locale="da-DK"
+        )
+        tab = await context.new_page()
+        tab.set_default_timeout(15_000)
+        try:
+            yield tab
+        finally:
+            await context.close()
+            await browser.close()

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime, format_timedelta
+from babel.numbers import format_currency, format_decimal, format_percent
 
 from bot.i18n import N_, babel_locale
 from bot.plans.service import format_when
@@ -61,3 +62,16 @@ class Formatter:
     def ago(self, seconds: float) -> str:
         """A rounded duration, e.g. '3 timer'."""
         return format_timedelta(timedelta(seconds=seconds), locale=self.locale, threshold=1.5)
+
+    def money(self, amount: float) -> str:
+        """Danish kroner, e.g. '12,50 kr.'."""
+        return format_currency(amount, "DKK", locale=self.locale)
+
+    def percent(self, share: float, signed: bool = False) -> str:
+        """A share as a percentage with one decimal, e.g. '12,3 %' (or '+12,3 %')."""
+        text = format_percent(share, "#,##0.0 %", locale=self.locale)
+        return f"+{text}" if signed and share > 0 else text
+
+    def number(self, value: float) -> str:
+        """A number as the reader writes it, e.g. '2,5'."""
+        return format_decimal(value, locale=self.locale)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from bot.inbox import events, people_views, views
+from bot.inbox import campaign_views, events, people_views, views
 from bot.staff import views as staff_views
 
 router = APIRouter()
-# The static route and fixed paths (/people/new) before the ones with parameters.
+# The static route and fixed paths (/people/new, /campaigns/new) before the ones with parameters.
 router.include_router(staff_views.router)
 router.include_router(events.router)
+router.include_router(campaign_views.router)
 router.include_router(people_views.router)
 router.include_router(views.router)

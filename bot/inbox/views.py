@@ -33,6 +33,7 @@ STATIC = Path(__file__).parent / "static"
 STATIC_FILES = {
     "htmx.min.js": "text/javascript",
     "inbox.js": "text/javascript",
+    "campaigns.js": "text/javascript",
     "inbox.css": "text/css",
 }
 VIEWS = ("all", "mine", "team", "unassigned")

@@ -18,17 +18,8 @@ from sqlmodel import SQLModel
 
 from bot.database import Database
 from bot.migrate import alembic_config
-from bot.settings import OutboxSettings, Settings
-from channels.sms.settings import SmsSettings
-from tests.browser import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    artifact,
-    listening_socket,
-    port_of,
-    require_chromium,
-    serve,
-)
+from bot.settings import Settings
+from tests.browser import artifact, chromium_page, require_chromium, serve_with_fake_twilio
 from tests.fakes.twilio_api import FakeTwilio, signed_headers
 from tests.world import channel_identity, conversation, municipality, staff_member, young_person
 
@@ -38,7 +29,7 @@ EMAIL, PASSWORD = "mette@indbakke.dk", "en-god-lang-kode"
 
 require_chromium()
 
-from playwright.async_api import Page, async_playwright, expect  # noqa: E402
+from playwright.async_api import Page, expect  # noqa: E402
 
 pytestmark = pytest.mark.browser
 
@@ -113,39 +104,15 @@ class Served:
 async def served(database_url: str) -> AsyncIterator[Served]:
     """The whole service on a free loopback port, sending SMS to a fake Twilio."""
     await prepare(database_url)
-    sock = listening_socket()
-    async with FakeTwilio.start() as fake:
-        settings = Settings(
-            _env_file=None,
-            database_url=database_url,
-            public_url=f"http://127.0.0.1:{port_of(sock)}",  # type: ignore[arg-type]
-            demo_data=False,
-            secret_key="s" * 40,
-            outbox=OutboxSettings(dispatcher_interval=0.2),
-        )
-        sms = SmsSettings(
-            twilio_account_sid=fake.account_sid,
-            twilio_auth_token=fake.auth_token,
-            twilio_from=OUR_NUMBER,
-            twilio_api_base=fake.base_url,
-        )  # type: ignore[arg-type]
-        async with serve(settings, sock, {"sms": sms}) as base:
-            yield Served(base, fake, settings)
+    async with serve_with_fake_twilio(database_url, OUR_NUMBER) as (base, fake, settings):
+        yield Served(base, fake, settings)
 
 
 @pytest.fixture
 async def page(served: Served) -> AsyncIterator[Page]:
     """A fresh Chromium page."""
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = await browser.new_context(viewport={"width": 1280, "height": 900}, locale="da-DK")
-        tab = await context.new_page()
-        tab.set_default_timeout(15_000)
-        try:
-            yield tab
-        finally:
-            await context.close()
-            await browser.close()
+    async with chromium_page() as tab:
+        yield tab
 
 
 async def sign_in(page: Page, served: Served) -> None:
