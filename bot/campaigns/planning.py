@@ -198,6 +198,7 @@ async def _plan_targets(
             continue
         async with db.session() as session:
             why = await reasons(session, {t.person_id for t in targets})
+            created = datetime.now(UTC)
             rows = []
             for target in targets:
                 arm = arm_of(spec, campaign.id, target.person_id)
@@ -212,7 +213,7 @@ async def _plan_targets(
                         "status": status,
                         "skip_reason": reason,
                         "due_at": target.due_at,
-                        "created_at": datetime.now(UTC),
+                        "created_at": created,
                     }
                 )
             await insert_new(session, CampaignDelivery, rows)
