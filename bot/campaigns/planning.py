@@ -20,7 +20,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.campaigns import audience
-from bot.campaigns.eligibility import Page
+from bot.campaigns.eligibility import reasons
 from bot.campaigns.models import HOLDOUT, PLANNED, RUNNING, SKIPPED, Campaign, CampaignDelivery
 from bot.campaigns.spec import CampaignSpec, cron_trigger
 from bot.database import Database, insert_new
@@ -33,10 +33,15 @@ from bot.reminders.offsets import parse_offset
 ONCE = "once"
 LIVE_APPOINTMENT = ("planned", "confirmed")
 RELATIVE_RESCAN = timedelta(minutes=10)
+# Young people planned per page: one read of the audience, one of why some are left out, one
+# insert. Only a page is ever in memory; bigger pages mean fewer round trips.
+PAGE = 2000
 
 
 def arm_of(spec: CampaignSpec, campaign_id: int, person_id: int) -> str:
     """The arm a young person is in, or 'holdout': random, but the same every time asked."""
+    if spec.holdout == 0 and len(spec.arms) == 1:
+        return spec.arms[0].name  # what the draw below gives, without seeding a generator
     draw = random.Random(f"{spec.seed}:{campaign_id}:{person_id}")
     if draw.random() < spec.holdout:
         return HOLDOUT
@@ -127,7 +132,7 @@ async def everyone(
     """The whole audience for one occurrence at `due` (a one-off or a recurrence's firing)."""
     occurrence = ONCE if spec.schedule.at is not None else due.strftime("%Y-%m-%dT%H:%MZ")
     async for ids in audience.pages(
-        db, spec.audience, municipality_id=campaign.municipality_id, now=now, zone=zone
+        db, spec.audience, municipality_id=campaign.municipality_id, now=now, zone=zone, size=PAGE
     ):
         yield [Target(person_id, occurrence, due) for person_id in ids]
 
@@ -168,7 +173,7 @@ async def relative_targets(
                     col(Appointment.id) > after,
                 )
                 .order_by(col(Appointment.id))
-                .limit(1000)
+                .limit(PAGE)
             )
         else:
             query = (
@@ -182,7 +187,7 @@ async def relative_targets(
                     *([Milestone.tag == relative.tag] if relative.tag else []),
                 )
                 .order_by(col(Milestone.id))
-                .limit(1000)
+                .limit(PAGE)
             )
         async with db.session() as session:
             rows = (await session.exec(query)).all()
@@ -241,11 +246,12 @@ async def _plan_targets(
         if not targets:
             continue
         async with db.session() as session:
-            page = await Page.load(session, {t.person_id for t in targets}, targets[0].due_at)
+            why = await reasons(session, {t.person_id for t in targets})
+            created = datetime.now(UTC)
             rows = []
             for target in targets:
                 arm = arm_of(spec, campaign.id, target.person_id)
-                reason = page.reason(target.person_id, caps=None)
+                reason = why[target.person_id]
                 status = SKIPPED if reason else HOLDOUT if arm == HOLDOUT else PLANNED
                 rows.append(
                     {
@@ -256,7 +262,7 @@ async def _plan_targets(
                         "status": status,
                         "skip_reason": reason,
                         "due_at": target.due_at,
-                        "created_at": datetime.now(UTC),
+                        "created_at": created,
                     }
                 )
             await insert_new(session, CampaignDelivery, rows)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import insert
 from sqlmodel import col, select
 
 from bot.campaigns import service
@@ -13,6 +14,8 @@ from bot.campaigns.planning import plan_due
 from bot.campaigns.sending import SendResult, send_due
 from bot.campaigns.spec import CampaignSpec
 from bot.database import Database
+from bot.handoff.models import Handoff
+from bot.people.models import ChannelIdentity, YoungPerson
 from bot.settings import CampaignSettings
 from bot.wiring import build_engine
 
@@ -65,3 +68,65 @@ async def campaign(db: Database, campaign_id: int) -> Campaign:
         row = await session.get(Campaign, campaign_id)
         assert row is not None
         return row
+
+
+async def crowd(
+    db: Database, town_id: int, now: datetime, per_channel: int, left_out: dict[str, int]
+) -> dict[str, list[str]]:
+    """Reachable young people (`per_channel` on Telegram, as many on SMS) and, per reason in
+    `left_out` (opted_out, no_channel, paused, in_handoff, unreachable), some who must be left
+    out. Their addresses by kind: 'telegram', 'sms', and 'left_out' (the left out who have one).
+    """
+    people: list[dict[str, object]] = []
+    kinds: list[str] = []
+    for channel in ("telegram", "sms"):
+        people += [{"municipality_id": town_id, "first_name": f"U{i}"} for i in range(per_channel)]
+        kinds += [channel] * per_channel
+    for reason, count in left_out.items():
+        status = "paused" if reason == "paused" else "active"
+        people += [{"municipality_id": town_id, "status": status} for _ in range(count)]
+        kinds += [reason] * count
+    async with db.session() as session:
+        await session.exec(
+            insert(YoungPerson), params=[{**p, "language": "da", "created_at": now} for p in people]
+        )
+        ids = (
+            await session.exec(
+                select(YoungPerson.id)
+                .where(YoungPerson.municipality_id == town_id)
+                .order_by(col(YoungPerson.id))
+            )
+        ).all()
+        addresses: dict[str, list[str]] = {"telegram": [], "sms": [], "left_out": []}
+        identities = []
+        handoffs = []
+        for n, (person_id, kind) in enumerate(zip(ids, kinds, strict=True)):
+            if kind == "no_channel":
+                continue
+            channel = "sms" if kind == "sms" else "telegram"
+            address = f"+45201{n:05d}" if channel == "sms" else str(7_000_000 + n)
+            addresses[kind if kind in addresses else "left_out"].append(address)
+            identities.append(
+                {
+                    "young_person_id": person_id,
+                    "channel": channel,
+                    "address": address,
+                    "verified": True,
+                    "opted_out_at": now if kind == "opted_out" else None,
+                    "unreachable_at": now if kind == "unreachable" else None,
+                    "created_at": now,
+                }
+            )
+            if kind == "in_handoff":
+                handoffs.append(
+                    {
+                        "young_person_id": person_id,
+                        "municipality_id": town_id,
+                        "reason": "user_request",
+                        "status": "open",
+                        "created_at": now,
+                    }
+                )
+        await session.exec(insert(ChannelIdentity), params=identities)
+        await session.exec(insert(Handoff), params=handoffs)
+    return addresses

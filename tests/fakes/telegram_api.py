@@ -131,6 +131,8 @@ class Call:
     token: str
     params: dict[str, Any]
     status: int
+    # What the fake answered in `result` (for sendMessage: the Message, with its message_id).
+    result: Any = None
 
 
 @dataclass
@@ -268,7 +270,7 @@ class FakeTelegram:
         self, method: str, token: str, params: dict[str, Any], status: int, body: dict[str, Any]
     ) -> web.Response:
         with self._lock:
-            self.calls.append(Call(method=method, token=token, params=params, status=status))
+            self.calls.append(Call(method, token, params, status, result=body.get("result")))
         return web.json_response(body, status=status)
 
     def _take_failure(self, method: str) -> Failure | None:

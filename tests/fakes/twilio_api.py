@@ -3,6 +3,7 @@
 Point a twilio `Client` at it with `client.api.base_url = fake.base_url`. It checks
 HTTP Basic auth, answers `POST /2010-04-01/Accounts/{sid}/Messages.json` like Twilio
 (201 and a Message resource as JSON), records every call and can be told to fail.
+`FakeTwilio.start()` serves in the test's event loop, `start_in_thread()` from a thread.
 """
 
 from __future__ import annotations
@@ -11,8 +12,9 @@ import asyncio
 import base64
 import binascii
 import secrets
-from collections.abc import AsyncIterator, Mapping
-from contextlib import asynccontextmanager
+import threading
+from collections.abc import AsyncIterator, Iterator, Mapping
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import format_datetime
@@ -120,6 +122,32 @@ class FakeTwilio:
             yield fake
         finally:
             await runner.cleanup()
+
+    @classmethod
+    @contextmanager
+    def start_in_thread(cls) -> Iterator[FakeTwilio]:
+        """Serve from a background thread with its own loop, so it outlives a server process."""
+        loop = asyncio.new_event_loop()
+        started = threading.Event()
+        stopping = asyncio.Event()
+        holder: list[FakeTwilio] = []
+
+        async def serve() -> None:
+            async with cls.start() as fake:
+                holder.append(fake)
+                started.set()
+                await stopping.wait()
+
+        thread = threading.Thread(target=loop.run_until_complete, args=(serve(),), daemon=True)
+        thread.start()
+        if not started.wait(timeout=10):
+            raise RuntimeError("fake Twilio did not start")
+        try:
+            yield holder[0]
+        finally:
+            loop.call_soon_threadsafe(stopping.set)
+            thread.join(timeout=10)
+            loop.close()
 
     def fail_next(
         self,
