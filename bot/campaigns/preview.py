@@ -30,7 +30,7 @@ from bot.conversation.turn import Turn
 from bot.database import Database
 from bot.municipalities.models import Municipality
 from bot.settings import CampaignSettings
-from channels.base import Choice, Inbound, Sample
+from channels.base import Choice, Sample
 
 # (channel name, text, choices) -> the message as that channel shows it.
 Show = Callable[[str, str, tuple[Choice, ...]], Sample]
@@ -151,21 +151,12 @@ async def _sample(
         # The turn may change the conversation state: it is rolled back, nothing is kept.
         person = await session.merge(person)
         identity = await session.merge(identity)
-        state = ConversationState(
-            young_person_id=person_id,
-            data={"campaign_id": campaign.id, "arm": arm, "occurrence": ONCE},
+        state = ConversationState(young_person_id=person_id)
+        turn = Turn.started(
+            session, person=person, identity=identity, municipality=place, state=state, now=now
         )
-        turn = Turn(
-            session=session,
-            inbound=Inbound(channel=identity.channel, address="", provider_id=""),
-            text="",
-            person=person,
-            identity=identity,
-            municipality=place,
-            state=state,
-            now=now,
-        )
-        replies = await engine.start(turn, MESSAGE_STEP)
+        data = {"campaign_id": campaign.id, "arm": arm, "occurrence": ONCE}
+        replies = await engine.start(turn, MESSAGE_STEP, data=data)
         recipient = Recipient(
             person_id,
             person.first_name or "",

@@ -41,7 +41,6 @@ from bot.outbox.service import Outgoing, after_quiet_hours, enqueue_many
 from bot.plans.models import Appointment, Milestone
 from bot.reminders.offsets import parse_offset
 from bot.settings import CampaignSettings, get_settings
-from channels.base import Inbound
 
 log = structlog.get_logger(__name__)
 
@@ -163,28 +162,18 @@ async def _send_batch(
         state = await session.get(ConversationState, delivery.young_person_id)
         if state is None:
             state = ConversationState(young_person_id=delivery.young_person_id)
-        state.data = {
-            **state.data,
+        session.add(state)
+        turn = Turn.started(
+            session, person=person, identity=identity, municipality=place, state=state, now=now
+        )
+        data = {
             "campaign_id": delivery.campaign_id,
             "delivery_id": delivery.id,
             "arm": delivery.arm,
             "occurrence": delivery.occurrence,
         }
-        state.misses = 0
-        state.updated_at = now
-        session.add(state)
-        turn = Turn(
-            session=session,
-            inbound=Inbound(channel=identity.channel, address="", provider_id=""),
-            text="",
-            person=person,
-            identity=identity,
-            municipality=place,
-            state=state,
-            now=now,
-        )
         rate = await _rate(session, delivery.campaign_id)
-        for reply in await engine.start(turn, MESSAGE_STEP):
+        for reply in await engine.start(turn, MESSAGE_STEP, data=data):
             out = Outgoing(
                 identity,
                 reply.text,

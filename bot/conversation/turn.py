@@ -56,6 +56,29 @@ class Turn:
     replies: list[Reply] = field(default_factory=list)
     _parts: list[str] = field(default_factory=list)
 
+    @classmethod
+    def started(
+        cls,
+        session: AsyncSession,
+        *,
+        person: YoungPerson,
+        identity: ChannelIdentity,
+        municipality: Municipality,
+        state: ConversationState,
+        now: datetime,
+    ) -> Turn:
+        """A turn the bot starts itself, answering no message: for `Engine.start`."""
+        return cls(
+            session=session,
+            inbound=Inbound(channel=identity.channel, address="", provider_id=""),
+            text="",
+            person=person,
+            identity=identity,
+            municipality=municipality,
+            state=state,
+            now=now,
+        )
+
     @property
     def lang(self) -> str:
         """The young person's language."""
