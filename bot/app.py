@@ -34,7 +34,7 @@ def scheduled_jobs(settings: Settings, engine: Engine) -> list[Job]:
     return [
         *reminders_scheduled.jobs(settings),
         *campaigns_scheduled.jobs(settings, engine),
-        *checkins_scheduled.jobs(settings),
+        *checkins_scheduled.jobs(settings, engine),
         *privacy_scheduled.jobs(settings),
     ]
 
