@@ -74,6 +74,9 @@ class Engine:
         the answer against, and a way back to the menu. A new question: earlier misses are
         forgotten. The caller keeps the state (adds it to the session) and stores the replies.
         """
+        # A sweep starts many turns in one session: a human taking over someone else's
+        # conversation earlier in it must not take this message's choices.
+        turn.session.info.pop(HUMAN_TOOK_OVER, None)
         if data:
             turn.state.data = {**turn.state.data, **data}
         turn.state.misses = 0

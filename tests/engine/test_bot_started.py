@@ -14,6 +14,7 @@ from sqlalchemy import update
 
 from bot.checkins import scheduled, service
 from bot.checkins.models import Checkin, CheckinSchedule
+from bot.checkins.risk import rules
 from bot.clock import clock
 from bot.content.flows import flows
 from bot.content.texts import system_text
@@ -146,6 +147,36 @@ async def test_checkin_offers_what_its_step_reads(db: Database) -> None:
         await service.ensure_schedule(session, person=person, municipality=town, now=clock.now())
     clock.set(local(2026, 3, 4, 15))
     assert (await scheduled.sweep_checkins(db, ENGINE, clock.now())).outcomes == {"asked": 1}
+    await _each_choice_understood(db, Harness(db), world.person_id, "checkin.ask")
+
+
+async def test_a_human_taking_over_for_another_leaves_the_choices(db: Database) -> None:
+    """One sweep session: a risk flag (a handoff) for one must not strip the next question."""
+    other = await one_person(db, address="visitor-2", code="other")
+    world = await one_person(db)
+    async with db.session() as session:
+        for person_id, town_id in (
+            (other.person_id, other.town_id),
+            (world.person_id, world.town_id),
+        ):
+            schedule = await service.ensure_schedule(
+                session,
+                person=await _row(session, YoungPerson, person_id),
+                municipality=await _row(session, Municipality, town_id),
+                now=clock.now(),
+            )
+        unanswered = rules().no_answer.in_a_row
+        session.add_all(
+            Checkin(young_person_id=other.person_id, sent_at=local(2026, 2, 1 + n, 15))
+            for n in range(unanswered)
+        )
+        # The other is swept first: three check-ins unanswered, so a human takes over.
+        other_schedule = await _row(session, CheckinSchedule, other.person_id)
+        other_schedule.next_at = local(2026, 3, 4, 14, 59)
+        session.add_all([schedule, other_schedule])
+    clock.set(local(2026, 3, 4, 15))
+    result = await scheduled.sweep_checkins(db, ENGINE, clock.now())
+    assert result.outcomes == {"flagged": 1, "asked": 1}
     await _each_choice_understood(db, Harness(db), world.person_id, "checkin.ask")
 
 
