@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import pytest
 from sqlmodel import select
 
 from bot.clock import clock
-from bot.conversation.models import Message
+from bot.conversation.models import ConversationState, Message
 from bot.database import Database
 from bot.handoff.models import Handoff
 from bot.outbox.models import OutboxItem
+from bot.outbox.service import Outgoing
 from bot.people.models import YoungPerson
 from bot.plans import changes
 from bot.plans.models import Appointment, PlanEvent
@@ -152,6 +154,40 @@ async def test_one_broken_reminder_does_not_stop_the_rest(
     result = await sweep.sweep_due(db, ENGINE, local(2026, 3, 10, 8, 30))
     assert result.outcomes == {"failed": 2, "sent": 2}
     assert await outbox_count(db) == 2
+
+
+async def test_a_reminder_that_cannot_be_written_leaves_the_conversation_as_before(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock.set(local(2026, 3, 2, 9))
+    world = await one_person(db)
+    [kept] = await _book(db, world.person_id, (2026, 3, 10, 10))
+    async with db.session() as session:
+        person = await session.get(YoungPerson, world.person_id)
+        assert person is not None
+        await changes.add_appointment(
+            session,
+            person=person,
+            starts_at=local(2026, 3, 10, 10),
+            place="Torvet 2",
+            now=clock.now(),
+        )
+    original = sweep.enqueue_many
+
+    async def refusing(session: Any, outgoing: list[Outgoing], **kwargs: Any) -> list[int]:
+        if any("Torvet 2" in out.text for out in outgoing):
+            raise RuntimeError("the database refused the row")
+        return await original(session, outgoing, **kwargs)
+
+    monkeypatch.setattr(sweep, "enqueue_many", refusing)
+    result = await sweep.sweep_due(db, ENGINE, local(2026, 3, 10, 8, 30))
+    assert result.outcomes == {"sent": 2, "failed": 2}
+    async with db.session() as session:
+        state = await session.get(ConversationState, world.person_id)
+        assert state is not None
+        # The last reminder was not written: the answer is read against the one that was.
+        assert (state.flow, state.step) == ("reminder", "appointment")
+        assert state.data["appointment_id"] == kept
 
 
 async def test_i_need_another_time_opens_a_handoff_with_the_appointment(db: Database) -> None:
