@@ -31,6 +31,7 @@ from bot.people.models import ChannelIdentity, YoungPerson
 from bot.plans.models import Appointment, Plan
 from bot.reminders.models import Reminder
 from bot.reminders.sweep import sweep_due
+from bot.wiring import build_engine
 
 PG = os.environ.get("INDGANG_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 PEOPLE = 1000
@@ -134,7 +135,7 @@ async def bench(url: str, label: str, total: int) -> None:
         await seed(db, total)
         tracemalloc.start()
         started = time.perf_counter()
-        result = await sweep_due(db, NOW)
+        result = await sweep_due(db, build_engine(), NOW)
         seconds = time.perf_counter() - started
         _, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()

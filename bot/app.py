@@ -32,9 +32,9 @@ log = structlog.get_logger(__name__)
 def scheduled_jobs(settings: Settings, engine: Engine) -> list[Job]:
     """Every periodic sweep, each declared beside its domain (bot/<domain>/scheduled.py)."""
     return [
-        *reminders_scheduled.jobs(settings),
+        *reminders_scheduled.jobs(settings, engine),
         *campaigns_scheduled.jobs(settings, engine),
-        *checkins_scheduled.jobs(settings),
+        *checkins_scheduled.jobs(settings, engine),
         *privacy_scheduled.jobs(settings),
     ]
 

@@ -12,6 +12,9 @@ from bot.settings import OutboxSettings, Settings
 from bot.wiring import build_engine
 from channels.base import Capabilities, Choice, Outbound, SendError, SendResult
 
+# The engine the composition root builds, for sweeps and staff actions that start turns.
+ENGINE = build_engine()
+
 
 @dataclass
 class CollectingChannel:

@@ -147,14 +147,12 @@ async def _sample(
         # The turn may change the conversation state: it is rolled back, nothing is kept.
         person = await session.merge(person)
         identity = await session.merge(identity)
-        state = ConversationState(
-            young_person_id=person_id,
-            data={"campaign_id": campaign.id, "arm": arm, "occurrence": _example(spec, now)},
-        )
+        state = ConversationState(young_person_id=person_id)
         turn = Turn.started(
             session, person=person, identity=identity, municipality=place, state=state, now=now
         )
-        replies = await engine.start(turn, MESSAGE_STEP)
+        data = {"campaign_id": campaign.id, "arm": arm, "occurrence": _example(spec, now)}
+        replies = await engine.start(turn, MESSAGE_STEP, data=data)
         recipient = Recipient(
             person_id,
             person.first_name or "",

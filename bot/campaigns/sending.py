@@ -175,21 +175,18 @@ async def _send_batch(
             state = states[delivery.young_person_id] = ConversationState(
                 young_person_id=delivery.young_person_id
             )
-        state.data = {
-            **state.data,
+        session.add(state)
+        turn = Turn.started(
+            session, person=person, identity=identity, municipality=place, state=state, now=now
+        )
+        data = {
             "campaign_id": delivery.campaign_id,
             "delivery_id": delivery.id,
             "arm": delivery.arm,
             "occurrence": delivery.occurrence,
         }
-        state.misses = 0
-        state.updated_at = now
-        session.add(state)
-        turn = Turn.started(
-            session, person=person, identity=identity, municipality=place, state=state, now=now
-        )
         rate = await _rate(session, delivery.campaign_id)
-        for reply in await engine.start(turn, MESSAGE_STEP):
+        for reply in await engine.start(turn, MESSAGE_STEP, data=data):
             out = Outgoing(
                 identity,
                 reply.text,

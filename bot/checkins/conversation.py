@@ -9,16 +9,16 @@ from babel.dates import format_date
 
 from bot.checkins import service
 from bot.checkins.models import CheckinSchedule
-from bot.checkins.scheduled import question_text
 from bot.content.texts import system_text
 from bot.conversation.registry import ConversationPlugin
 from bot.i18n import babel_locale
-from bot.plans.service import format_when
+from bot.plans.service import format_when, get_plan
 
 if TYPE_CHECKING:
     from bot.conversation.turn import Turn
 
 plugin = ConversationPlugin("checkins")
+ASK_STEP = "checkin.ask"
 
 
 def _checkin_id(turn: Turn) -> int | None:
@@ -28,8 +28,11 @@ def _checkin_id(turn: Turn) -> int | None:
 
 @plugin.view("checkin_question")
 async def show_question(turn: Turn) -> str:
-    """How is it going with the goal, 1 to 5."""
-    return await question_text(turn.session, person=turn.person, language=turn.lang)
+    """'Hvordan går det med dit mål: …?' with the plan's goal when there is one, 1 to 5."""
+    plan = await get_plan(turn.session, person_id=turn.person.id or 0)
+    if plan is not None and plan.goal:
+        return system_text("checkin_question", turn.lang, goal=plan.goal)
+    return system_text("checkin_question_nogoal", turn.lang)
 
 
 @plugin.view("checkin_comment_question")

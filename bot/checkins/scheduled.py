@@ -1,4 +1,7 @@
-"""The check-in sweep: ask everyone whose check-in is due, once, and move their next time."""
+"""The check-in sweep: ask everyone whose check-in is due, once, and move their next time.
+
+The question is said by `Engine.start` on `checkin.ask`, the step that reads the answer.
+"""
 
 from __future__ import annotations
 
@@ -12,24 +15,23 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.checkins import service
+from bot.checkins.conversation import ASK_STEP
 from bot.checkins.models import Checkin, CheckinSchedule
 from bot.checkins.risk import rules
 from bot.clock import utcnow
-from bot.content.texts import system_text
+from bot.conversation.engine import Engine
 from bot.conversation.models import ConversationState
+from bot.conversation.turn import Turn
 from bot.database import Database
 from bot.handoff.service import active_handoff
 from bot.municipalities.models import Municipality
-from bot.outbox.service import after_quiet_hours, enqueue
+from bot.outbox.service import Outgoing, after_quiet_hours, enqueue_many
 from bot.people.models import YoungPerson
 from bot.people.service import preferred_identity
-from bot.plans.service import get_plan
-from bot.reminders.wording import step_choices
 from bot.scheduler import Job
 from bot.settings import Settings
 
 log = structlog.get_logger(__name__)
-ASK_STEP = "checkin.ask"
 
 
 @dataclass
@@ -43,16 +45,13 @@ class CheckinSweep:
         self.outcomes[status] = self.outcomes.get(status, 0) + 1
 
 
-async def question_text(session: AsyncSession, *, person: YoungPerson, language: str) -> str:
-    """'Hvordan går det med dit mål: …?' with the plan's goal when there is one."""
-    plan = await get_plan(session, person_id=person.id or 0)
-    if plan is not None and plan.goal:
-        return system_text("checkin_question", language, goal=plan.goal)
-    return system_text("checkin_question_nogoal", language)
-
-
 async def sweep_checkins(
-    db: Database, now: datetime, *, batch: int = 200, on_sent: Callable[[], None] | None = None
+    db: Database,
+    engine: Engine,
+    now: datetime,
+    *,
+    batch: int = 200,
+    on_sent: Callable[[], None] | None = None,
 ) -> CheckinSweep:
     """Send every due check-in; safe to run twice and side by side."""
     result = CheckinSweep()
@@ -75,7 +74,7 @@ async def sweep_checkins(
             for schedule in due:
                 try:
                     async with session.begin_nested():
-                        status = await _ask(session, schedule, now)
+                        status = await _ask(session, engine, schedule, now)
                 except Exception:
                     log.exception("checkin.failed", young_person_id=schedule.young_person_id)
                     status = "failed"
@@ -89,7 +88,9 @@ async def sweep_checkins(
             return result
 
 
-async def _ask(session: AsyncSession, schedule: CheckinSchedule, now: datetime) -> str:
+async def _ask(
+    session: AsyncSession, engine: Engine, schedule: CheckinSchedule, now: datetime
+) -> str:
     person = await session.get(YoungPerson, schedule.young_person_id)
     municipality = await session.get(Municipality, person.municipality_id) if person else None
     if person is None or municipality is None or person.status != "active":
@@ -112,37 +113,32 @@ async def _ask(session: AsyncSession, schedule: CheckinSchedule, now: datetime) 
     checkin = Checkin(young_person_id=person.id or 0, sent_at=now)
     session.add(checkin)
     await session.flush()
-    text = await question_text(session, person=person, language=person.language)
-    await enqueue(
-        session,
-        identity=identity,
-        text=text,
-        now=now,
-        choices=step_choices(ASK_STEP, person.language),
-        due_at=after_quiet_hours(now, municipality),
-        nudge=True,
+    state = await session.get(ConversationState, person.id) or ConversationState(
+        young_person_id=person.id or 0
     )
-    state = await session.get(ConversationState, person.id)
-    if state is None:
-        state = ConversationState(young_person_id=person.id or 0)
-    state.flow, _, state.step = ASK_STEP.partition(".")
-    state.data = {**state.data, "checkin_id": checkin.id}
-    state.misses = 0
-    state.updated_at = now
     session.add(state)
+    turn = Turn.started(
+        session, person=person, identity=identity, municipality=municipality, state=state, now=now
+    )
+    # The question is said by the step that reads the answer, with its choices.
+    replies = await engine.start(turn, ASK_STEP, data={"checkin_id": checkin.id})
+    due_at = after_quiet_hours(now, municipality)
+    await enqueue_many(
+        session,
+        [Outgoing(identity, reply.text, due_at, reply.choices, nudge=True) for reply in replies],
+        now=now,
+    )
     return "asked"
 
 
-async def sweep_due_checkins(
-    db: Database, on_sent: Callable[[], None] | None = None
-) -> CheckinSweep:
-    """Send the check-ins due now (the scheduled job)."""
-    result = await sweep_checkins(db, utcnow(), on_sent=on_sent)
-    if result.outcomes:
-        log.info("checkins.swept", **result.outcomes)
-    return result
-
-
-def jobs(settings: Settings) -> list[Job]:
+def jobs(settings: Settings, engine: Engine) -> list[Job]:
     """The check-ins domain's periodic sweeps (every INDGANG_REMINDER_CHECKIN_SWEEP_SECONDS)."""
-    return [Job("checkins.sweep", settings.reminder.checkin_sweep_seconds, sweep_due_checkins)]
+
+    async def sweep(db: Database, on_sent: Callable[[], None] | None = None) -> CheckinSweep:
+        """Send the check-ins due now."""
+        result = await sweep_checkins(db, engine, utcnow(), on_sent=on_sent)
+        if result.outcomes:
+            log.info("checkins.swept", **result.outcomes)
+        return result
+
+    return [Job("checkins.sweep", settings.reminder.checkin_sweep_seconds, sweep)]

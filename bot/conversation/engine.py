@@ -10,6 +10,8 @@ their order, then media, global keywords, the flow step.
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Mapping
+from typing import Any
 
 from bot.content.flows import MENU, Flows, Step, flows
 from bot.content.texts import fold, keyword_of, system_text
@@ -61,12 +63,24 @@ class Engine:
             await self._answer(turn)
         return turn.replies
 
-    async def start(self, turn: Turn, ref: str) -> list[Reply]:
-        """A turn the bot starts itself (a campaign, say): enter `ref` and say what it says.
+    async def start(
+        self, turn: Turn, ref: str, *, data: Mapping[str, Any] | None = None
+    ) -> list[Reply]:
+        """A turn the bot starts itself (a reminder, a check-in, a campaign, a hand-back):
+        keep `data` in the conversation for the step's views and actions, enter `ref` and
+        say what it says.
 
         The same path as an answer, so the message offers the choices its step will read
-        the answer against, and a way back to the menu.
+        the answer against, and a way back to the menu. A new question: earlier misses are
+        forgotten. The caller keeps the state (adds it to the session) and stores the replies.
         """
+        # A sweep starts many turns in one session: a human taking over someone else's
+        # conversation earlier in it must not take this message's choices.
+        turn.session.info.pop(HUMAN_TOOK_OVER, None)
+        if data:
+            turn.state.data = {**turn.state.data, **data}
+        turn.state.misses = 0
+        turn.state.updated_at = turn.now
         await self.enter(turn, ref)
         return turn.replies
 

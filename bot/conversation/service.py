@@ -106,16 +106,7 @@ class Receiver:
                 cpr_removed=cpr_found > 0,
             )
             replies = await self.engine.handle(turn)
-            for reply in replies:
-                await outbox.enqueue(
-                    session,
-                    identity=identity,
-                    text=reply.text,
-                    now=now,
-                    choices=reply.choices,
-                    urgent=True,
-                    bypass_opt_out=reply.bypass_opt_out,
-                )
+            await outbox.enqueue_answer(session, identity=identity, replies=replies, now=now)
             identity.last_inbound_at = now
             if identity.unreachable_at is not None:
                 # They wrote to us, so the chat works again (bot unblocked, number re-subscribed).

@@ -67,7 +67,7 @@ class Turn:
         state: ConversationState,
         now: datetime,
     ) -> Turn:
-        """A turn the bot starts itself (for `Engine.start`): no inbound message, no text."""
+        """A turn the bot starts itself, answering no message: for `Engine.start`."""
         return cls(
             session=session,
             inbound=Inbound(channel=identity.channel, address="", provider_id=""),

@@ -11,17 +11,18 @@ from datetime import datetime
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.audit import service as audit
-from bot.content.flows import flows
 from bot.content.texts import system_text
+from bot.conversation.engine import Engine
 from bot.conversation.models import ConversationState, Message
+from bot.conversation.turn import Turn
 from bot.handoff import service as handoffs
 from bot.handoff.models import Handoff
-from bot.i18n import normalise_language, tr
+from bot.i18n import tr
+from bot.municipalities.models import Municipality
 from bot.outbox import service as outbox
 from bot.people import service as people
 from bot.people.models import YoungPerson
 from bot.staff.models import StaffMember
-from channels.base import Choice
 
 HANDBACK_STEP = "handback.ask"
 
@@ -158,33 +159,34 @@ async def reply(
 
 
 async def hand_back(
-    session: AsyncSession, *, staff: StaffMember, person: YoungPerson, now: datetime
+    session: AsyncSession,
+    *,
+    staff: StaffMember,
+    person: YoungPerson,
+    now: datetime,
+    engine: Engine,
 ) -> None:
     """Close the handoff, tell the young person, and ask one optional question."""
     await _close(session, staff, person, now=now, action="hand_back")
     assert person.id is not None
-    identity = await people.preferred_identity(session, person_id=person.id)
-    state = await session.get(ConversationState, person.id)
-    if state is None:
-        state = ConversationState(young_person_id=person.id)
-    state.flow, _, state.step = HANDBACK_STEP.partition(".")
-    state.misses = 0
-    state.updated_at = now
-    session.add(state)
-    if identity is None:
-        return
-    lang = normalise_language(person.language)
-    step = flows().step(HANDBACK_STEP)
-    told = system_text("handed_back", lang, contact=handoffs.first_name(staff))
-    choices = tuple(Choice(c.key, tr(lang, c.label)) for c in step.choices)
-    await outbox.enqueue(
-        session,
-        identity=identity,
-        text=f"{told}\n\n{tr(lang, step.say or '')}",
-        now=now,
-        choices=choices,
-        urgent=True,
+    state = await session.get(ConversationState, person.id) or ConversationState(
+        young_person_id=person.id
     )
+    session.add(state)
+    identity = await people.preferred_identity(session, person_id=person.id)
+    municipality = await session.get(Municipality, person.municipality_id)
+    if identity is None or municipality is None:
+        # Nobody to ask: the next message starts afresh, as after a close.
+        _afresh(state, now)
+        return
+    turn = Turn.started(
+        session, person=person, identity=identity, municipality=municipality, state=state, now=now
+    )
+    # Told who handed back; then the question, said by the step that reads its answer.
+    turn.say(system_text("handed_back", turn.lang, contact=handoffs.first_name(staff)))
+    replies = await engine.start(turn, HANDBACK_STEP)
+    # Sent at once, as an answer: the contact person just handed back.
+    await outbox.enqueue_answer(session, identity=identity, replies=replies, now=now)
 
 
 async def close(
@@ -196,9 +198,13 @@ async def close(
     state = await session.get(ConversationState, person.id)
     if state is not None:
         # The step the young person was on waited for a human; the next message starts anew.
-        state.flow, state.step, state.misses = "menu", "", 0
-        state.updated_at = now
+        _afresh(state, now)
         session.add(state)
+
+
+def _afresh(state: ConversationState, now: datetime) -> None:
+    state.flow, state.step, state.misses = "menu", "", 0
+    state.updated_at = now
 
 
 async def _close(

@@ -373,7 +373,13 @@ async def hand_back(
     """Hand the conversation back to the bot and ask the one optional question."""
     person = await load_person(session, login, person_id)
     try:
-        await operations.hand_back(session, staff=login.staff, person=person, now=utcnow())
+        await operations.hand_back(
+            session,
+            staff=login.staff,
+            person=person,
+            now=utcnow(),
+            engine=request.app.state.receiver.engine,
+        )
     except operations.Refused as refused:
         return await _refused(request, session, login, person, str(refused))
     request.app.state.dispatcher.wake()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, insert, or_
@@ -18,6 +18,9 @@ from bot.municipalities.models import Municipality
 from bot.outbox.models import CANCELLED, FAILED, PENDING, SENT, OutboxItem
 from bot.people.models import ChannelIdentity, YoungPerson
 from channels.base import Choice
+
+if TYPE_CHECKING:
+    from bot.conversation.turn import Reply
 
 
 async def enqueue(
@@ -60,6 +63,22 @@ async def enqueue(
         )
     )
     return message
+
+
+async def enqueue_answer(
+    session: AsyncSession, *, identity: ChannelIdentity, replies: Sequence[Reply], now: datetime
+) -> None:
+    """A turn's replies as an answer: sent at once, never held for quiet hours."""
+    for reply in replies:
+        await enqueue(
+            session,
+            identity=identity,
+            text=reply.text,
+            now=now,
+            choices=reply.choices,
+            urgent=True,
+            bypass_opt_out=reply.bypass_opt_out,
+        )
 
 
 @dataclass(frozen=True)

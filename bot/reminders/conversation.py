@@ -1,7 +1,13 @@
-"""Answers to reminders: 'Jeg kommer' or 'Jeg har brug for en anden tid'."""
+"""Reminders in the conversation: what they say, and the answers 'Jeg kommer' or 'Jeg har
+brug for en anden tid'.
+
+The sweep starts a young person on `reminder.appointment` or `reminder.milestone` through
+`Engine.start`; the views below say the reminder, and the same step reads the answer.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from bot.content.texts import system_text
@@ -12,15 +18,29 @@ from bot.plans.models import Appointment, Milestone
 from bot.reminders import wording
 
 if TYPE_CHECKING:
+    from sqlmodel.ext.asyncio.session import AsyncSession
+
     from bot.conversation.turn import Turn
 
 plugin = ConversationPlugin("reminders")
+APPOINTMENT_STEP = "reminder.appointment"
+MILESTONE_STEP = "reminder.milestone"
+_APPOINTMENTS = "indgang.reminder_appointments"
+
+
+def preload(session: AsyncSession, appointments: Mapping[tuple[int, int], Appointment]) -> None:
+    """Appointments a sweep already read, by (young person, appointment) id: a sweep starts
+    thousands of turns in one session, and the view then asks the database nothing."""
+    session.info[_APPOINTMENTS] = appointments
 
 
 async def _appointment(turn: Turn) -> Appointment | None:
     value = turn.state.data.get("appointment_id")
     if not value:
         return None
+    preloaded = turn.session.info.get(_APPOINTMENTS, {}).get((turn.person.id, int(value)))
+    if preloaded is not None:
+        return preloaded  # type: ignore[no-any-return]
     try:
         _plan, appointment = await changes.appointment_of(
             turn.session, person=turn.person, appointment_id=int(value)
@@ -43,12 +63,14 @@ async def show_appointment_reminder(turn: Turn) -> str:
 
 @plugin.view("milestone_reminder")
 async def show_milestone_reminder(turn: Turn) -> str:
-    """The milestone reminder's text again."""
+    """Before a milestone is due, or a gentle question when it is overdue."""
     value = turn.state.data.get("milestone_id")
+    # The sweep read the milestone in this session: `get` finds it without a query.
     milestone = await turn.session.get(Milestone, int(value)) if value else None
     if milestone is None:
         return system_text("milestone_not_found", turn.lang)
-    return wording.milestone_text(milestone, overdue=False, language=turn.lang)
+    overdue = bool(turn.state.data.get("milestone_overdue"))
+    return wording.milestone_text(milestone, overdue=overdue, language=turn.lang)
 
 
 @plugin.action("appointment_confirm")

@@ -7,6 +7,7 @@ from collections.abc import Callable
 import structlog
 
 from bot.clock import utcnow
+from bot.conversation.engine import Engine
 from bot.database import Database
 from bot.reminders.sweep import SweepResult, sweep_due
 from bot.scheduler import Job
@@ -15,14 +16,14 @@ from bot.settings import Settings
 log = structlog.get_logger(__name__)
 
 
-async def sweep_reminders(db: Database, on_sent: Callable[[], None] | None = None) -> SweepResult:
-    """Write outbox rows for every reminder due now."""
-    result = await sweep_due(db, utcnow(), on_sent=on_sent)
-    if result.claimed:
-        log.info("reminders.swept", claimed=result.claimed, **result.outcomes)
-    return result
-
-
-def jobs(settings: Settings) -> list[Job]:
+def jobs(settings: Settings, engine: Engine) -> list[Job]:
     """The reminders domain's periodic sweeps (every INDGANG_REMINDER_SWEEP_SECONDS)."""
-    return [Job("reminders.sweep", settings.reminder.sweep_seconds, sweep_reminders)]
+
+    async def sweep(db: Database, on_sent: Callable[[], None] | None = None) -> SweepResult:
+        """Write outbox rows for every reminder due now."""
+        result = await sweep_due(db, engine, utcnow(), on_sent=on_sent)
+        if result.claimed:
+            log.info("reminders.swept", claimed=result.claimed, **result.outcomes)
+        return result
+
+    return [Job("reminders.sweep", settings.reminder.sweep_seconds, sweep)]

@@ -1,4 +1,9 @@
-"""The sweep that turns due reminders into outbox rows, exactly once."""
+"""The sweep that turns due reminders into outbox rows, exactly once.
+
+Each reminder is said by its flow step through `Engine.start` (`reminder.appointment` or
+`reminder.milestone`), so it offers the choices its answer is read against; a batch is read
+in a few queries and written with `enqueue_many`, as a sweep may carry 100,000 reminders.
+"""
 
 from __future__ import annotations
 
@@ -12,14 +17,16 @@ from sqlalchemy import bindparam, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.conversation.engine import Engine
 from bot.conversation.models import ConversationState
+from bot.conversation.turn import Turn
 from bot.database import Database, claim_ids
 from bot.municipalities.models import Municipality
 from bot.outbox.service import Outgoing, after_quiet_hours, enqueue_many
 from bot.people.models import ChannelIdentity, YoungPerson
 from bot.people.service import preferred_identities
 from bot.plans.models import Appointment, Milestone, Plan, PlanEvent
-from bot.reminders import wording
+from bot.reminders import conversation
 from bot.reminders.models import Reminder
 from bot.reminders.planning import (
     APPOINTMENT,
@@ -34,7 +41,6 @@ from bot.reminders.planning import (
     SKIPPED,
 )
 from bot.settings import get_settings
-from channels.base import Choice
 
 log = structlog.get_logger(__name__)
 
@@ -58,6 +64,7 @@ class SweepResult:
 
 async def sweep_due(
     db: Database,
+    engine: Engine,
     now: datetime,
     *,
     batch: int | None = None,
@@ -68,7 +75,7 @@ async def sweep_due(
     total = SweepResult()
     while True:
         async with db.session() as session:
-            result = await sweep_batch(session, now=now, limit=size)
+            result = await sweep_batch(session, engine, now=now, limit=size)
         total.claimed += result.claimed
         for status, count in result.outcomes.items():
             total.outcomes[status] = total.outcomes.get(status, 0) + count
@@ -95,18 +102,22 @@ async def claim(session: AsyncSession, *, now: datetime, limit: int) -> list[int
     )
 
 
+# A conversation's flow, step, data, misses and time.
+_Before = tuple[str, str, dict[str, Any], int, datetime]
+
+
 @dataclass
 class _Out:
     reminder: Reminder
-    identity: ChannelIdentity
-    text: str
-    choices: tuple[Choice, ...]
-    due_at: datetime
-    step: str
-    data: dict[str, int]
+    messages: list[Outgoing]
+    state: ConversationState
+    # The conversation as it was before this reminder, restored if its rows cannot be written.
+    before: _Before
 
 
-async def sweep_batch(session: AsyncSession, *, now: datetime, limit: int) -> SweepResult:
+async def sweep_batch(
+    session: AsyncSession, engine: Engine, *, now: datetime, limit: int
+) -> SweepResult:
     """Claim one batch and write its outbox rows in the caller's transaction."""
     result = SweepResult()
     ids = await claim(session, now=now, limit=limit)
@@ -114,11 +125,19 @@ async def sweep_batch(session: AsyncSession, *, now: datetime, limit: int) -> Sw
     if not ids:
         return result
     ctx = await _Context.load(session, ids)
+    conversation.preload(
+        session,
+        {
+            (r.young_person_id, r.target_id): ctx.appointments[r.target_id]
+            for r in ctx.reminders
+            if r.kind == APPOINTMENT and r.target_id in ctx.appointments
+        },
+    )
     outgoing: list[_Out] = []
     settled: dict[str, list[int]] = {}
     for reminder in ctx.reminders:
         try:
-            status, out = _decide(ctx, reminder, now)
+            status, out = await _decide(ctx, engine, reminder, now)
         except Exception:
             # One broken row must not hold back the others; it is kept, marked failed.
             log.exception("reminder.failed", reminder_id=reminder.id)
@@ -132,6 +151,7 @@ async def sweep_batch(session: AsyncSession, *, now: datetime, limit: int) -> Sw
             await _write(session, outgoing, ctx, now)
     except Exception:
         log.exception("reminder.batch_write_failed", size=len(outgoing))
+        failed: list[_Out] = []
         for out in outgoing:
             try:
                 async with session.begin_nested():
@@ -139,8 +159,10 @@ async def sweep_batch(session: AsyncSession, *, now: datetime, limit: int) -> Sw
             except Exception:
                 log.exception("reminder.failed", reminder_id=out.reminder.id)
                 settled.setdefault(FAILED, []).append(out.reminder.id or 0)
+                failed.append(out)
             else:
                 result.add(SENT)
+        _unpoint(outgoing, failed)
     else:
         for _ in outgoing:
             result.add(SENT)
@@ -155,6 +177,7 @@ async def sweep_batch(session: AsyncSession, *, now: datetime, limit: int) -> Sw
 
 @dataclass
 class _Context:
+    session: AsyncSession
     reminders: list[Reminder]
     people: dict[int, YoungPerson]
     municipalities: dict[int, Municipality]
@@ -191,6 +214,7 @@ class _Context:
             ).all()
         }
         return cls(
+            session,
             reminders,
             people,
             municipalities,
@@ -209,7 +233,9 @@ async def _by_id(session: AsyncSession, model: Any, ids: Iterable[int]) -> dict[
     return {row.id: row for row in rows}
 
 
-def _decide(ctx: _Context, reminder: Reminder, now: datetime) -> tuple[str, _Out | None]:
+async def _decide(
+    ctx: _Context, engine: Engine, reminder: Reminder, now: datetime
+) -> tuple[str, _Out | None]:
     person = ctx.people.get(reminder.young_person_id)
     if person is None or person.status not in ("active", "paused"):
         return SKIPPED, None
@@ -219,7 +245,6 @@ def _decide(ctx: _Context, reminder: Reminder, now: datetime) -> tuple[str, _Out
         log.info("reminder.unreachable", reminder_id=reminder.id)
         return SKIPPED, None
     send_at = after_quiet_hours(now, municipality)
-    language = person.language
     if reminder.kind == APPOINTMENT:
         appointment = ctx.appointments.get(reminder.target_id)
         if appointment is None or appointment.status not in LIVE_APPOINTMENT:
@@ -229,42 +254,72 @@ def _decide(ctx: _Context, reminder: Reminder, now: datetime) -> tuple[str, _Out
                 "reminder.dropped_too_late", reminder_id=reminder.id, offset=reminder.offset_key
             )
             return DROPPED, None
-        text = wording.appointment_text(
-            appointment, language=language, timezone=municipality.timezone
-        )
-        return SENT, _Out(
-            reminder,
-            identity,
-            text,
-            wording.step_choices(wording.APPOINTMENT_STEP, language),
-            send_at,
-            wording.APPOINTMENT_STEP,
-            {"appointment_id": appointment.id or 0},
-        )
-    milestone = ctx.milestones.get(reminder.target_id)
-    if milestone is None or milestone.status != "open":
-        return CANCELLED, None
-    overdue = reminder.kind == MILESTONE_OVERDUE
-    text = wording.milestone_text(milestone, overdue=overdue, language=language)
-    return SENT, _Out(
-        reminder,
-        identity,
-        text,
-        wording.step_choices(wording.MILESTONE_STEP, language),
-        send_at,
-        wording.MILESTONE_STEP,
-        {"milestone_id": milestone.id or 0},
+        ref = conversation.APPOINTMENT_STEP
+        data: dict[str, Any] = {"appointment_id": appointment.id or 0}
+    else:
+        milestone = ctx.milestones.get(reminder.target_id)
+        if milestone is None or milestone.status != "open":
+            return CANCELLED, None
+        ref = conversation.MILESTONE_STEP
+        overdue = reminder.kind == MILESTONE_OVERDUE
+        data = {"milestone_id": milestone.id or 0, "milestone_overdue": overdue}
+    # The reminder is said by its step, which then reads the answer ("Jeg kommer").
+    # No conversation yet: as the first message would find it, should this one be undone.
+    person_id = reminder.young_person_id
+    state = ctx.states.get(person_id) or ConversationState(
+        young_person_id=person_id, flow="onboarding", step=""
     )
+    before = (state.flow, state.step, state.data, state.misses, state.updated_at)
+    turn = Turn.started(
+        ctx.session,
+        person=person,
+        identity=identity,
+        municipality=municipality,
+        state=state,
+        now=now,
+    )
+    try:
+        replies = await engine.start(turn, ref, data=data)
+        if not replies:
+            raise RuntimeError(f"{ref} said nothing")
+    except Exception:
+        _restore(state, before)
+        raise
+    if person_id not in ctx.states:
+        ctx.states[person_id] = state
+        ctx.session.add(state)
+    messages = [Outgoing(identity, reply.text, send_at, reply.choices) for reply in replies]
+    return SENT, _Out(reminder, messages, state, before)
+
+
+def _restore(state: ConversationState, before: _Before) -> None:
+    state.flow, state.step, state.data, state.misses, state.updated_at = before
+
+
+def _unpoint(outgoing: list[_Out], failed: list[_Out]) -> None:
+    """Each young person's conversation as after their last reminder that was written."""
+    if not failed:
+        return
+    lost = {id(out) for out in failed}
+    written_later: set[int] = set()
+    for out in reversed(outgoing):
+        person_id = out.reminder.young_person_id
+        if id(out) not in lost:
+            written_later.add(person_id)
+        elif person_id not in written_later:
+            _restore(out.state, out.before)
 
 
 async def _write(session: AsyncSession, outgoing: list[_Out], ctx: _Context, now: datetime) -> None:
     if not outgoing:
         return
-    message_ids = await enqueue_many(
-        session,
-        [Outgoing(out.identity, out.text, out.due_at, out.choices) for out in outgoing],
-        now=now,
+    message_ids = iter(
+        await enqueue_many(session, [m for out in outgoing for m in out.messages], now=now)
     )
+    first_ids = []
+    for out in outgoing:
+        ids = [next(message_ids) for _ in out.messages]
+        first_ids.append(ids[0])
     raw = await session.connection()
     await raw.execute(
         update(Reminder)
@@ -272,28 +327,13 @@ async def _write(session: AsyncSession, outgoing: list[_Out], ctx: _Context, now
         .values(status=SENT, message_id=bindparam("mid")),
         [
             {"rid": out.reminder.id, "mid": message_id}
-            for out, message_id in zip(outgoing, message_ids, strict=True)
+            for out, message_id in zip(outgoing, first_ids, strict=True)
         ],
     )
     for out in outgoing:
-        _point_conversation(session, ctx, out, now)
         if out.reminder.kind == MILESTONE_OVERDUE:
             await _flag_overdue(session, ctx.milestones[out.reminder.target_id], now)
     await session.flush()
-
-
-def _point_conversation(session: AsyncSession, ctx: _Context, out: _Out, now: datetime) -> None:
-    # The answer to the reminder ("Jeg kommer") is read against the reminder's step.
-    person_id = out.reminder.young_person_id
-    state = ctx.states.get(person_id)
-    if state is None:
-        state = ConversationState(young_person_id=person_id)
-        ctx.states[person_id] = state
-    state.flow, _, state.step = out.step.partition(".")
-    state.data = {**state.data, **out.data}
-    state.misses = 0
-    state.updated_at = now
-    session.add(state)
 
 
 async def _flag_overdue(session: AsyncSession, milestone: Milestone, now: datetime) -> None:

@@ -1,27 +1,13 @@
-"""What a reminder says, and the answers it offers (from content/flows/reminder.yaml)."""
+"""What a reminder says (the views in bot/reminders/conversation.py say it)."""
 
 from __future__ import annotations
 
 from babel.dates import format_date
 
-from bot.content.flows import flows
 from bot.content.texts import system_text
-from bot.i18n import babel_locale, tr
+from bot.i18n import babel_locale
 from bot.plans.models import Appointment, Milestone
 from bot.plans.service import format_when
-from channels.base import Choice
-
-APPOINTMENT_STEP = "reminder.appointment"
-MILESTONE_STEP = "reminder.milestone"
-
-
-def step_choices(ref: str, language: str) -> tuple[Choice, ...]:
-    """A flow step's choices in `language`, plus the way back to the menu."""
-    step = flows().step(ref)
-    choices = [Choice(c.key, tr(language, c.label)) for c in step.choices]
-    if not any(c.key == "menu" for c in choices):
-        choices.append(Choice("menu", system_text("menu_choice", language)))
-    return tuple(choices)
 
 
 def appointment_text(appointment: Appointment, *, language: str, timezone: str) -> str:

@@ -17,7 +17,7 @@ from bot.handoff.models import Handoff
 from bot.municipalities.models import Municipality
 from bot.people.models import YoungPerson
 from bot.plans import changes
-from tests.support import Harness
+from tests.support import ENGINE, Harness
 from tests.world import CPH, local, one_person, outbox_count
 
 
@@ -49,7 +49,7 @@ async def _ask(db: Database, chat: Harness) -> str:
         schedule = (await session.exec(select(CheckinSchedule))).one()
         assert schedule.next_at is not None
     clock.set(max(now, schedule.next_at))
-    await scheduled.sweep_checkins(db, clock.now())
+    await scheduled.sweep_checkins(db, ENGINE, clock.now())
     while await chat.dispatcher.dispatch_once():
         pass
     return chat.channel.sent[-1].text
@@ -102,7 +102,7 @@ async def test_three_unanswered_check_ins_raise_the_flag(db: Database) -> None:
         assert (await session.exec(select(Handoff))).first() is None
         schedule = (await session.exec(select(CheckinSchedule))).one()
         clock.set(schedule.next_at)  # type: ignore[arg-type]
-    result = await scheduled.sweep_checkins(db, clock.now())
+    result = await scheduled.sweep_checkins(db, ENGINE, clock.now())
     assert result.outcomes == {"flagged": 1}
     async with db.session() as session:
         handoff = (await session.exec(select(Handoff))).one()
@@ -116,7 +116,7 @@ async def test_pause_stops_check_ins_until_start(db: Database) -> None:
     reply = await chat.say("pause")
     assert "Du får ikke flere tjek-ind" in reply[-1].text
     clock.set(local(2026, 3, 25, 15))
-    assert (await scheduled.sweep_checkins(db, clock.now())).outcomes == {}
+    assert (await scheduled.sweep_checkins(db, ENGINE, clock.now())).outcomes == {}
     reply = await chat.say("START")
     assert (
         "Du får tjek-ind igen. Det næste kommer onsdag den 1. april 2026 kl. 15.00"
@@ -124,7 +124,7 @@ async def test_pause_stops_check_ins_until_start(db: Database) -> None:
     )
     assert "Hvad vil du gerne?" in reply[-1].text
     clock.set(local(2026, 4, 1, 15))
-    assert (await scheduled.sweep_checkins(db, clock.now())).outcomes == {"asked": 1}
+    assert (await scheduled.sweep_checkins(db, ENGINE, clock.now())).outcomes == {"asked": 1}
 
 
 async def test_change_the_day(db: Database) -> None:
@@ -144,7 +144,8 @@ async def test_two_check_in_sweeps_at_once_ask_once(db: Database) -> None:
     await _setup(db)
     clock.set(local(2026, 3, 4, 15))
     results = await asyncio.gather(
-        scheduled.sweep_checkins(db, clock.now()), scheduled.sweep_checkins(db, clock.now())
+        scheduled.sweep_checkins(db, ENGINE, clock.now()),
+        scheduled.sweep_checkins(db, ENGINE, clock.now()),
     )
     assert sum(r.outcomes.get("asked", 0) for r in results) == 1
     assert await outbox_count(db) == 1

@@ -188,7 +188,13 @@ async def _staff_act(db: Database, world: World, rng: random.Random) -> str:
                     session, staff=staff, person=person, to=other.id or 0, now=now
                 )
             else:
-                await operations.hand_back(session, staff=staff, person=person, now=now)
+                await operations.hand_back(
+                    session,
+                    staff=staff,
+                    person=person,
+                    now=now,
+                    engine=world.harness.receiver.engine,
+                )
         except operations.Refused:
             return f"staff {act}: refused"
     before = len(world.harness.channel.sent)

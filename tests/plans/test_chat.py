@@ -15,7 +15,7 @@ from bot.plans import changes
 from bot.plans.conversation import match_milestone
 from bot.plans.models import Milestone, PlanEvent
 from bot.reminders import planning, sweep
-from tests.support import Harness
+from tests.support import ENGINE, Harness
 from tests.world import local, one_person
 
 
@@ -154,12 +154,12 @@ async def test_overdue_milestone_follow_up_flags_the_contact_person(db: Database
     world = await one_person(db)
     await _plan(db, world.person_id)
     # The CV step is due Friday 20 March: a reminder 18 March 16:00, a follow-up 21 March 10:00.
-    before = await sweep.sweep_due(db, local(2026, 3, 18, 16))
+    before = await sweep.sweep_due(db, ENGINE, local(2026, 3, 18, 16))
     assert before.sent == 1
     async with db.session() as session:
         cv = (await session.exec(select(Milestone).where(Milestone.id == 2))).one()
         assert cv.overdue_flagged_at is None
-    after = await sweep.sweep_due(db, local(2026, 3, 21, 10))
+    after = await sweep.sweep_due(db, ENGINE, local(2026, 3, 21, 10))
     assert after.sent == 1
     async with db.session() as session:
         cv = (await session.exec(select(Milestone).where(Milestone.id == 2))).one()

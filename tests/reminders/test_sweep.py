@@ -3,21 +3,23 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import pytest
 from sqlmodel import select
 
 from bot.clock import clock
-from bot.conversation.models import Message
+from bot.conversation.models import ConversationState, Message
 from bot.database import Database
 from bot.handoff.models import Handoff
 from bot.outbox.models import OutboxItem
+from bot.outbox.service import Outgoing
 from bot.people.models import YoungPerson
 from bot.plans import changes
 from bot.plans.models import Appointment, PlanEvent
-from bot.reminders import planning, sweep
+from bot.reminders import planning, sweep, wording
 from bot.reminders.models import Reminder
-from tests.support import Harness
+from tests.support import ENGINE, Harness
 from tests.world import local, one_person, outbox_count
 
 
@@ -51,12 +53,12 @@ async def test_friday_booking_sends_monday_16_and_tuesday_08(db: Database) -> No
     clock.set(local(2026, 3, 6, 12))
     world = await one_person(db)
     await _book(db, world.person_id, (2026, 3, 10, 10))
-    assert (await sweep.sweep_due(db, clock.now())).sent == 0
-    monday = await sweep.sweep_due(db, local(2026, 3, 9, 15, 59))
+    assert (await sweep.sweep_due(db, ENGINE, clock.now())).sent == 0
+    monday = await sweep.sweep_due(db, ENGINE, local(2026, 3, 9, 15, 59))
     assert monday.sent == 0
-    monday = await sweep.sweep_due(db, local(2026, 3, 9, 16))
+    monday = await sweep.sweep_due(db, ENGINE, local(2026, 3, 9, 16))
     assert monday.sent == 1
-    tuesday = await sweep.sweep_due(db, local(2026, 3, 10, 8))
+    tuesday = await sweep.sweep_due(db, ENGINE, local(2026, 3, 10, 8))
     assert tuesday.sent == 1
     async with db.session() as session:
         items = (await session.exec(select(OutboxItem).order_by(OutboxItem.id))).all()
@@ -76,7 +78,7 @@ async def test_reminder_swept_in_quiet_hours_goes_out_at_their_end(db: Database)
         row = (await session.exec(select(Reminder).where(Reminder.offset_key == "1d@16:00"))).one()
         # As if the service was down from 16:00 and the sweep only ran at 23:00.
         assert row.due_at == local(2026, 3, 4, 16)
-    result = await sweep.sweep_due(db, local(2026, 3, 4, 23))
+    result = await sweep.sweep_due(db, ENGINE, local(2026, 3, 4, 23))
     assert result.sent == 1
     async with db.session() as session:
         item = (await session.exec(select(OutboxItem))).one()
@@ -88,7 +90,7 @@ async def test_two_hour_reminder_for_a_meeting_already_over_is_dropped(db: Datab
     world = await one_person(db)
     await _book(db, world.person_id, (2026, 3, 5, 9))
     # Down all night: at 09:30 the meeting has begun; the 2-hour reminder is dropped, not sent.
-    result = await sweep.sweep_due(db, local(2026, 3, 5, 9, 30))
+    result = await sweep.sweep_due(db, ENGINE, local(2026, 3, 5, 9, 30))
     assert result.outcomes == {"dropped": 2}
     assert await outbox_count(db) == 0
 
@@ -99,7 +101,7 @@ async def test_two_sweeps_at_once_send_each_reminder_once(db: Database) -> None:
     await _book(db, world.person_id, (2026, 3, 10, 10), count=30)
     now = local(2026, 3, 10, 8, 30)
     results = await asyncio.gather(
-        sweep.sweep_due(db, now, batch=7), sweep.sweep_due(db, now, batch=7)
+        sweep.sweep_due(db, ENGINE, now, batch=7), sweep.sweep_due(db, ENGINE, now, batch=7)
     )
     assert sum(r.sent for r in results) == 60
     assert await outbox_count(db) == 60
@@ -107,7 +109,7 @@ async def test_two_sweeps_at_once_send_each_reminder_once(db: Database) -> None:
         rows = (await session.exec(select(Reminder))).all()
         assert {r.status for r in rows} == {"sent"}
         assert len({r.message_id for r in rows}) == 60
-    assert (await sweep.sweep_due(db, now)).claimed == 0
+    assert (await sweep.sweep_due(db, ENGINE, now)).claimed == 0
 
 
 class Crash(Exception):
@@ -122,12 +124,12 @@ async def test_crash_mid_sweep_and_restart_send_exactly_once(db: Database) -> No
     clock.set(now)
     with pytest.raises(Crash):
         async with db.session() as session:
-            assert (await sweep.sweep_batch(session, now=now, limit=100)).sent == 6
+            assert (await sweep.sweep_batch(session, ENGINE, now=now, limit=100)).sent == 6
             raise Crash  # before commit: nothing of the sweep survives
     assert await outbox_count(db) == 0
-    assert (await sweep.sweep_due(db, now)).sent == 6
+    assert (await sweep.sweep_due(db, ENGINE, now)).sent == 6
     # A restart between sweep and send: the next sweep finds nothing, the dispatcher sends once.
-    assert (await sweep.sweep_due(db, now)).sent == 0
+    assert (await sweep.sweep_due(db, ENGINE, now)).sent == 0
     chat = Harness(db, address="visitor-crash")
     while await chat.dispatcher.dispatch_once():
         pass
@@ -141,17 +143,51 @@ async def test_one_broken_reminder_does_not_stop_the_rest(
     clock.set(local(2026, 3, 2, 9))
     world = await one_person(db)
     ids = await _book(db, world.person_id, (2026, 3, 10, 10), count=2)
-    original = sweep.wording.appointment_text
+    original = wording.appointment_text
 
     def broken(appointment: Appointment, **kwargs: str) -> str:
         if appointment.id == ids[0]:
             raise RuntimeError("bad content")
         return original(appointment, **kwargs)
 
-    monkeypatch.setattr(sweep.wording, "appointment_text", broken)
-    result = await sweep.sweep_due(db, local(2026, 3, 10, 8, 30))
+    monkeypatch.setattr(wording, "appointment_text", broken)
+    result = await sweep.sweep_due(db, ENGINE, local(2026, 3, 10, 8, 30))
     assert result.outcomes == {"failed": 2, "sent": 2}
     assert await outbox_count(db) == 2
+
+
+async def test_a_reminder_that_cannot_be_written_leaves_the_conversation_as_before(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock.set(local(2026, 3, 2, 9))
+    world = await one_person(db)
+    [kept] = await _book(db, world.person_id, (2026, 3, 10, 10))
+    async with db.session() as session:
+        person = await session.get(YoungPerson, world.person_id)
+        assert person is not None
+        await changes.add_appointment(
+            session,
+            person=person,
+            starts_at=local(2026, 3, 10, 10),
+            place="Torvet 2",
+            now=clock.now(),
+        )
+    original = sweep.enqueue_many
+
+    async def refusing(session: Any, outgoing: list[Outgoing], **kwargs: Any) -> list[int]:
+        if any("Torvet 2" in out.text for out in outgoing):
+            raise RuntimeError("the database refused the row")
+        return await original(session, outgoing, **kwargs)
+
+    monkeypatch.setattr(sweep, "enqueue_many", refusing)
+    result = await sweep.sweep_due(db, ENGINE, local(2026, 3, 10, 8, 30))
+    assert result.outcomes == {"sent": 2, "failed": 2}
+    async with db.session() as session:
+        state = await session.get(ConversationState, world.person_id)
+        assert state is not None
+        # The last reminder was not written: the answer is read against the one that was.
+        assert (state.flow, state.step) == ("reminder", "appointment")
+        assert state.data["appointment_id"] == kept
 
 
 async def test_i_need_another_time_opens_a_handoff_with_the_appointment(db: Database) -> None:
@@ -159,7 +195,7 @@ async def test_i_need_another_time_opens_a_handoff_with_the_appointment(db: Data
     world = await one_person(db, address="visitor-r")
     [appointment_id] = await _book(db, world.person_id, (2026, 3, 10, 10))
     clock.set(local(2026, 3, 9, 16))
-    await sweep.sweep_due(db, clock.now())
+    await sweep.sweep_due(db, ENGINE, clock.now())
     chat = Harness(db, address="visitor-r")
     while await chat.dispatcher.dispatch_once():
         pass
@@ -180,7 +216,7 @@ async def test_i_am_coming_confirms_the_appointment(db: Database) -> None:
     world = await one_person(db, address="visitor-c")
     [appointment_id] = await _book(db, world.person_id, (2026, 3, 10, 10))
     clock.set(local(2026, 3, 9, 16))
-    await sweep.sweep_due(db, clock.now())
+    await sweep.sweep_due(db, ENGINE, clock.now())
     chat = Harness(db, address="visitor-c")
     while await chat.dispatcher.dispatch_once():
         pass
