@@ -42,11 +42,11 @@ from sqlmodel import SQLModel
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import bot.models  # noqa: F401
+from bench.rows import plain_insert
 from bot.campaigns.models import CANCELLED, PLANNED, RUNNING, Campaign, CampaignDelivery
 from bot.campaigns.planning import plan_campaign
 from bot.campaigns.sending import send_due
 from bot.campaigns.spec import CampaignSpec
-from bot.conversation.models import Message
 from bot.database import Database
 from bot.municipalities.models import Municipality
 from bot.outbox.dispatcher import Dispatcher
@@ -176,36 +176,8 @@ async def plan_reference(db: Database, campaign_id: int) -> float:
 
 
 async def send_reference(db: Database, total: int) -> float:
-    """A plain bulk insert of `total` message and outbox rows."""
-    started = time.perf_counter()
-    async with db.engine.begin() as conn:
-        for start in range(0, total, 500):
-            count = min(500, total - start)
-            result = await conn.execute(
-                insert(Message).returning(Message.id),
-                [
-                    {
-                        "young_person_id": 1,
-                        "identity_id": 1,
-                        "channel": "sms",
-                        "direction": "out",
-                        "author": "bot",
-                        "body": TEXT,
-                        "choices": [],
-                        "status": "queued",
-                        "created_at": NOW,
-                    }
-                    for _ in range(count)
-                ],
-            )
-            await conn.execute(
-                insert(OutboxItem),
-                [
-                    {"message_id": i, "status": "cancelled", "due_at": NOW, "created_at": NOW}
-                    for i in result.scalars()
-                ],
-            )
-    return time.perf_counter() - started
+    """A plain bulk insert of `total` message and outbox rows (left cancelled, not sent)."""
+    return await plain_insert(db, total, body=TEXT, now=NOW, outbox_status="cancelled")
 
 
 async def dispatch(db: Database, sample: int) -> tuple[float, float]:

@@ -23,10 +23,9 @@ from sqlmodel import SQLModel
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import bot.models  # noqa: F401
-from bot.conversation.models import Message
+from bench.rows import plain_insert
 from bot.database import Database
 from bot.municipalities.models import Municipality
-from bot.outbox.models import OutboxItem
 from bot.people.models import ChannelIdentity, YoungPerson
 from bot.plans.models import Appointment, Plan
 from bot.reminders.models import Reminder
@@ -96,36 +95,9 @@ async def seed(db: Database, total: int) -> None:
 
 async def reference(db: Database, total: int) -> float:
     """Seconds for a plain bulk insert of `total` message + outbox rows."""
-    started = time.perf_counter()
-    async with db.engine.begin() as conn:
-        for start in range(0, total, 500):
-            count = min(500, total - start)
-            result = await conn.execute(
-                insert(Message).returning(Message.id),
-                [
-                    {
-                        "young_person_id": 1,
-                        "identity_id": 1,
-                        "channel": "sms",
-                        "direction": "out",
-                        "author": "bot",
-                        "body": "Husk dit møde tirsdag kl. 10.00. Sted: Torvet 1.",
-                        "choices": [],
-                        "status": "queued",
-                        "created_at": NOW,
-                    }
-                    for _ in range(count)
-                ],
-            )
-            ids = list(result.scalars())
-            await conn.execute(
-                insert(OutboxItem),
-                [
-                    {"message_id": i, "status": "pending", "due_at": NOW, "created_at": NOW}
-                    for i in ids
-                ],
-            )
-    return time.perf_counter() - started
+    return await plain_insert(
+        db, total, body="Husk dit møde tirsdag kl. 10.00. Sted: Torvet 1.", now=NOW
+    )
 
 
 async def bench(url: str, label: str, total: int) -> None:

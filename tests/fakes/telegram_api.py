@@ -26,6 +26,8 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.fakes.threads import served_in_thread
+
 DATA = Path(__file__).resolve().parent.parent / "data" / "telegram"
 
 # Parameters aiogram sends as JSON text inside the form.
@@ -222,27 +224,8 @@ class FakeTelegram:
     @contextmanager
     def start_in_thread(cls, **options: Any) -> Iterator[FakeTelegram]:
         """Serve from a background thread with its own loop, for synchronous tests."""
-        loop = asyncio.new_event_loop()
-        started = threading.Event()
-        stopping = asyncio.Event()
-        holder: list[FakeTelegram] = []
-
-        async def serve() -> None:
-            async with cls.start(**options) as fake:
-                holder.append(fake)
-                started.set()
-                await stopping.wait()
-
-        thread = threading.Thread(target=loop.run_until_complete, args=(serve(),), daemon=True)
-        thread.start()
-        if not started.wait(timeout=10):
-            raise RuntimeError("fake Telegram did not start")
-        try:
-            yield holder[0]
-        finally:
-            loop.call_soon_threadsafe(stopping.set)
-            thread.join(timeout=10)
-            loop.close()
+        with served_in_thread(lambda: cls.start(**options), "Telegram") as fake:
+            yield fake
 
     def _app(self) -> web.Application:
         app = web.Application(client_max_size=50 * 1024 * 1024)

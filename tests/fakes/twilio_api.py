@@ -12,7 +12,6 @@ import asyncio
 import base64
 import binascii
 import secrets
-import threading
 from collections.abc import AsyncIterator, Iterator, Mapping
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
@@ -21,6 +20,8 @@ from email.utils import format_datetime
 
 from aiohttp import web
 from twilio.request_validator import RequestValidator
+
+from tests.fakes.threads import served_in_thread
 
 API_VERSION = "2010-04-01"
 
@@ -127,27 +128,8 @@ class FakeTwilio:
     @contextmanager
     def start_in_thread(cls) -> Iterator[FakeTwilio]:
         """Serve from a background thread with its own loop, so it outlives a server process."""
-        loop = asyncio.new_event_loop()
-        started = threading.Event()
-        stopping = asyncio.Event()
-        holder: list[FakeTwilio] = []
-
-        async def serve() -> None:
-            async with cls.start() as fake:
-                holder.append(fake)
-                started.set()
-                await stopping.wait()
-
-        thread = threading.Thread(target=loop.run_until_complete, args=(serve(),), daemon=True)
-        thread.start()
-        if not started.wait(timeout=10):
-            raise RuntimeError("fake Twilio did not start")
-        try:
-            yield holder[0]
-        finally:
-            loop.call_soon_threadsafe(stopping.set)
-            thread.join(timeout=10)
-            loop.close()
+        with served_in_thread(lambda: cls.start(), "Twilio") as fake:
+            yield fake
 
     def fail_next(
         self,
