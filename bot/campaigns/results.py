@@ -68,6 +68,8 @@ def _where_it_is(delivery: str, outbox: str | None, message: str | None) -> str:
         return delivery
     if outbox == "pending":
         return "queued"
+    if outbox == "cancelled":
+        return "withdrawn"  # held by a dispatcher when the campaign was paused or cancelled
     if outbox == "failed" or message in ("failed", "undelivered"):
         return "failed"
     return "delivered" if message in ("delivered", "read") else "sent"

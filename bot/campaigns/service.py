@@ -87,6 +87,7 @@ async def set_status(
     )
     if status == RUNNING and campaign.status == PAUSED:
         action = "campaign_resumed"
+        await _take_back_held(session, campaign)
     if status == RUNNING and campaign.started_at is None:
         campaign.started_at = now
     campaign.status = status
@@ -100,15 +101,16 @@ async def set_status(
 async def _take_back(
     session: AsyncSession, campaign: Campaign, *, cancel: bool, now: datetime
 ) -> None:
-    """Queued but unsent messages are cancelled; their deliveries wait again (or end)."""
+    """Queued but unsent messages are cancelled; their deliveries wait again (or end).
+
+    A message a dispatcher holds (leased) is cancelled too, and the dispatcher looks again
+    just before it sends; its delivery stays queued until a resume, because that message
+    may already be on its way (then it is recorded as sent, and nobody gets it twice).
+    """
     queued = await session.exec(
-        select(OutboxItem.id, OutboxItem.message_id, CampaignDelivery.id)
+        select(OutboxItem.id, OutboxItem.message_id, CampaignDelivery.id, OutboxItem.lease_owner)
         .join(CampaignDelivery, col(CampaignDelivery.id) == OutboxItem.delivery_id)
-        .where(
-            CampaignDelivery.campaign_id == campaign.id,
-            OutboxItem.status == PENDING,
-            col(OutboxItem.lease_owner).is_(None),
-        )
+        .where(CampaignDelivery.campaign_id == campaign.id, OutboxItem.status == PENDING)
     )
     rows = queued.all()
     if rows:
@@ -117,16 +119,13 @@ async def _take_back(
             .where(col(OutboxItem.id).in_([r[0] for r in rows]), col(OutboxItem.status) == PENDING)
             .values(status=OUTBOX_CANCELLED, done_at=now)
         )
+        idle = [r for r in rows if r[3] is None]
         await session.exec(
             update(Message)
-            .where(col(Message.id).in_([r[1] for r in rows]))
+            .where(col(Message.id).in_([r[1] for r in idle]))
             .values(status="cancelled")
         )
-        await session.exec(
-            update(CampaignDelivery)
-            .where(col(CampaignDelivery.id).in_([r[2] for r in rows]))
-            .values(status=PLANNED, message_id=None, sent_at=None)
-        )
+        await _replan(session, [r[2] for r in idle])
     if cancel:
         await session.exec(
             update(CampaignDelivery)
@@ -136,6 +135,35 @@ async def _take_back(
             )
             .values(status=WITHDRAWN, skip_reason="cancelled")
         )
+
+
+async def _replan(session: AsyncSession, delivery_ids: list[int | None]) -> None:
+    await session.exec(
+        update(CampaignDelivery)
+        .where(col(CampaignDelivery.id).in_(delivery_ids))
+        .values(status=PLANNED, message_id=None, sent_at=None)
+    )
+
+
+async def _take_back_held(session: AsyncSession, campaign: Campaign) -> None:
+    """On resume: deliveries whose message a dispatcher held at the pause, and did not send."""
+    held = await session.exec(
+        select(CampaignDelivery.id, OutboxItem.message_id)
+        .join(OutboxItem, col(OutboxItem.delivery_id) == CampaignDelivery.id)
+        .where(
+            CampaignDelivery.campaign_id == campaign.id,
+            CampaignDelivery.status == QUEUED,
+            OutboxItem.status == OUTBOX_CANCELLED,
+        )
+    )
+    rows = held.all()
+    if rows:
+        await session.exec(
+            update(Message)
+            .where(col(Message.id).in_([r[1] for r in rows]))
+            .values(status="cancelled")
+        )
+        await _replan(session, [r[0] for r in rows])
 
 
 async def _audit(
@@ -152,4 +180,4 @@ async def _audit(
     )
 
 
-__all__ = ["QUEUED", "CampaignError", "create", "set_status"]
+__all__ = ["CampaignError", "create", "set_status"]

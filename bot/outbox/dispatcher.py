@@ -130,6 +130,10 @@ class Dispatcher:
             return
         if await self._deferred(claimed):
             return
+        if item.delivery_id is not None and not await service.still_pending(self.db, item.id):
+            # Its campaign was paused or cancelled while the row waited for its slot.
+            log.info("dispatcher.taken_back", outbox_id=item.id)
+            return
         try:
             result = await channel.send(outbound)
         except SendError as error:

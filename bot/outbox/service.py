@@ -224,6 +224,15 @@ async def load(db: Database, item_ids: Sequence[int]) -> list[Claimed]:
         return [Claimed(*row) for row in result.all()]
 
 
+async def still_pending(db: Database, item_id: int) -> bool:
+    """Whether a leased row may still go (a paused campaign cancels what it has queued)."""
+    async with db.session() as session:
+        status = (
+            await session.exec(select(OutboxItem.status).where(OutboxItem.id == item_id))
+        ).first()
+    return status == PENDING
+
+
 async def defer(db: Database, item_id: int, *, owner: str, until: datetime) -> bool:
     """Put a leased row back until `until` (quiet hours), not counting it as an attempt."""
     async with db.session() as session:
@@ -251,10 +260,17 @@ async def settle(
     segments: int | None = None,
     unreachable: bool = False,
 ) -> bool:
-    """Record a send's outcome, if our lease still holds. Returns False if it was lost."""
+    """Record a send's outcome, if our lease still holds. Returns False if it was lost.
+
+    A row cancelled while we sent it (a campaign paused) is still recorded as sent when it
+    went: that is what happened, and it keeps the message from going twice.
+    """
     async with db.session() as session:
         item = await session.get(OutboxItem, item_id)
-        if item is None or item.lease_owner != owner or item.status != PENDING:
+        if item is None or item.lease_owner != owner:
+            return False
+        went = status == SENT and item.status == CANCELLED
+        if item.status != PENDING and not went:
             return False
         item.attempts += 1
         item.last_error = error[:200] if error else None

@@ -3,6 +3,7 @@ recipient gets exactly one message, nobody left out gets any, and the counts agr
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from datetime import datetime, timedelta
 
@@ -102,3 +103,52 @@ async def _set(db: Database, campaign_id: int, status: str) -> None:
         campaign = await session.get(Campaign, campaign_id)
         assert campaign is not None
         await service.set_status(session, campaign, status, staff=None, now=utcnow())
+
+
+async def test_a_pause_stops_what_a_dispatcher_already_holds(
+    stack: Stack, frozen_clock: datetime
+) -> None:
+    """The dispatcher has claimed a batch and waits for send slots when staff press pause:
+    nothing more goes; on resume each recipient still gets exactly one message."""
+    addresses = await crowd(stack.db, stack.municipality_id, frozen_clock, PER_CHANNEL, LEFT_OUT)
+    campaign_id = await started(
+        stack.db,
+        spec(municipality="751", schedule={"at": frozen_clock.isoformat()}),
+        frozen_clock,
+    )
+    await sweep(stack.db, frozen_clock)
+    dispatcher = stack.app.state.dispatcher
+    sent_before_pause = 3
+
+    class PauseAfterThree:
+        """Hands out send slots one at a time, as the shared pace does; staff press pause
+        while the fourth waits."""
+
+        calls = 0
+        turn = asyncio.Lock()
+
+        async def wait(self, key: str, per_second: float, **_: object) -> None:
+            if not key.startswith("campaign:"):
+                return
+            async with self.turn:
+                self.calls += 1
+                if self.calls == sent_before_pause + 1:
+                    await _set(stack.db, campaign_id, PAUSED)
+
+        async def hold(self, key: str, seconds: float) -> None:
+            return None
+
+    dispatcher.pace = PauseAfterThree()
+    await dispatcher.dispatch_once()
+    assert len(stack.telegram.sent_messages()) + len(stack.twilio.messages) == sent_before_pause
+    assert await stack.dispatch() == 0
+
+    await _set(stack.db, campaign_id, RUNNING)
+    clock.set(frozen_clock + timedelta(minutes=1))
+    await sweep(stack.db, clock.now())
+    await stack.dispatch()
+    telegram = Counter(str(m["chat_id"]) for m in stack.telegram.sent_messages())
+    sms = Counter(str(m["to"]) for m in stack.twilio.messages)
+    assert sorted(telegram) == sorted(addresses["telegram"])
+    assert sorted(sms) == sorted(addresses["sms"])
+    assert set(telegram.values()) | set(sms.values()) == {1}
