@@ -9,7 +9,18 @@ from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, DateTime, MetaData, Select, event, update
+from sqlalchemy import (
+    ARRAY,
+    ColumnElement,
+    DateTime,
+    Integer,
+    MetaData,
+    Select,
+    any_,
+    bindparam,
+    event,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Dialect
@@ -156,3 +167,11 @@ async def insert_new(session: AsyncSession, model: Any, rows: list[dict[str, Any
         else sqlite_insert(table).on_conflict_do_nothing()
     )
     await session.exec(statement, params=rows)
+
+
+def among(session: AsyncSession, column: Any, ids: list[int]) -> ColumnElement[bool]:
+    """`column IN ids` for a page of thousands of ids: on PostgreSQL one array parameter
+    (`= ANY(:ids)`), not a parameter per id to compile and convert."""
+    if session.bind is not None and session.bind.dialect.name == "postgresql":
+        return column == any_(bindparam(None, ids, type_=ARRAY(Integer)))  # type: ignore[no-any-return]
+    return column.in_(ids)  # type: ignore[no-any-return]

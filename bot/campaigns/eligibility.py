@@ -15,6 +15,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.conversation.models import Message
+from bot.database import among
 from bot.handoff.models import Handoff
 from bot.handoff.service import OPEN_STATUSES
 from bot.outbox.models import CANCELLED, OutboxItem
@@ -130,7 +131,9 @@ async def reasons(session: AsyncSession, ids: Iterable[int]) -> dict[int, str | 
     status = dict(
         (
             await session.exec(
-                select(YoungPerson.id, YoungPerson.status).where(col(YoungPerson.id).in_(wanted))
+                select(YoungPerson.id, YoungPerson.status).where(
+                    among(session, col(YoungPerson.id), wanted)
+                )
             )
         ).all()
     )
@@ -141,7 +144,7 @@ async def reasons(session: AsyncSession, ids: Iterable[int]) -> dict[int, str | 
                 ChannelIdentity.young_person_id,
                 col(ChannelIdentity.opted_out_at).is_not(None),
                 col(ChannelIdentity.unreachable_at).is_not(None),
-            ).where(col(ChannelIdentity.young_person_id).in_(wanted))
+            ).where(among(session, col(ChannelIdentity.young_person_id), wanted))
         )
     ).all():
         reach.setdefault(person_id, []).append((bool(opted_out), bool(unreachable)))
@@ -149,7 +152,7 @@ async def reasons(session: AsyncSession, ids: Iterable[int]) -> dict[int, str | 
         (
             await session.exec(
                 select(Handoff.young_person_id).where(
-                    col(Handoff.young_person_id).in_(wanted),
+                    among(session, col(Handoff.young_person_id), wanted),
                     col(Handoff.status).in_(OPEN_STATUSES),
                 )
             )
