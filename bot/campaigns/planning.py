@@ -12,7 +12,7 @@ from __future__ import annotations
 import random
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -28,7 +28,7 @@ from bot.municipalities.models import Municipality
 from bot.outbox.service import after_quiet_hours
 from bot.plans.models import Appointment, Milestone, Plan
 from bot.reminders.calendar import calendar
-from bot.reminders.offsets import parse_offset
+from bot.reminders.offsets import Offset, parse_offset
 
 ONCE = "once"
 LIVE_APPOINTMENT = ("planned", "confirmed")
@@ -62,6 +62,16 @@ class Target:
     person_id: int
     occurrence: str
     due_at: datetime
+
+
+def relative_due(offset: Offset, when: datetime | date, place: Municipality) -> datetime | None:
+    """When a message `offset` from a meeting's time or a step's due date goes: after quiet
+    hours; None when that would be at or after the meeting itself."""
+    zone = ZoneInfo(place.timezone)
+    if isinstance(when, datetime):
+        due = after_quiet_hours(offset.due(when, zone), place)
+        return due if due < when else None
+    return after_quiet_hours(offset.on_day(when, zone), place)
 
 
 async def plan_due(db: Database, now: datetime) -> int:
@@ -196,12 +206,8 @@ async def relative_targets(
         targets = []
         for person_id, target_id, when in rows:
             for offset in offsets:
-                if isinstance(when, datetime):
-                    raw, limit = offset.due(when, zone), when
-                else:
-                    raw, limit = offset.on_day(when, zone), None
-                due = after_quiet_hours(raw, place)
-                if due <= now or (limit is not None and due >= limit) or due > horizon:
+                due = relative_due(offset, when, place)
+                if due is None or due <= now or due > horizon:
                     continue
                 targets.append(Target(person_id, f"{relative.to}:{target_id}:{offset.key}", due))
         yield targets

@@ -11,8 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
-from zoneinfo import ZoneInfo
+from datetime import date, datetime
 
 import structlog
 from sqlalchemy import bindparam, update
@@ -31,13 +30,13 @@ from bot.campaigns.models import (
     Campaign,
     CampaignDelivery,
 )
-from bot.campaigns.planning import LIVE_APPOINTMENT
+from bot.campaigns.planning import LIVE_APPOINTMENT, relative_due
 from bot.conversation.engine import Engine
 from bot.conversation.models import ConversationState
 from bot.conversation.turn import Turn
 from bot.database import Database, claim_ids
 from bot.municipalities.models import Municipality
-from bot.outbox.service import Outgoing, after_quiet_hours, enqueue_many
+from bot.outbox.service import Outgoing, enqueue_many
 from bot.plans.models import Appointment, Milestone
 from bot.reminders.offsets import parse_offset
 from bot.settings import CampaignSettings, get_settings
@@ -232,20 +231,19 @@ async def _target_check(
     target_id, _, offset_key = rest.partition(":")
     if kind not in ("appointment", "milestone") or not target_id.isdigit():
         return None
-    zone = ZoneInfo(place.timezone)
     offset = parse_offset(offset_key)
+    when: datetime | date | None = None
     if kind == "appointment":
         appointment = await session.get(Appointment, int(target_id))
-        if appointment is None or appointment.status not in LIVE_APPOINTMENT:
-            return "date_gone"
-        due = after_quiet_hours(offset.due(appointment.starts_at, zone), place)
-        if due >= appointment.starts_at:
-            return "date_gone"
+        if appointment is not None and appointment.status in LIVE_APPOINTMENT:
+            when = appointment.starts_at
     else:
         milestone = await session.get(Milestone, int(target_id))
-        if milestone is None or milestone.status != "open" or milestone.due_date is None:
-            return "date_gone"
-        due = after_quiet_hours(offset.on_day(milestone.due_date, zone), place)
+        if milestone is not None and milestone.status == "open":
+            when = milestone.due_date
+    due = relative_due(offset, when, place) if when is not None else None
+    if due is None:
+        return "date_gone"
     if abs((due - delivery.due_at).total_seconds()) < 60:
         return None
     return due if due > now else "date_gone"
