@@ -100,6 +100,7 @@ async def respond(turn: Turn, match: CrisisMatch) -> None:
         person=turn.person,
         reason="crisis",
         urgent=True,
-        detail=f"{match.category}:{match.rule_id}:{match.language}",
+        detail=f"{match.category}:{match.rule_id}:{match.language}"
+        + (f' resembles "{match.resembles}"' if match.resembles else ""),
     )
     turn.say(await help_text(turn, match.category, danger=match.category == "acute_danger"))

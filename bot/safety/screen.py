@@ -28,6 +28,7 @@ from bot.safety.concepts import (
     load_concept_files,
 )
 from bot.safety.content import content_dir
+from bot.safety.examples import MIN_WORDS, ExampleBank, Nearest, load_examples
 from bot.safety.normalise import normalise
 from bot.safety.vocabulary import Token, Vocabulary, tokenise
 
@@ -36,6 +37,15 @@ __all__ = ["CrisisMatch", "Screener", "clear_cache", "load_screener", "normalise
 _SEVERITY = {category: rank for rank, category in enumerate(CATEGORIES)}
 _SEP = "\x1f"
 CONTEXT_REACH = 4
+# When the concept files find no crisis, the nearest examples may (bot/safety/examples.py).
+# Chosen by leave-one-share-out on the tuned evaluation shares and on fresh4 (see the
+# closing note of issue 10): a crisis example this similar, and this much closer than any
+# other example, makes a crisis; an example needing care this similar makes a gentle check.
+CRISIS_RESEMBLANCE = 0.20
+CRISIS_MARGIN = 0.03
+GENTLE_RESEMBLANCE = 0.40
+UNMATCHED_RESEMBLANCE = 0.40
+"""A message no concept rule read at all needs a closer example to count as a crisis."""
 Softened = Literal["", "negation", "reported", "play", "past"]
 
 
@@ -48,6 +58,8 @@ class CrisisMatch:
     language: str
     gentle: bool
     softened: Softened = ""
+    resembles: str = ""
+    """For a reading by example (rule_id 'example'): the example message it resembles."""
 
 
 _MAX_HITS_PER_CONCEPT = 12
@@ -196,9 +208,10 @@ def _rank(match: CrisisMatch) -> tuple[bool, int]:
 class Screener:
     """Every language's concepts in one index, so a message is read once."""
 
-    def __init__(self, files: Iterable[ConceptFile]) -> None:
+    def __init__(self, files: Iterable[ConceptFile], examples: ExampleBank | None = None) -> None:
         """Index the concept and softening words of every file; one rule set per language."""
         self.files = tuple(files)
+        self.examples = examples
         self._screens = {f.language: _LanguageScreen(f) for f in self.files}
         entries: list[tuple[str, str, str | None, bool]] = []
         for f in self.files:
@@ -234,17 +247,55 @@ class Screener:
             for language, hits in by_language.items()
             if (m := self._screens[language].screen(hits, tokens, softening))
         ]
-        return min(found, key=_rank, default=None)
+        by_rule = min(found, key=_rank, default=None)
+        if (by_rule and not by_rule.gentle) or self.examples is None:
+            return by_rule
+        if len(tokens) < MIN_WORDS:
+            return by_rule
+        return _by_example(self.examples.nearest(text), by_rule)
+
+    def without_examples(self, texts: Iterable[str]) -> Screener:
+        """The same screener with the examples of `texts` left out (for honest evaluation)."""
+        bank = self.examples.without(texts) if self.examples else None
+        return Screener(self.files, bank)
+
+
+def _by_example(near: Nearest, by_rule: CrisisMatch | None) -> CrisisMatch | None:
+    """A crisis or gentle reading from the examples a message most resembles."""
+    crisis, other = near.crisis, near.other
+    distance = other.similarity if other else 0.0
+    least = CRISIS_RESEMBLANCE if by_rule else UNMATCHED_RESEMBLANCE
+    if crisis and crisis.similarity >= max(least, distance + CRISIS_MARGIN):
+        example = crisis.example
+        category = example.category or "distress"
+        return CrisisMatch(category, "example", example.language, False, resembles=example.text)
+    closest = near.closest
+    if (
+        by_rule is None
+        and closest is not None
+        and closest.example.label != "none"
+        and closest.similarity >= GENTLE_RESEMBLANCE
+    ):
+        example = closest.example
+        return CrisisMatch(
+            example.category or "distress",
+            "example",
+            example.language,
+            True,
+            resembles=example.text,
+        )
+    return by_rule
 
 
 @lru_cache(maxsize=8)
 def _cached(directory: Path) -> Screener:
-    return Screener(load_concept_files(directory))
+    examples = load_examples(directory / "examples")
+    return Screener(load_concept_files(directory / "concepts"), ExampleBank(examples))
 
 
 def load_screener(content: Path | str | None = None) -> Screener:
-    """Return the (cached) screener for a content root's safety/concepts directory."""
-    return _cached((content_dir(content) / "safety" / "concepts").resolve())
+    """Return the (cached) screener for a content root's safety directory."""
+    return _cached((content_dir(content) / "safety").resolve())
 
 
 def screen(text: str, content: Path | str | None = None) -> CrisisMatch | None:

@@ -3,12 +3,16 @@
 Each share was written by someone who had not read the concept files. `tune.yaml` is what
 the concept files were first tuned on; `holdout.yaml`, `fresh.yaml`, `fresh2.yaml` and
 `fresh3.yaml` were each measured once while unseen, then read for the next round of tuning
-(fresh3: crisis recall 0.737 unseen, before the fourth round). The unseen share (`fresh4.yaml`)
-is written after the last round and never read while tuning: it says how the screen does on
-messages it has not seen. It may not exist yet; an absent unseen share is skipped. Run
-`python -m tests.safety.evaluation [tune|holdout|fresh|fresh2|fresh3|fresh4|all|every]
-[--misses]` for the report the test prints; `all` is the shares that may be tuned on,
-`every` adds the unseen ones that exist.
+(fresh3: crisis recall 0.737 unseen, before the fourth round). `fresh4.yaml` was measured
+unseen at 0.724 with the concept files alone; the concept files were never tuned on it, and it
+chose the thresholds of the example reading. The messages of these six shares are also the
+example files (content/safety/examples); every share is screened with its own messages left
+out of the examples. The unseen share (`fresh5.yaml`) is in neither the examples nor any
+tuning: it says how the screen does on messages nobody has seen (measured once, 2026-11-30:
+crisis recall 0.729 and precision 0.923 with the examples; 0.602 and 0.948 with the concept
+files alone). Run
+`python -m tests.safety.evaluation [tune|holdout|fresh|fresh2|fresh3|fresh4|fresh5|all|every]
+[--misses]` for the report the test prints; `all` is the tuned shares, `every` adds the others.
 """
 
 from __future__ import annotations
@@ -21,12 +25,15 @@ from typing import Any
 
 import yaml
 
-from bot.safety.screen import CrisisMatch, screen
+from bot.safety.screen import CrisisMatch, load_screener
 
 EVAL_DIR = Path(__file__).resolve().parents[1] / "data" / "safety" / "eval"
 SHARES = ("tune", "holdout", "fresh", "fresh2", "fresh3")
-"""Shares the concept files may be tuned on; the acceptance test holds its thresholds here."""
-UNSEEN = ("fresh4",)
+"""Shares the concept files were tuned on; the acceptance test holds its thresholds here."""
+MEASURED = ("fresh4",)
+"""Shares the concept files were never tuned on, now among the examples (left out when
+measured): the figure printed for them is the screen's on messages it has not seen."""
+UNSEEN = ("fresh5",)
 """Shares nobody tuning may read; skipped while their file does not exist yet."""
 
 
@@ -43,7 +50,8 @@ def load(share: str) -> list[dict[str, Any]]:
 
     An unseen share whose file does not exist yet has no messages.
     """
-    shares = SHARES if share == "all" else (*SHARES, *UNSEEN) if share == "every" else (share,)
+    every = (*SHARES, *MEASURED, *UNSEEN)
+    shares = SHARES if share == "all" else every if share == "every" else (share,)
     messages: list[dict[str, Any]] = []
     for name in available(shares):
         data = yaml.safe_load((EVAL_DIR / f"{name}.yaml").read_text(encoding="utf-8"))
@@ -119,10 +127,19 @@ class Report:
 
 
 def evaluate(share: str) -> Report:
-    """Screen every message of a share."""
+    """Screen every message of a share, or of each share of 'all' and 'every'.
+
+    The example files (content/safety/examples) hold the messages of the tuned shares. A
+    share is screened with its own messages left out of the examples, so every figure says
+    how the screen does on messages it has not seen as examples (leave one share out).
+    """
     report = Report()
-    for message in load(share):
-        report.rows.append((message, outcome(screen(message["text"]))))
+    screener = load_screener()
+    messages = load(share)
+    for name in dict.fromkeys(m["share"] for m in messages):
+        mine = [m for m in messages if m["share"] == name]
+        blind = screener.without_examples(m["text"] for m in mine)
+        report.rows += [(m, outcome(blind.screen(m["text"]))) for m in mine]
     return report
 
 

@@ -589,3 +589,17 @@ async def test_the_crisis_reply_names_whoever_got_the_handoff(db: Database) -> N
     assert [r.text for r in await chat.say("menu")] == [
         f"Din besked er sendt til {name}. {name} svarer dig her, så snart det er muligt."
     ]
+
+
+async def test_a_crisis_read_by_example_names_the_example_for_staff(db: Database) -> None:
+    """An example reworded so no concept rule reads it: the handoff says what it resembled."""
+    message = "de sender mig til irak efter eksamen og jeg kommer ikke tilbage, det er aftalt"
+    match = screen(message)
+    assert match is not None and match.rule_id == "example" and not match.gentle
+    chat = await sofie(db)
+    [reply] = await chat.say(message)
+    assert reply.text.startswith("Tak, fordi du skriver.")
+    [handoff] = await handoffs_of(db, SOFIE)
+    assert handoff.urgent and handoff.detail == (
+        f'{match.category}:example:da resembles "{match.resembles}"'
+    )

@@ -2,16 +2,17 @@
 
 The corpus (tests/data/safety/eval) was written apart from the concept files, the way young
 people write. The thresholds hold for the shares the concept files were tuned on (`tune`,
-`holdout`, `fresh`, `fresh2`, `fresh3`; fresh3 was measured once unseen at crisis recall
-0.737, then tuned on). The unseen share (`fresh4`) is printed beside them once it exists, so
-a reader sees how the screen does on messages nobody tuned it for; until then it is skipped.
+`holdout`, `fresh`, `fresh2`, `fresh3`), each with its own messages left out of the example
+files. `fresh4` (never tuned on; it chose the example thresholds) and the unseen `fresh5`
+are printed beside them, so a reader sees how the screen does on messages nobody tuned it
+for: on fresh5, crisis recall 0.729 — far from the 0.98 the tuned shares reach.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 
-from tests.safety.evaluation import SHARES, UNSEEN, available, evaluate, load
+from tests.safety.evaluation import MEASURED, SHARES, UNSEEN, available, evaluate, load
 
 OTHER_LANGUAGES = ("ar", "fa", "pl", "ru", "so", "tr", "uk")
 
@@ -28,7 +29,7 @@ def test_corpus_is_large_and_varied_enough() -> None:
 
 
 def test_recall_and_precision_on_the_whole_corpus() -> None:
-    for share in available((*SHARES, *UNSEEN)):
+    for share in available((*SHARES, *MEASURED, *UNSEEN)):
         print(f"\n--- {share} ---\n{evaluate(share).text()}")
     report = evaluate("all")
     print(f"\n--- all ---\n{report.text()}")

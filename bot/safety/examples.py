@@ -1,0 +1,157 @@
+"""Labelled example messages, and which of them a new message most resembles.
+
+The concept files catch the ways of writing that a reviewer thought of. Young people write
+in many more. The example files (content/safety/examples/<language>.yaml) hold real-sounding
+messages, each labelled crisis (with its category), gentle or none. A message is compared
+with every example by the pieces of words they share (three to five letters, after the same
+folding the concept files get) and the word pairs they share, each weighted by how rare it
+is among the examples (TF-IDF, cosine similarity). The answer is the most similar crisis
+example and the most similar other example, so a result can always be explained as
+"this message resembles that one". No model is trained: adding a reviewed example to a
+file is the whole of learning.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final, Literal, cast
+
+import yaml
+
+from bot.safety.concepts import CATEGORIES, Category, ConceptFileError
+from bot.safety.normalise import normalise
+
+Label = Literal["crisis", "gentle", "none"]
+LABELS: Final[tuple[Label, ...]] = ("crisis", "gentle", "none")
+_GRAM_SIZES: Final = (3, 4, 5)
+MIN_WORDS: Final = 3
+"""Shorter messages and examples ("hjælp", "min far") resemble too much to be compared."""
+
+
+@dataclass(frozen=True, slots=True)
+class Example:
+    """One labelled message: what a young person might write, and what it calls for."""
+
+    text: str
+    label: Label
+    language: str
+    category: Category | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Resemblance:
+    """How similar a message is to one example (cosine, 0 to 1)."""
+
+    similarity: float
+    example: Example
+
+
+@dataclass(frozen=True, slots=True)
+class Nearest:
+    """The most similar crisis example and the most similar gentle or ordinary one."""
+
+    crisis: Resemblance | None
+    other: Resemblance | None
+
+    @property
+    def closest(self) -> Resemblance | None:
+        """The most similar example of any label."""
+        found = [r for r in (self.crisis, self.other) if r is not None]
+        return max(found, key=lambda r: r.similarity, default=None)
+
+
+def features(text: str) -> Counter[str]:
+    """Word pieces of three to five letters and neighbouring word pairs of a message."""
+    words = normalise(text).split()
+    counts: Counter[str] = Counter()
+    for word in words:
+        padded = f" {word} "
+        for size in _GRAM_SIZES:
+            counts.update(padded[i : i + size] for i in range(len(padded) - size + 1))
+    counts.update(f"{a}+{b}" for a, b in itertools.pairwise(words))
+    return counts
+
+
+class ExampleBank:
+    """Every example in one inverted index of weighted features."""
+
+    def __init__(self, examples: Iterable[Example]) -> None:
+        self.examples = tuple(e for e in examples if len(normalise(e.text).split()) >= MIN_WORDS)
+        counted = [features(e.text) for e in self.examples]
+        documents: Counter[str] = Counter()
+        for counts in counted:
+            documents.update(counts.keys())
+        total = len(self.examples) + 1
+        self._idf = {f: math.log(total / (n + 1)) for f, n in documents.items()}
+        self._unseen_idf = math.log(total)
+        self._postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        for index, counts in enumerate(counted):
+            for feature, weight in self._weigh(counts).items():
+                self._postings[feature].append((index, weight))
+
+    def _weigh(self, counts: Counter[str]) -> dict[str, float]:
+        weights = {
+            f: (1 + math.log(n)) * self._idf.get(f, self._unseen_idf) for f, n in counts.items()
+        }
+        norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
+        return {f: w / norm for f, w in weights.items()}
+
+    def nearest(self, text: str) -> Nearest:
+        """The most similar crisis example and the most similar other example."""
+        scores: dict[int, float] = defaultdict(float)
+        for feature, weight in self._weigh(features(text)).items():
+            for index, other in self._postings.get(feature, ()):
+                scores[index] += weight * other
+        best: dict[bool, Resemblance] = {}
+        for index, score in scores.items():
+            example = self.examples[index]
+            key = example.label == "crisis"
+            if key not in best or score > best[key].similarity:
+                best[key] = Resemblance(score, example)
+        return Nearest(best.get(True), best.get(False))
+
+    def without(self, texts: Iterable[str]) -> ExampleBank:
+        """The same bank without examples whose folded text is one of `texts`."""
+        left_out = {normalise(t) for t in texts}
+        return ExampleBank(e for e in self.examples if normalise(e.text) not in left_out)
+
+
+def _example(raw: object, language: str, where: str) -> Example:
+    if not isinstance(raw, dict) or not isinstance(raw.get("text"), str) or not raw["text"]:
+        raise ConceptFileError(f"{where}: an example needs a text")
+    label = raw.get("label")
+    if label not in LABELS:
+        raise ConceptFileError(f"{where}: label must be one of {', '.join(LABELS)}")
+    category = raw.get("category")
+    if (label == "crisis") != (category is not None):
+        raise ConceptFileError(
+            f"{where}: a crisis example, and only a crisis example, has a category"
+        )
+    if category is not None and category not in CATEGORIES:
+        raise ConceptFileError(f"{where}: unknown category {category!r}")
+    if set(raw) - {"text", "label", "category"}:
+        raise ConceptFileError(
+            f"{where}: unknown keys {sorted(set(raw) - {'text', 'label', 'category'})}"
+        )
+    return Example(raw["text"], cast(Label, label), language, cast(Category | None, category))
+
+
+def load_example_file(path: Path) -> list[Example]:
+    """The examples of one file, validated; the file's stem is its language."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    raw = data.get("examples") if isinstance(data, dict) else None
+    if not isinstance(raw, list):
+        raise ConceptFileError(f"{path}: expected a list under 'examples'")
+    return [_example(item, path.stem, f"{path}: example {n + 1}") for n, item in enumerate(raw)]
+
+
+def load_examples(directory: Path) -> list[Example]:
+    """Every example file in a directory; none when the directory does not exist."""
+    if not directory.is_dir():
+        return []
+    return [e for path in sorted(directory.glob("*.yaml")) for e in load_example_file(path)]

@@ -1,0 +1,122 @@
+"""The crisis screen's example reading: labelled messages, and which one a message resembles."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.safety.concepts import ConceptFileError
+from bot.safety.examples import Example, ExampleBank, load_example_file, load_examples
+from bot.safety.screen import Screener, load_screener
+
+KNIFE = Example(
+    "han står ude i gangen med en kniv og råber at han slår mig ihjel",
+    "crisis",
+    "da",
+    "acute_danger",
+)
+BUS = Example("bussen står stille ude ved skolen og jeg kommer for sent til mødet", "none", "da")
+SAD = Example("det hele føles som at gå rundt i tyk tåge hver eneste dag", "gentle", "da")
+
+
+def test_a_message_resembles_the_example_it_shares_most_with() -> None:
+    bank = ExampleBank([KNIFE, BUS, SAD])
+    near = bank.nearest("han står uden for døren med en kniiv og råber han slår mig ihjel")
+    assert near.crisis is not None and near.crisis.example == KNIFE
+    assert near.other is not None and near.crisis.similarity > near.other.similarity
+    ordinary = bank.nearest("bussen står stille, jeg kommer for sent til skolen")
+    assert ordinary.closest is not None and ordinary.closest.example == BUS
+
+
+def test_examples_of_two_words_or_fewer_are_not_compared() -> None:
+    bank = ExampleBank([Example("HJÆLP", "crisis", "da", "acute_danger"), BUS])
+    assert [e.text for e in bank.examples] == [BUS.text]
+    assert bank.nearest("fik du den hjælp").crisis is None
+
+
+def test_without_leaves_out_examples_by_their_folded_text() -> None:
+    bank = ExampleBank([KNIFE, BUS])
+    assert bank.without(
+        ["Bussen står stille ude ved skolen og jeg kommer for sent til mødet!"]
+    ).examples == (KNIFE,)
+
+
+def _screener(*examples: Example) -> Screener:
+    return Screener(load_screener().files, ExampleBank(examples) if examples else None)
+
+
+def test_an_example_catches_what_no_rule_reads_and_says_which_example() -> None:
+    """The same words in a different order and spelling: the rules miss it, the example does not."""
+    example = Example(
+        "har gemt alle mine penge og mit pas i rygsækken, flyet går kl 6 "
+        "og de ved ik at jeg ved det",
+        "crisis",
+        "da",
+        "forced_marriage",
+    )
+    message = "har gemt mine penge og pas i rygsækken, flyet går kl 6 og de ved ikke jeg ved det"
+    assert _screener().screen(message) is None
+    match = _screener(example, BUS).screen(message)
+    assert match is not None and not match.gentle
+    assert (match.category, match.rule_id, match.resembles) == (
+        "forced_marriage",
+        "example",
+        example.text,
+    )
+    # Closer to an ordinary example than to the crisis one: nothing.
+    assert (
+        _screener(example, BUS).screen("bussen står stille ved skolen, kommer for sent til mødet")
+        is None
+    )
+
+
+def test_a_message_near_an_example_needing_care_gets_a_gentle_check() -> None:
+    message = "det hele føles bare som at gå rundt i tyk tåge hver dag"
+    assert _screener().screen(message) is None
+    match = _screener(SAD, BUS).screen(message)
+    assert match is not None and match.gentle and match.resembles == SAD.text
+
+
+def test_short_messages_are_never_read_by_example() -> None:
+    assert (
+        _screener(Example("min far altså", "crisis", "da", "violence")).screen("min far altså")
+        is None
+    )
+
+
+@pytest.mark.parametrize(
+    ("line", "error"),
+    [
+        ('{label: crisis, text: "jeg vil dø i nat"}', "has a category"),
+        ('{label: none, category: suicide, text: "vi læser om selvmord"}', "has a category"),
+        ('{label: maybe, text: "hvad så"}', "label must be one of"),
+        ('{label: none, text: ""}', "needs a text"),
+        ('{label: none, text: "hej med dig", lang: da}', "unknown keys"),
+        ('{label: crisis, category: sadness, text: "alt er sort lige nu"}', "unknown category"),
+    ],
+)
+def test_a_broken_example_names_the_file_and_the_example(
+    tmp_path: Path, line: str, error: str
+) -> None:
+    path = tmp_path / "da.yaml"
+    path.write_text(f'examples:\n  - {{label: none, text: "hvornår er mit møde"}}\n  - {line}\n')
+    with pytest.raises(ConceptFileError, match=rf"da\.yaml: example 2: .*{error}"):
+        load_example_file(path)
+
+
+def test_the_shipped_examples_load_and_cover_every_category() -> None:
+    examples = load_examples(
+        Path(__file__).resolve().parents[2] / "content" / "safety" / "examples"
+    )
+    crisis = {e.category for e in examples if e.label == "crisis"}
+    assert crisis == {
+        "acute_danger",
+        "suicide",
+        "self_harm",
+        "abuse",
+        "violence",
+        "forced_marriage",
+        "homelessness",
+    }
+    assert {e.language for e in examples} >= {"da", "en", "ar", "fa", "pl", "ru", "so", "tr", "uk"}
