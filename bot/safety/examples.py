@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from array import array
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -29,6 +30,8 @@ from bot.safety.normalise import normalise
 Label = Literal["crisis", "gentle", "none"]
 LABELS: Final[tuple[Label, ...]] = ("crisis", "gentle", "none")
 _GRAM_SIZES: Final = (3, 4, 5)
+EVIDENCE_RATIO: Final = 3.0
+EVIDENCE_LEAST: Final = 3
 MIN_WORDS: Final = 3
 """Shorter messages and examples ("hjælp", "min far") resemble too much to be compared."""
 
@@ -89,10 +92,21 @@ class ExampleBank:
         total = len(self.examples) + 1
         self._idf = {f: math.log(total / (n + 1)) for f, n in documents.items()}
         self._unseen_idf = math.log(total)
-        self._postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        # Postings, compact: feature -> slot; a slot's examples and weights lie in two flat
+        # arrays from starts[slot] to starts[slot + 1] (a few MB for thousands of examples).
+        postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
         for index, counts in enumerate(counted):
             for feature, weight in self._weigh(counts).items():
-                self._postings[feature].append((index, weight))
+                postings[feature].append((index, weight))
+        self.evidence = _evidence_words(self.examples)
+        self._slots = {feature: slot for slot, feature in enumerate(postings)}
+        self._starts = array("I", [0])
+        self._ids = array("I")
+        self._weights = array("f")
+        for entries in postings.values():
+            self._ids.extend(i for i, _ in entries)
+            self._weights.extend(w for _, w in entries)
+            self._starts.append(len(self._ids))
 
     def _weigh(self, counts: Counter[str]) -> dict[str, float]:
         weights = {
@@ -104,9 +118,13 @@ class ExampleBank:
     def nearest(self, text: str) -> Nearest:
         """The most similar crisis example and the most similar other example."""
         scores: dict[int, float] = defaultdict(float)
+        ids, weights, starts = self._ids, self._weights, self._starts
         for feature, weight in self._weigh(features(text)).items():
-            for index, other in self._postings.get(feature, ()):
-                scores[index] += weight * other
+            slot = self._slots.get(feature)
+            if slot is None:
+                continue
+            for at in range(starts[slot], starts[slot + 1]):
+                scores[ids[at]] += weight * weights[at]
         best: dict[bool, Resemblance] = {}
         for index, score in scores.items():
             example = self.examples[index]
@@ -115,10 +133,36 @@ class ExampleBank:
                 best[key] = Resemblance(score, example)
         return Nearest(best.get(True), best.get(False))
 
+    def has_evidence(self, text: str) -> bool:
+        """True when the message holds a word far more common in crisis examples."""
+        return any(word in self.evidence for word in normalise(text).split())
+
     def without(self, texts: Iterable[str]) -> ExampleBank:
         """The same bank without examples whose folded text is one of `texts`."""
         left_out = {normalise(t) for t in texts}
         return ExampleBank(e for e in self.examples if normalise(e.text) not in left_out)
+
+
+def _evidence_words(examples: tuple[Example, ...]) -> frozenset[str]:
+    """Words far more common in crisis examples than in others ("kniv", "piller", "skar").
+
+    A message that no concept rule reads is compared with the examples only when it holds
+    such a word: resembling a crisis example by everyday words alone ("I have not written my
+    CV" and "ive written letters to everyone") is not enough.
+    """
+    crisis: Counter[str] = Counter()
+    other: Counter[str] = Counter()
+    for example in examples:
+        (crisis if example.label == "crisis" else other).update(
+            set(normalise(example.text).split())
+        )
+    n_crisis = max(1, sum(e.label == "crisis" for e in examples))
+    n_other = max(1, len(examples) - n_crisis)
+    return frozenset(
+        word
+        for word, n in crisis.items()
+        if n >= EVIDENCE_LEAST and n / n_crisis >= EVIDENCE_RATIO * (other[word] + 1) / n_other
+    )
 
 
 def _example(raw: object, language: str, where: str) -> Example:

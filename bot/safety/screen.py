@@ -44,8 +44,9 @@ CONTEXT_REACH = 4
 CRISIS_RESEMBLANCE = 0.20
 CRISIS_MARGIN = 0.03
 GENTLE_RESEMBLANCE = 0.40
-UNMATCHED_RESEMBLANCE = 0.40
+UNMATCHED_RESEMBLANCE = 0.35
 """A message no concept rule read at all needs a closer example to count as a crisis."""
+
 Softened = Literal["", "negation", "reported", "play", "past"]
 
 
@@ -252,6 +253,8 @@ class Screener:
             return by_rule
         if len(tokens) < MIN_WORDS:
             return by_rule
+        if by_rule is None and not self.examples.has_evidence(text):
+            return None
         return _by_example(self.examples.nearest(text), by_rule)
 
     def without_examples(self, texts: Iterable[str]) -> Screener:

@@ -4,14 +4,16 @@ Each share was written by someone who had not read the concept files. `tune.yaml
 the concept files were first tuned on; `holdout.yaml`, `fresh.yaml`, `fresh2.yaml` and
 `fresh3.yaml` were each measured once while unseen, then read for the next round of tuning
 (fresh3: crisis recall 0.737 unseen, before the fourth round). `fresh4.yaml` was measured
-unseen at 0.724 with the concept files alone; the concept files were never tuned on it, and it
-chose the thresholds of the example reading. The messages of these six shares are also the
-example files (content/safety/examples); every share is screened with its own messages left
-out of the examples. The unseen share (`fresh5.yaml`) is in neither the examples nor any
-tuning: it says how the screen does on messages nobody has seen (measured once, 2026-11-30:
-crisis recall 0.729 and precision 0.923 with the examples; 0.602 and 0.948 with the concept
-files alone). Run
-`python -m tests.safety.evaluation [tune|holdout|fresh|fresh2|fresh3|fresh4|fresh5|all|every]
+unseen at 0.724 with the concept files alone; the concept files were never tuned on it, and
+with `ordinary.yaml` (everyday traffic, all labelled none) it chose the thresholds of the
+example reading. The messages of the tuned shares and fresh4 are also among the example files
+(content/safety/examples); every share is screened with its own messages left out of the
+examples. `fresh5.yaml` was measured unseen twice while the example reading was built (0.729,
+then 0.801; 0.602 with the concept files alone) and is not among the examples. The unseen
+share (`fresh6.yaml`) is in neither the examples nor any tuning: it says how the screen does
+on messages nobody has seen (measured once, 2026-11-30: crisis recall 0.751 and precision
+0.943; 0.627 and 0.965 with the concept files alone). Run
+`python -m tests.safety.evaluation [tune|…|fresh6|ordinary|all|every]
 [--misses]` for the report the test prints; `all` is the tuned shares, `every` adds the others.
 """
 
@@ -30,10 +32,10 @@ from bot.safety.screen import CrisisMatch, load_screener
 EVAL_DIR = Path(__file__).resolve().parents[1] / "data" / "safety" / "eval"
 SHARES = ("tune", "holdout", "fresh", "fresh2", "fresh3")
 """Shares the concept files were tuned on; the acceptance test holds its thresholds here."""
-MEASURED = ("fresh4",)
+MEASURED = ("fresh4", "fresh5", "ordinary")
 """Shares the concept files were never tuned on, now among the examples (left out when
 measured): the figure printed for them is the screen's on messages it has not seen."""
-UNSEEN = ("fresh5",)
+UNSEEN = ("fresh6",)
 """Shares nobody tuning may read; skipped while their file does not exist yet."""
 
 

@@ -42,47 +42,66 @@ def test_without_leaves_out_examples_by_their_folded_text() -> None:
     ).examples == (KNIFE,)
 
 
+KNIVES = (
+    Example("han står ude i gangen med en kniv og skriger", "crisis", "da", "acute_danger"),
+    Example("min bror har en kniv i lommen og truer mig", "crisis", "da", "violence"),
+    Example("der er en fyr med kniv der følger efter mig nu", "crisis", "da", "acute_danger"),
+)
+EVERYDAY = tuple(
+    Example(text, "none", "da")
+    for text in (
+        "hvornår er mit næste møde på jobcentret",
+        "jeg har sendt min ansøgning til tømreruddannelsen",
+        "kan vi rykke mødet til på torsdag i stedet",
+        "min telefon er gået i stykker så jeg skriver fra min mors",
+        "jeg er startet på hf og det går fint",
+    )
+)
+
+
 def _screener(*examples: Example) -> Screener:
     return Screener(load_screener().files, ExampleBank(examples) if examples else None)
 
 
 def test_an_example_catches_what_no_rule_reads_and_says_which_example() -> None:
-    """The same words in a different order and spelling: the rules miss it, the example does not."""
-    example = Example(
-        "har gemt alle mine penge og mit pas i rygsækken, flyet går kl 6 "
-        "og de ved ik at jeg ved det",
-        "crisis",
-        "da",
-        "forced_marriage",
-    )
-    message = "har gemt mine penge og pas i rygsækken, flyet går kl 6 og de ved ikke jeg ved det"
+    """A shipped example reworded: no rule reads it, the example does, and says so."""
+    message = "de sender mig til irak efter eksamen og jeg kommer ikke tilbage, det er aftalt"
     assert _screener().screen(message) is None
-    match = _screener(example, BUS).screen(message)
-    assert match is not None and not match.gentle
-    assert (match.category, match.rule_id, match.resembles) == (
-        "forced_marriage",
-        "example",
-        example.text,
-    )
-    # Closer to an ordinary example than to the crisis one: nothing.
-    assert (
-        _screener(example, BUS).screen("bussen står stille ved skolen, kommer for sent til mødet")
-        is None
-    )
+    match = load_screener().screen(message)
+    assert match is not None and not match.gentle and match.rule_id == "example"
+    assert match.category == "forced_marriage" and match.resembles
+    without = load_screener().without_examples([match.resembles]).screen(message)
+    assert without is None or without.resembles != match.resembles
+
+
+def test_resembling_a_crisis_example_by_everyday_words_is_not_enough() -> None:
+    """Sharing "written" with a farewell-letter example, but no word of danger: nothing."""
+    for message in ("I have not written my CV", "jeg har ikke skrevet mit cv færdigt endnu"):
+        assert load_screener().screen(message) is None
+
+
+def test_an_ordinary_example_stops_a_false_alarm() -> None:
+    """The README's way to correct the screen: add the mistaken message, labelled none."""
+    message = "de sender mig til irak efter eksamen og jeg kommer ikke tilbage, det er aftalt"
+    shipped = load_screener()
+    assert shipped.examples is not None and shipped.screen(message) is not None
+    corrected = ExampleBank([*shipped.examples.examples, Example(message, "none", "da")])
+    assert Screener(shipped.files, corrected).screen(message) is None
 
 
 def test_a_message_near_an_example_needing_care_gets_a_gentle_check() -> None:
-    message = "det hele føles bare som at gå rundt i tyk tåge hver dag"
-    assert _screener().screen(message) is None
-    match = _screener(SAD, BUS).screen(message)
-    assert match is not None and match.gentle and match.resembles == SAD.text
+    worry = Example(
+        "jeg bliver ved med at tænke på kniven i skuffen og det skræmmer mig", "gentle", "da"
+    )
+    message = "jeg bliver ved med at tænke på den kniv i skuffen, det skræmmer mig lidt"
+    assert _screener(*KNIVES, *EVERYDAY).screen(message) is None
+    match = _screener(*KNIVES, *EVERYDAY, worry).screen(message)
+    assert match is not None and match.gentle and match.resembles == worry.text
 
 
 def test_short_messages_are_never_read_by_example() -> None:
-    assert (
-        _screener(Example("min far altså", "crisis", "da", "violence")).screen("min far altså")
-        is None
-    )
+    short = Example("min far altså", "crisis", "da", "violence")
+    assert _screener(short, *KNIVES, *EVERYDAY).screen("min far altså") is None
 
 
 @pytest.mark.parametrize(
