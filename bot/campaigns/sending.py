@@ -33,6 +33,7 @@ from bot.campaigns.models import (
 from bot.campaigns.planning import LIVE_APPOINTMENT, relative_due
 from bot.conversation.engine import Engine
 from bot.conversation.models import ConversationState
+from bot.conversation.state import locked_states
 from bot.conversation.turn import Turn
 from bot.database import Database, claim_ids
 from bot.municipalities.models import Municipality
@@ -133,16 +134,7 @@ async def _send_batch(
     deliveries = [d for d in deliveries if d.campaign_id in running]
     page = await Page.load(session, {d.young_person_id for d in deliveries}, now)
     # Every state of the batch in one read (not a read, and a flush, per recipient).
-    states = {
-        state.young_person_id: state
-        for state in (
-            await session.exec(
-                select(ConversationState).where(
-                    col(ConversationState.young_person_id).in_(page.people)
-                )
-            )
-        ).all()
-    }
+    states = await locked_states(session, page.people)
     places: dict[int, Municipality] = {}
     outgoing: list[tuple[CampaignDelivery, Outgoing]] = []
     for delivery in deliveries:

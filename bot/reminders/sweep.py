@@ -19,6 +19,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.conversation.engine import Engine
 from bot.conversation.models import ConversationState
+from bot.conversation.state import locked_states
 from bot.conversation.turn import Turn
 from bot.database import Database, claim_ids
 from bot.municipalities.models import Municipality
@@ -203,16 +204,7 @@ class _Context:
         )
         appointment_ids = {r.target_id for r in reminders if r.kind == APPOINTMENT}
         milestone_ids = {r.target_id for r in reminders if r.kind != APPOINTMENT}
-        states = {
-            s.young_person_id: s
-            for s in (
-                await session.exec(
-                    select(ConversationState).where(
-                        col(ConversationState.young_person_id).in_(person_ids)
-                    )
-                )
-            ).all()
-        }
+        states = await locked_states(session, person_ids)
         return cls(
             session,
             reminders,
