@@ -21,7 +21,7 @@ from bot.checkins.risk import rules
 from bot.clock import utcnow
 from bot.conversation.engine import Engine
 from bot.conversation.models import ConversationState
-from bot.conversation.state import locked_state, locked_states
+from bot.conversation.state import locked_state, take_states
 from bot.conversation.turn import Turn
 from bot.database import Database
 from bot.handoff.service import active_handoff
@@ -72,9 +72,11 @@ async def sweep_checkins(
                     .with_for_update(skip_locked=True)
                 )
             ).all()
-            # Every conversation of the batch locked at once, in id order (bot/conversation/state).
-            await locked_states(session, [schedule.young_person_id for schedule in due])
+            # The batch's conversations locked at once; a busy one's check-in waits a round.
+            taken = await take_states(session, [schedule.young_person_id for schedule in due])
             for schedule in due:
+                if schedule.young_person_id in taken.busy:
+                    continue
                 try:
                     async with session.begin_nested():
                         status = await _ask(session, engine, schedule, now)
