@@ -35,12 +35,12 @@ def serve(
     port: int = typer.Option(8000, help="Port to listen on."),
 ) -> None:
     """Run everything in one process: web, dispatcher and scheduler."""
+    typer.echo(f"Indgang starting on http://{host}:{port}  (chat simulator: /chat)")
     import uvicorn
 
     from bot.app import create_app
 
     service = create_app(settings(), channel_settings=channel_settings())
-    typer.echo(f"Indgang on http://{host}:{port}  (chat simulator: /chat)")
     uvicorn.run(service, host=host, port=port, log_config=None, proxy_headers=True)
 
 

@@ -57,12 +57,13 @@ _MASKS = (
     (re.compile(r"\+?\d[\d\s-]{6,}\d"), "[digits]"),
 )
 # Loggers that print request bodies, SQL parameters or URLs with tokens below WARNING
-# (and apscheduler, which logs every run of every sweep at INFO).
+# (and apscheduler, which logs every run of every sweep at INFO; alembic's plugin set-up).
 QUIET_LOGGERS = (
     "aiogram",
     "aiohttp.access",
     "aiohttp.client",
     "aiosqlite",
+    "alembic.runtime.plugins",
     "apscheduler",
     "asyncio",
     "hpack",

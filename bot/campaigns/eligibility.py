@@ -16,8 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.conversation.models import Message
 from bot.database import among
-from bot.handoff.models import Handoff
-from bot.handoff.service import OPEN_STATUSES
+from bot.handoff.models import OPEN_STATUSES, Handoff
 from bot.outbox.models import CANCELLED, OutboxItem
 from bot.people.models import ChannelIdentity, YoungPerson
 from bot.people.service import identity_rank

@@ -33,6 +33,7 @@ from bot.campaigns.models import (
 from bot.campaigns.planning import LIVE_APPOINTMENT, relative_due
 from bot.conversation.engine import Engine
 from bot.conversation.models import ConversationState
+from bot.conversation.state import take_states
 from bot.conversation.turn import Turn
 from bot.database import Database, claim_ids
 from bot.municipalities.models import Municipality
@@ -50,6 +51,8 @@ class SendResult:
 
     queued: int = 0
     skipped: dict[str, int] = field(default_factory=dict)
+    # Deliveries put back for the next sweep: their young person's conversation was busy.
+    waiting: int = 0
 
     def skip(self, reason: str) -> None:
         """Count one delivery left out."""
@@ -74,8 +77,8 @@ async def send_due(
                 await _send_batch(session, engine, claimed, now, settings, total)
         if claimed and on_sent is not None:
             on_sent()
-        if len(claimed) < settings.batch:
-            return total
+        if len(claimed) < settings.batch or total.waiting:
+            return total  # (claiming again now would only take the busy ones back)
 
 
 async def _claim(session: AsyncSession, *, now: datetime, limit: int) -> list[int]:
@@ -133,19 +136,17 @@ async def _send_batch(
     deliveries = [d for d in deliveries if d.campaign_id in running]
     page = await Page.load(session, {d.young_person_id for d in deliveries}, now)
     # Every state of the batch in one read (not a read, and a flush, per recipient).
-    states = {
-        state.young_person_id: state
-        for state in (
-            await session.exec(
-                select(ConversationState).where(
-                    col(ConversationState.young_person_id).in_(page.people)
-                )
-            )
-        ).all()
-    }
+    taken = await take_states(session, page.people)
+    states = taken.states
     places: dict[int, Municipality] = {}
     outgoing: list[tuple[CampaignDelivery, Outgoing]] = []
     for delivery in deliveries:
+        if delivery.young_person_id in taken.busy:
+            # Someone is changing this conversation right now: the delivery waits a round.
+            delivery.status = PLANNED
+            session.add(delivery)
+            result.waiting += 1
+            continue
         person = page.people.get(delivery.young_person_id)
         place = None
         if person is not None:

@@ -18,6 +18,7 @@ import yaml
 from apscheduler.triggers.cron import CronTrigger
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from bot.content.yaml_files import load_yaml
 from bot.reminders.calendar import calendar
 from bot.reminders.offsets import parse_offset
 
@@ -230,7 +231,7 @@ class CampaignSpec(_Strict):
 def load_spec(path: Path) -> CampaignSpec:
     """A campaign from a YAML file; errors name the file and the field."""
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = load_yaml(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise ValueError(f"{path}: not valid YAML: {exc}") from None
     if not isinstance(raw, dict):

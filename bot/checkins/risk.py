@@ -7,11 +7,11 @@ from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
 from bot.content.flows import CONTENT_DIR
 from bot.content.texts import fold
+from bot.content.yaml_files import load_yaml
 
 
 class LowScores(BaseModel):
@@ -77,7 +77,7 @@ class RiskRules(BaseModel):
 def load_rules(path: Path | None = None) -> RiskRules:
     """Read and check the rules file."""
     path = path or CONTENT_DIR / "checkins" / "risk.yaml"
-    return RiskRules.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+    return RiskRules.model_validate(load_yaml(path.read_text(encoding="utf-8")))
 
 
 @lru_cache

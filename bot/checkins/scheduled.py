@@ -21,6 +21,7 @@ from bot.checkins.risk import rules
 from bot.clock import utcnow
 from bot.conversation.engine import Engine
 from bot.conversation.models import ConversationState
+from bot.conversation.state import locked_state, take_states
 from bot.conversation.turn import Turn
 from bot.database import Database
 from bot.handoff.service import active_handoff
@@ -71,7 +72,11 @@ async def sweep_checkins(
                     .with_for_update(skip_locked=True)
                 )
             ).all()
+            # The batch's conversations locked at once; a busy one's check-in waits a round.
+            taken = await take_states(session, [schedule.young_person_id for schedule in due])
             for schedule in due:
+                if schedule.young_person_id in taken.busy:
+                    continue
                 try:
                     async with session.begin_nested():
                         status = await _ask(session, engine, schedule, now)
@@ -113,7 +118,7 @@ async def _ask(
     checkin = Checkin(young_person_id=person.id or 0, sent_at=now)
     session.add(checkin)
     await session.flush()
-    state = await session.get(ConversationState, person.id) or ConversationState(
+    state = await locked_state(session, person.id or 0) or ConversationState(
         young_person_id=person.id or 0
     )
     session.add(state)

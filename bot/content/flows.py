@@ -5,9 +5,9 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from bot.content.yaml_files import load_yaml
 from bot.paths import REPO_ROOT
 
 CONTENT_DIR = REPO_ROOT / "content"
@@ -139,7 +139,7 @@ def load_flows(content_dir: Path = CONTENT_DIR) -> Flows:
     flows: dict[str, Flow] = {}
     for path in sorted((content_dir / "flows").glob("*.yaml")):
         try:
-            flow = Flow.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+            flow = Flow.model_validate(load_yaml(path.read_text(encoding="utf-8")))
         except Exception as exc:
             raise ValueError(f"{path.name}: {exc}") from exc
         flows[flow.flow] = flow

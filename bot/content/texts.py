@@ -7,15 +7,14 @@ import unicodedata
 from functools import lru_cache
 from typing import Any
 
-import yaml
-
 from bot.content.flows import CONTENT_DIR
+from bot.content.yaml_files import load_yaml
 from bot.i18n import tr
 
 
 @lru_cache
 def _system() -> dict[str, dict[str, str]]:
-    data: dict[str, dict[str, str]] = yaml.safe_load(
+    data: dict[str, dict[str, str]] = load_yaml(
         (CONTENT_DIR / "system.yaml").read_text(encoding="utf-8")
     )
     return data
@@ -31,7 +30,7 @@ def system_text(name: str, language: str, **values: Any) -> str:
 @lru_cache
 def keywords() -> dict[str, frozenset[str]]:
     """Global keyword groups, normalised for matching."""
-    data: dict[str, list[str]] = yaml.safe_load(
+    data: dict[str, list[str]] = load_yaml(
         (CONTENT_DIR / "keywords.yaml").read_text(encoding="utf-8")
     )
     return {group: frozenset(fold(word) for word in words) for group, words in data.items()}

@@ -11,12 +11,12 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field
 from rapidfuzz.distance import OSA
 
 from bot.content.flows import CONTENT_DIR
 from bot.content.texts import fold
+from bot.content.yaml_files import load_yaml
 
 # A phrase still matches with this many more words around it; `tight`: where a step asks
 # for free text, so an answer that mentions a phrase stays an answer.
@@ -63,7 +63,7 @@ def words(text: str) -> list[str]:
 @lru_cache
 def reading(path: Path = CONTENT_DIR / "intents.yaml") -> Reading:
     """The shipped reading rules (loaded once)."""
-    return Reading.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+    return Reading.model_validate(load_yaml(path.read_text(encoding="utf-8")))
 
 
 @lru_cache

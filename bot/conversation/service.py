@@ -13,6 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.clock import utcnow
 from bot.conversation.engine import Engine
 from bot.conversation.models import INBOUND, ConversationState, Message
+from bot.conversation.state import locked_state
 from bot.conversation.turn import Turn
 from bot.database import Database
 from bot.outbox import service as outbox
@@ -131,7 +132,8 @@ async def _find(session: AsyncSession, inbound: Inbound) -> Message | None:
 
 
 async def _state(session: AsyncSession, *, person_id: int, is_new: bool) -> ConversationState:
-    state = await session.get(ConversationState, person_id)
+    # Locked: another message, a sweep or a contact person changing this conversation waits.
+    state = await locked_state(session, person_id)
     if state is None:
         state = ConversationState(young_person_id=person_id, flow="onboarding", step="")
     elif is_new:

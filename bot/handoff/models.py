@@ -4,13 +4,29 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import Index, text
 from sqlmodel import Field, SQLModel
 
 from bot.columns import created_at_field, utc_field
 
+# A handoff a human holds or is about to hold; a young person has at most one.
+OPEN_STATUSES = ("open", "held")
+_IS_OPEN = text("status IN ('open', 'held')")  # OPEN_STATUSES, as SQL
+
 
 class Handoff(SQLModel, table=True):
     """Why the conversation was handed to a human, who holds it, and how fast they replied."""
+
+    __table_args__ = (
+        # One open handoff per young person, however many transactions open one at once.
+        Index(
+            "uq_handoff_one_open",
+            "young_person_id",
+            unique=True,
+            sqlite_where=_IS_OPEN,
+            postgresql_where=_IS_OPEN,
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     young_person_id: int = Field(foreign_key="young_person.id", index=True)

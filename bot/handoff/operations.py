@@ -14,6 +14,7 @@ from bot.audit import service as audit
 from bot.content.texts import system_text
 from bot.conversation.engine import Engine
 from bot.conversation.models import ConversationState, Message
+from bot.conversation.state import locked_state
 from bot.conversation.turn import Turn
 from bot.handoff import service as handoffs
 from bot.handoff.models import Handoff
@@ -38,7 +39,10 @@ def _same_municipality(staff: StaffMember, person: YoungPerson) -> None:
 
 
 async def _active(session: AsyncSession, person: YoungPerson) -> Handoff | None:
+    """The open handoff, read once the young person's conversation is ours (every action
+    starts here), so a message being answered meanwhile is finished first."""
     assert person.id is not None
+    await locked_state(session, person.id)
     return await handoffs.active_handoff(session, person_id=person.id)
 
 
@@ -47,7 +51,7 @@ async def _held(
 ) -> Handoff:
     """A handoff opened by staff writing first, so the bot steps aside while they talk."""
     assert person.id is not None
-    handoff = Handoff(
+    held = Handoff(
         young_person_id=person.id,
         reason="staff",
         status="held",
@@ -55,9 +59,8 @@ async def _held(
         opened_at=now,
         taken_at=now,
     )
-    session.add(handoff)
-    await session.flush()
-    return handoff
+    # A handoff the bot opened meanwhile (a crisis message) is the one they now hold.
+    return await handoffs.add_open(session, held)
 
 
 async def take(
@@ -169,9 +172,7 @@ async def hand_back(
     """Close the handoff, tell the young person, and ask one optional question."""
     await _close(session, staff, person, now=now, action="hand_back")
     assert person.id is not None
-    state = await session.get(ConversationState, person.id) or ConversationState(
-        young_person_id=person.id
-    )
+    state = await locked_state(session, person.id) or ConversationState(young_person_id=person.id)
     session.add(state)
     identity = await people.preferred_identity(session, person_id=person.id)
     municipality = await session.get(Municipality, person.municipality_id)
@@ -195,7 +196,7 @@ async def close(
     """Close the handoff without a message; the bot answers the next message afresh."""
     await _close(session, staff, person, now=now, action="close")
     assert person.id is not None
-    state = await session.get(ConversationState, person.id)
+    state = await locked_state(session, person.id)
     if state is not None:
         # The step the young person was on waited for a human; the next message starts anew.
         _afresh(state, now)

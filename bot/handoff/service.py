@@ -6,16 +6,16 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.clock import utcnow
 from bot.conversation.turn import HUMAN_TOOK_OVER
-from bot.handoff.models import Handoff
+from bot.handoff.models import OPEN_STATUSES, Handoff
 from bot.people.models import YoungPerson
 from bot.staff.models import StaffMember
 
-OPEN_STATUSES = ("open", "held")
 # Set in session.info when a handoff is opened, so the engine knows a human took over during
 # its own transaction without asking the database again.
 
@@ -30,6 +30,26 @@ async def active_handoff(session: AsyncSession, *, person_id: int) -> Handoff | 
     return result.first()
 
 
+async def add_open(session: AsyncSession, handoff: Handoff) -> Handoff:
+    """Insert an open handoff, or return the one another transaction opened meanwhile.
+
+    A young person has at most one open handoff (the partial unique index
+    `uq_handoff_one_open`). When two transactions both found none and both insert, PostgreSQL
+    holds the second until the first commits and then refuses it; the second then reads and
+    returns the first's. Only the insert is undone (a savepoint), not the caller's work.
+    """
+    await session.flush()  # the caller's own changes, outside the savepoint
+    try:
+        async with session.begin_nested():
+            session.add(handoff)
+    except IntegrityError:
+        existing = await active_handoff(session, person_id=handoff.young_person_id)
+        if existing is None:
+            raise
+        return existing
+    return handoff
+
+
 async def open_handoff(
     session: AsyncSession,
     *,
@@ -42,25 +62,25 @@ async def open_handoff(
     """Open a handoff, or raise the priority of the one already open."""
     assert person.id is not None
     session.info[HUMAN_TOOK_OVER] = True
-    existing = await active_handoff(session, person_id=person.id)
-    if existing is not None:
-        if urgent and not existing.urgent:
-            existing.urgent = True
-            existing.reason = reason
-            existing.detail = detail[:300]
-            session.add(existing)
-        return existing
-    assignee = await responder(session, person=person, now=utcnow())
-    handoff = Handoff(
-        young_person_id=person.id,
-        reason=reason,
-        urgent=urgent,
-        detail=detail[:300],
-        assignee_id=assignee.id if assignee else None,
-        appointment_id=appointment_id,
-    )
-    session.add(handoff)
-    await session.flush()
+    handoff = await active_handoff(session, person_id=person.id)
+    if handoff is None:
+        assignee = await responder(session, person=person, now=utcnow())
+        opened = Handoff(
+            young_person_id=person.id,
+            reason=reason,
+            urgent=urgent,
+            detail=detail[:300],
+            assignee_id=assignee.id if assignee else None,
+            appointment_id=appointment_id,
+        )
+        handoff = await add_open(session, opened)
+        if handoff is opened:
+            return handoff
+    if urgent and not handoff.urgent:
+        handoff.urgent = True
+        handoff.reason = reason
+        handoff.detail = detail[:300]
+        session.add(handoff)
     return handoff
 
 

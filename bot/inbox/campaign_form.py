@@ -14,6 +14,7 @@ from pydantic import ValidationError
 from starlette.datastructures import ImmutableMultiDict
 
 from bot.campaigns.spec import CampaignSpec
+from bot.content.yaml_files import load_yaml
 from bot.i18n import N_
 
 Form = ImmutableMultiDict[str, Any]
@@ -292,7 +293,7 @@ class Values:
 def check_yaml(text: str) -> Checked:
     """A pasted or uploaded YAML spec; problems go under 'yaml' with their path."""
     try:
-        raw = yaml.safe_load(text)
+        raw = load_yaml(text)
     except yaml.YAMLError:
         raw = None
     if not isinstance(raw, dict):

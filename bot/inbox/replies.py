@@ -7,9 +7,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
-
 from bot.content.flows import CONTENT_DIR
+from bot.content.yaml_files import load_yaml
 from bot.i18n import tr
 from bot.safety.cpr import contains_cpr
 
@@ -30,7 +29,7 @@ def canned_replies(content_dir: Path = CONTENT_DIR) -> tuple[CannedReply, ...]:
     """Every canned reply in content/replies/*.yaml, in file order."""
     found: list[CannedReply] = []
     for path in sorted((content_dir / "replies").glob("*.yaml")):
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = load_yaml(path.read_text(encoding="utf-8")) or {}
         for entry in data.get("replies", []):
             found.append(CannedReply(str(entry["key"]), str(entry["label"]), str(entry["reply"])))
     return tuple(found)
@@ -48,7 +47,7 @@ def canned_for(staff_language: str, person_language: str) -> list[dict[str, str]
 def confidential_terms(content_dir: Path = CONTENT_DIR) -> tuple[str, ...]:
     """The configured health and social-case terms (content/safety/confidential_terms.yaml)."""
     path = content_dir / "safety" / "confidential_terms.yaml"
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    data = load_yaml(path.read_text(encoding="utf-8")) or {}
     return tuple(str(term).strip().casefold() for term in data.get("terms", []) if term)
 
 

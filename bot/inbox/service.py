@@ -16,8 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.audit import service as audit
 from bot.conversation.models import OUTBOUND, Message
-from bot.handoff import service as handoffs
-from bot.handoff.models import Handoff
+from bot.handoff.models import OPEN_STATUSES, Handoff
 from bot.handoff.operations import Refused
 from bot.i18n import tr
 from bot.inbox.login import Login
@@ -28,7 +27,7 @@ from bot.people.models import ChannelIdentity, YoungPerson
 from bot.staff import access
 from bot.staff.models import StaffMember
 
-OPEN = handoffs.OPEN_STATUSES
+OPEN = OPEN_STATUSES
 
 
 class NotFound(LookupError):

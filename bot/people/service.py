@@ -8,6 +8,7 @@ import secrets
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -86,14 +87,38 @@ async def resolve(
         person = await session.get(YoungPerson, identity.young_person_id)
         assert person is not None
         return identity, person, False
-    person = YoungPerson(municipality_id=_id(municipality), language=municipality.default_language)
-    session.add(person)
-    await session.flush()
-    identity = ChannelIdentity(
-        channel=inbound.channel, address=inbound.address, young_person_id=_id(person)
-    )
-    session.add(identity)
-    await session.flush()
+    return await _first_contact(session, inbound=inbound, municipality=municipality)
+
+
+async def _first_contact(
+    session: AsyncSession, *, inbound: Inbound, municipality: Municipality
+) -> tuple[ChannelIdentity, YoungPerson, bool]:
+    """A new young person for an unknown sender, or the one a racing first message made.
+
+    Two first messages from one new number at once both find no identity. The identity's
+    unique key (channel, address) lets one insert win; on PostgreSQL the other waits for its
+    commit, is refused, and then reads and carries on with the winner's young person (the
+    conversation has started by then, so its message is not a new start).
+    """
+    await session.flush()  # the caller's own changes, outside the savepoint
+    try:
+        async with session.begin_nested():
+            person = YoungPerson(
+                municipality_id=_id(municipality), language=municipality.default_language
+            )
+            session.add(person)
+            await session.flush()
+            identity = ChannelIdentity(
+                channel=inbound.channel, address=inbound.address, young_person_id=_id(person)
+            )
+            session.add(identity)
+    except IntegrityError:
+        found = await find_identity(session, channel=inbound.channel, address=inbound.address)
+        if found is None:
+            raise
+        winner = await session.get(YoungPerson, found.young_person_id)
+        assert winner is not None
+        return found, winner, False
     return identity, person, True
 
 

@@ -7,10 +7,10 @@ from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from bot.content.flows import CONTENT_DIR
+from bot.content.yaml_files import load_yaml
 
 ZONE = ZoneInfo("Europe/Copenhagen")
 
@@ -68,7 +68,7 @@ class Calendar(BaseModel):
 def load_calendar(path: Path | None = None) -> Calendar:
     """Read and check content/calendar.yaml; keys must be unique."""
     path = path or CONTENT_DIR / "calendar.yaml"
-    calendar = Calendar.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+    calendar = Calendar.model_validate(load_yaml(path.read_text(encoding="utf-8")))
     keys = [d.key for d in calendar.deadlines]
     if len(keys) != len(set(keys)):
         raise ValueError(f"{path.name}: duplicate deadline keys")

@@ -19,6 +19,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.conversation.engine import Engine
 from bot.conversation.models import ConversationState
+from bot.conversation.state import take_states
 from bot.conversation.turn import Turn
 from bot.database import Database, claim_ids
 from bot.municipalities.models import Municipality
@@ -125,6 +126,7 @@ async def sweep_batch(
     if not ids:
         return result
     ctx = await _Context.load(session, ids)
+    result.claimed = len(ctx.reminders)  # less those whose young person was busy
     conversation.preload(
         session,
         {
@@ -197,22 +199,20 @@ class _Context:
             ).all()
         )
         person_ids = {r.young_person_id for r in reminders}
+        taken = await take_states(session, person_ids)
+        if taken.busy:
+            # Someone is changing these conversations right now: their reminders wait a round.
+            waiting = [r.id for r in reminders if r.young_person_id in taken.busy]
+            await session.exec(
+                update(Reminder).where(col(Reminder.id).in_(waiting)).values(status=PENDING)
+            )
+            reminders = [r for r in reminders if r.young_person_id not in taken.busy]
         people = await _by_id(session, YoungPerson, person_ids)
         municipalities = await _by_id(
             session, Municipality, {p.municipality_id for p in people.values()}
         )
         appointment_ids = {r.target_id for r in reminders if r.kind == APPOINTMENT}
         milestone_ids = {r.target_id for r in reminders if r.kind != APPOINTMENT}
-        states = {
-            s.young_person_id: s
-            for s in (
-                await session.exec(
-                    select(ConversationState).where(
-                        col(ConversationState.young_person_id).in_(person_ids)
-                    )
-                )
-            ).all()
-        }
         return cls(
             session,
             reminders,
@@ -221,7 +221,7 @@ class _Context:
             await preferred_identities(session, person_ids),
             await _by_id(session, Appointment, appointment_ids),
             await _by_id(session, Milestone, milestone_ids),
-            states,
+            taken.states,
         )
 
 

@@ -13,6 +13,8 @@ from typing import Any, Final, Literal, cast, get_args
 import snowballstemmer
 import yaml
 
+from bot.content.yaml_files import load_yaml
+
 Category = Literal[
     "acute_danger",
     "suicide",
@@ -183,7 +185,7 @@ def load_concept_files(directory: Path) -> tuple[ConceptFile, ...]:
     for path in paths:
         with path.open(encoding="utf-8") as fh:
             try:
-                data = yaml.safe_load(fh)
+                data = load_yaml(fh)
             except yaml.YAMLError as exc:
                 raise ConceptFileError(f"{path.name}: not valid YAML: {exc}") from exc
         files.append(parse_concept_file(data, path.name))

@@ -7,8 +7,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-import yaml
-
+from bot.content.yaml_files import load_yaml
 from bot.handoff import service as handoffs
 from bot.i18n import tr
 from bot.municipalities.hours import in_working_hours, when_staff_see_it
@@ -29,7 +28,7 @@ LINES_ELSEWHERE = 3
 @lru_cache
 def _texts() -> dict[str, dict[str, str]]:
     path = content_dir() / "safety" / "crisis.yaml"
-    data: dict[str, dict[str, str]] = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data: dict[str, dict[str, str]] = load_yaml(path.read_text(encoding="utf-8"))
     return data
 
 

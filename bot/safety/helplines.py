@@ -8,8 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Final, Literal, cast
 
-import yaml
-
+from bot.content.yaml_files import load_yaml
 from bot.safety.content import content_dir
 
 Kind = Literal["emergency", "phone", "chat", "sms"]
@@ -198,7 +197,7 @@ def parse_helplines(data: Any, source: str = "helplines.yaml") -> tuple[Helpline
 @lru_cache(maxsize=8)
 def _cached(path: Path) -> tuple[Helpline, ...]:
     with path.open(encoding="utf-8") as fh:
-        return parse_helplines(yaml.safe_load(fh), path.name)
+        return parse_helplines(load_yaml(fh), path.name)
 
 
 def load_helplines(content: Path | str | None = None) -> tuple[Helpline, ...]:

@@ -6,8 +6,7 @@ from sqlalchemy import and_, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.handoff.models import Handoff
-from bot.handoff.service import OPEN_STATUSES
+from bot.handoff.models import OPEN_STATUSES, Handoff
 from bot.people.models import YoungPerson
 from bot.staff.models import StaffMember
 

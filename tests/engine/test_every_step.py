@@ -26,8 +26,7 @@ from bot.conversation.engine import KEYWORD_TARGETS
 from bot.conversation.intents import reading
 from bot.conversation.models import ConversationState
 from bot.database import Database
-from bot.handoff.models import Handoff
-from bot.handoff.service import OPEN_STATUSES
+from bot.handoff.models import OPEN_STATUSES, Handoff
 from bot.i18n import LANGUAGES, LOCALES_DIR, _catalog, native_name, tr
 from bot.municipalities.models import Municipality
 from bot.paths import REPO_ROOT

@@ -2,8 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from sqlmodel import col, select
+
 from bot.database import Database
+from bot.handoff.models import Handoff
 from bot.migrate import check, is_current, upgrade
+from bot.municipalities.models import Municipality
+from bot.paths import REPO_ROOT
+from bot.people.models import YoungPerson
 
 
 async def test_upgrade_empty_database_to_head_and_no_pending_diff(database_url: str) -> None:
@@ -41,5 +54,92 @@ async def test_downgrade_to_nothing_and_up_again(database_url: str) -> None:
         await upgrade(db)
         assert await is_current(db)
         await check(db)
+    finally:
+        await db.dispose()
+
+
+# Imports everything, says so, waits for the word, then migrates: both processes start the
+# migration within a few milliseconds of each other.
+_MIGRATE_AT_ONCE = """
+import asyncio, sys, time
+from pathlib import Path
+import alembic.command
+from bot.database import Database
+from bot.migrate import upgrade
+url, ready, go = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
+ready.touch()
+while not go.exists():
+    time.sleep(0.002)
+asyncio.run(upgrade(Database(url)))
+"""
+
+
+def test_two_processes_migrating_at_once_both_succeed(database_url: str, tmp_path: Path) -> None:
+    go = tmp_path / "go"
+    ready = [tmp_path / f"ready-{n}" for n in range(2)]
+    processes = [
+        subprocess.Popen(  # noqa: S603
+            [sys.executable, "-c", _MIGRATE_AT_ONCE, database_url, str(flag), str(go)],
+            cwd=REPO_ROOT,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for flag in ready
+    ]
+    try:
+        deadline = time.monotonic() + 60
+        while not all(flag.exists() for flag in ready) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        go.touch()
+        outcomes = [(p.wait(timeout=120), p.stderr.read() if p.stderr else "") for p in processes]
+    finally:
+        for process in processes:
+            if process.poll() is None:
+                process.kill()
+    assert [code for code, _ in outcomes] == [0, 0], [err[-2000:] for _, err in outcomes]
+
+    async def current() -> bool:
+        db = Database(database_url)
+        try:
+            return await is_current(db)
+        finally:
+            await db.dispose()
+
+    assert asyncio.run(current())
+
+
+async def test_the_one_open_handoff_index_closes_older_duplicates(database_url: str) -> None:
+    from alembic import command
+    from sqlalchemy.engine import Connection
+
+    from bot.migrate import alembic_config
+
+    db = Database(database_url)
+    cfg = alembic_config(db.url)
+
+    def to(revision: str) -> Callable[[Connection], None]:
+        def run(connection: Connection) -> None:
+            cfg.attributes["connection"] = connection
+            command.upgrade(cfg, revision)
+
+        return run
+
+    try:
+        async with db.engine.begin() as connection:
+            await connection.run_sync(to("b52f9fd90cc8"))  # before the index
+        async with db.session() as session:
+            # The models hold no more than that revision's tables (the index aside).
+            town = Municipality(name="By", code="by")
+            session.add(town)
+            await session.flush()
+            person = YoungPerson(municipality_id=town.id or 0)
+            session.add(person)
+            await session.flush()
+            for status in ("open", "held", "closed"):
+                session.add(Handoff(young_person_id=person.id, reason="asked", status=status))
+        await upgrade(db)
+        async with db.session() as session:
+            rows = (await session.exec(select(Handoff).order_by(col(Handoff.id)))).all()
+        assert [row.status for row in rows] == ["closed", "held", "closed"]
     finally:
         await db.dispose()
