@@ -24,6 +24,7 @@ from typing import Final, Literal, cast
 
 import yaml
 
+from bot.content.yaml_files import load_yaml
 from bot.safety.concepts import CATEGORIES, Category, ConceptFileError
 from bot.safety.normalise import normalise
 
@@ -187,7 +188,10 @@ def _example(raw: object, language: str, where: str) -> Example:
 
 def load_example_file(path: Path) -> list[Example]:
     """The examples of one file, validated; the file's stem is its language."""
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    try:
+        data = load_yaml(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise ConceptFileError(f"{path}: not valid YAML: {exc}") from exc
     raw = data.get("examples") if isinstance(data, dict) else None
     if not isinstance(raw, list):
         raise ConceptFileError(f"{path}: expected a list under 'examples'")
