@@ -56,12 +56,27 @@ class OutboxSettings(BaseModel):
     send_backoff_base: float = Field(default=2.0, gt=0)
     send_backoff_cap: float = Field(default=900.0, gt=0)
     lease_seconds: int = Field(default=120, gt=0)
+    # Provider calls in flight at once per channel, and the longest one may take: a slow or
+    # hanging call holds one of them, never the others (bot/outbox/dispatcher.py).
+    send_concurrency: int = Field(default=8, gt=0)
+    send_timeout: float = Field(default=30.0, gt=0)
+    # Share of a back-off drawn at random ("equal jitter": between (1 - j) and 1 times the
+    # delay), so rows that failed together do not all come back together.
+    send_backoff_jitter: float = Field(default=0.5, ge=0, le=1)
     # Sends per second, overriding a channel's own: by pacing key (`sms:MG…` for one
     # Messaging Service, `telegram:<bot id>`) or by channel name (`sms`), e.g.
     # INDGANG_SEND_RATES='{"sms:MG0123": 50, "sms": 1}'. Shared by every dispatcher process.
     send_rates: dict[str, float] = Field(default_factory=dict)
     # Rate given up so that no second ever holds more than the limit (bot/outbox/limits.py).
     send_pace_margin: float = Field(default=0.05, gt=0, le=1)
+
+    @model_validator(mode="after")
+    def _send_fits_lease(self) -> OutboxSettings:
+        # A send starts with at least three quarters of a fresh lease left, so it ends
+        # while the row is still ours (and no other worker can send it again).
+        if self.send_timeout >= self.lease_seconds * 0.75:
+            raise ValueError("send_timeout must be under three quarters of lease_seconds")
+        return self
 
     @field_validator("send_rates")
     @classmethod

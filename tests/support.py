@@ -51,7 +51,10 @@ class Harness:
         self.address = address
         self.channel = CollectingChannel(name=channel)
         self.settings = Settings(
-            _env_file=None, database_url=db.url, outbox=OutboxSettings(send_backoff_base=2.0)
+            _env_file=None,
+            database_url=db.url,
+            # Back-off without jitter, so tests can name the moment of a retry.
+            outbox=OutboxSettings(send_backoff_base=2.0, send_backoff_jitter=0),
         )
         self.receiver = Receiver(db, build_engine())
         self.dispatcher = Dispatcher(db, {channel: self.channel}, self.settings)

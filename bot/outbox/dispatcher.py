@@ -1,12 +1,33 @@
-"""The dispatcher: claims due outbox rows, sends them through their channel, records results."""
+"""The dispatcher: claims due outbox rows, sends them through their channel, records results.
+
+**No head-of-line blocking.** Claimed rows go into lanes, one per recipient
+(`bot/outbox/lanes.py`): a recipient's messages leave in order, one at a time, and every
+other recipient's go side by side. Provider calls are bounded per channel
+(INDGANG_SEND_CONCURRENCY, through a gate that lets urgent rows in first:
+`bot/outbox/gate.py`) and each by its own timeout (INDGANG_SEND_TIMEOUT). The dispatcher
+keeps claiming while calls are in flight, up to INDGANG_DISPATCHER_BATCH rows held at once,
+of which a quarter is kept for urgent and normal rows, so a backlog of reminders never
+holds up an answer.
+
+**Leases.** Rows are claimed urgent first (`service.claim`), leased for
+INDGANG_LEASE_SECONDS and renewed while held. A row is marked 'sending' just before its
+call, in one conditional statement that also renews the lease (`service.start_sending`):
+after that nobody can cancel it, and before it a cancel makes it fail, so a cancel and a
+send never both win. The outcome is recorded only while the lease is ours
+(`service.settle`). A send starts with at least three quarters of a lease left and lasts at
+most INDGANG_SEND_TIMEOUT (under three quarters of the lease), so it ends before any other
+worker could claim the row again. What remains possible is a duplicate after a crash (or a
+timeout) between the provider accepting a message and our commit.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import os
+import random
 import socket
-from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from contextlib import suppress
 from datetime import datetime, timedelta
 
 import structlog
@@ -14,19 +35,38 @@ import structlog
 from bot.clock import utcnow
 from bot.database import Database
 from bot.outbox import service
+from bot.outbox.gate import PriorityGate
+from bot.outbox.lanes import Lanes
 from bot.outbox.limits import PaceTooLate, recipient_key
-from bot.outbox.models import CANCELLED, FAILED, PENDING, SENT
+from bot.outbox.models import BULK, CANCELLED, FAILED, NORMAL, PENDING, SENT
 from bot.outbox.pace_store import pace_for
 from bot.settings import Settings
-from channels.base import Channel, Choice, Outbound, SendError
+from channels.base import Channel, Choice, Outbound, SendError, SendResult
 
 log = structlog.get_logger(__name__)
+
+# A retry due sooner than this many seconds wakes the dispatcher at its time, not at a poll.
+_WAKE_HORIZON = 60.0
+
+
+def _recipient(claimed: service.Claimed) -> tuple[str, str]:
+    """The lane of a row: its channel and address (a row without one goes alone)."""
+    if claimed.identity is None:
+        return ("", f"#{claimed.item.id}")
+    return (claimed.message.channel, claimed.identity.address)
 
 
 class Dispatcher:
     """Sends outbox rows; safe to run in several processes at once."""
 
-    def __init__(self, db: Database, channels: Mapping[str, Channel], settings: Settings) -> None:
+    def __init__(
+        self,
+        db: Database,
+        channels: Mapping[str, Channel],
+        settings: Settings,
+        *,
+        jitter: Callable[[], float] = random.random,
+    ) -> None:
         self.db = db
         self.channels = channels
         self.settings = settings
@@ -35,61 +75,146 @@ class Dispatcher:
         # Paced across every process sending as the same sender (bot/outbox/limits.py).
         self.pace = pace_for(db, settings.outbox.send_pace_margin)
         self._limits = {name: self.limits(name, ch) for name, ch in channels.items()}
-        self._lease_spare = timedelta(seconds=settings.outbox.lease_seconds / 4)
+        self._gates = {name: PriorityGate(settings.outbox.send_concurrency) for name in channels}
+        self._lease_spare = settings.outbox.lease_seconds / 4
+        self._jitter = jitter
+        self._held: dict[int, service.Claimed] = {}
+        self._lanes: Lanes[service.Claimed] = Lanes(
+            self._send_held, key=_recipient, order=lambda c: c.item.id or 0
+        )
+        self._renewer: asyncio.Task[None] | None = None
 
     def wake(self) -> None:
         """Look at the outbox now rather than at the next interval."""
         self._wake.set()
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Dispatch until `stop` is set."""
+        """Dispatch until `stop` is set; then finish the calls in flight and give back the rest.
+
+        Claims whenever there is room, while earlier sends are still in flight.
+        """
         log.info("dispatcher.started", owner=self.owner)
-        while not stop.is_set():
-            try:
-                sent = await self.dispatch_once()
-            except Exception:
-                log.exception("dispatcher.round_failed")
-                sent = 0
-            if sent:
-                continue
-            self._wake.clear()
-            waiters = [asyncio.create_task(self._wake.wait()), asyncio.create_task(stop.wait())]
+        try:
+            while not stop.is_set():
+                self._wake.clear()
+                self._lanes.finished.clear()
+                try:
+                    claimed = len(await self._claim())
+                except Exception:
+                    log.exception("dispatcher.round_failed")
+                    claimed = 0
+                full = len(self._held) >= self.settings.outbox.dispatcher_batch
+                if claimed and not full:
+                    continue
+                await self._pause(stop, full=full)
+            await self._lanes.stop()
+            await service.release(self.db, list(self._held), owner=self.owner)
+        except asyncio.CancelledError:
+            self._lanes.cancel()  # killed: the leases run out, and another worker sends
+            raise
+        finally:
+            self._stop_renewing()
+        log.info("dispatcher.stopped", owner=self.owner)
+
+    async def _pause(self, stop: asyncio.Event, *, full: bool) -> None:
+        """Wait for a wake-up, a stop, the interval, or (when full) a row done."""
+        events = [self._wake, stop] + ([self._lanes.finished] if full else [])
+        waiters = [asyncio.create_task(event.wait()) for event in events]
+        try:
             await asyncio.wait(
                 waiters,
                 timeout=self.settings.outbox.dispatcher_interval,
                 return_when=asyncio.FIRST_COMPLETED,
             )
+        finally:
             for waiter in waiters:
                 waiter.cancel()
-        log.info("dispatcher.stopped", owner=self.owner)
 
     async def dispatch_once(self) -> int:
-        """Claim one batch of due rows and send it; returns how many were handled."""
-        ids = await service.claim(
+        """Claim what there is room for, send it, and wait until every one of those is
+        handled; returns how many were claimed."""
+        waited: list[asyncio.Future[None]] = []
+        ids = await self._claim(waited)
+        await asyncio.gather(*waited)
+        return len(ids)
+
+    async def _claim(self, waited: list[asyncio.Future[None]] | None = None) -> list[int]:
+        """Claim due rows, urgent first, as many as there is room for; put them in lanes."""
+        outbox = self.settings.outbox
+        room = outbox.dispatcher_batch - len(self._held)
+        if room <= 0:
+            return []
+        # A quarter of the room is kept for urgent and normal rows.
+        held_bulk = sum(1 for c in self._held.values() if c.item.priority >= BULK)
+        bulk_room = outbox.dispatcher_batch - max(1, outbox.dispatcher_batch // 4) - held_bulk
+        if bulk_room >= room:
+            ids = await self._claim_rows(room, BULK)
+        else:
+            ids = await self._claim_rows(room, NORMAL)
+            if (bulk := min(room - len(ids), bulk_room)) > 0:
+                ids += await self._claim_rows(bulk, BULK)
+        if not ids:
+            return ids
+        claimed = await service.load(self.db, ids)
+        claimed.sort(key=lambda c: (c.item.priority, c.item.due_at, c.item.id or 0))
+        for item in claimed:
+            assert item.item.id is not None
+            self._held[item.item.id] = item
+            done = self._lanes.add(item)
+            if waited is not None:
+                waited.append(done)
+        self._start_renewing()
+        return ids
+
+    async def _claim_rows(self, limit: int, lowest: int) -> list[int]:
+        return await service.claim(
             self.db,
             owner=self.owner,
             now=utcnow(),
-            limit=self.settings.outbox.dispatcher_batch,
+            limit=limit,
             lease_seconds=self.settings.outbox.lease_seconds,
+            lowest=lowest,
         )
-        if not ids:
-            return 0
-        claimed = await service.load(self.db, ids)
-        # One recipient's messages go in order; different recipients go side by side.
-        by_recipient: dict[tuple[str, str], list[service.Claimed]] = defaultdict(list)
-        for item in claimed:
-            key = (item.message.channel, item.identity.address if item.identity else "")
-            by_recipient[key].append(item)
-        await asyncio.gather(*(self._send_in_order(group) for group in by_recipient.values()))
-        return len(claimed)
 
-    async def _send_in_order(self, group: list[service.Claimed]) -> None:
-        for claimed in group:
+    def _start_renewing(self) -> None:
+        if self._renewer is None or self._renewer.done():
+            self._renewer = asyncio.create_task(self._renew_leases())
+
+    def _stop_renewing(self) -> None:
+        if self._renewer is not None:
+            self._renewer.cancel()
+            self._renewer = None
+
+    async def _renew_leases(self) -> None:
+        """Keep the leases of held rows fresh until none is held."""
+        every = self.settings.outbox.lease_seconds / 4
+        while self._held:
+            with suppress(TimeoutError):
+                await asyncio.wait_for(self._lanes.idle(), timeout=every)
+            if not self._held:
+                return
+            held = list(self._held)
             try:
-                await self._send(claimed)
+                kept = await service.renew(
+                    self.db,
+                    held,
+                    owner=self.owner,
+                    now=utcnow(),
+                    lease_seconds=self.settings.outbox.lease_seconds,
+                )
             except Exception:
-                # One broken row must not stop the others; its lease expires and it is retried.
-                log.exception("dispatcher.send_crashed", outbox_id=claimed.item.id)
+                log.exception("dispatcher.renew_failed")
+                continue
+            for lost in set(held) - kept:
+                if self._held.pop(lost, None) is not None:
+                    log.warning("dispatcher.lease_lost", outbox_id=lost)
+
+    async def _send_held(self, claimed: service.Claimed) -> None:
+        try:
+            if claimed.item.id in self._held:
+                await self._send(claimed)
+        finally:
+            self._held.pop(claimed.item.id or 0, None)
 
     async def _send(self, claimed: service.Claimed) -> None:
         item, message, identity = claimed.item, claimed.message, claimed.identity
@@ -105,59 +230,28 @@ class Dispatcher:
         if identity.opted_out_at is not None and not item.bypass_opt_out:
             await self._settle(item.id, CANCELLED, "cancelled", error="recipient opted out")
             return
+        if await self._deferred(claimed):
+            return
         outbound = Outbound(
             message_id=message.id or 0,
             address=identity.address,
             text=message.body,
             choices=tuple(Choice(c["key"], c["label"]) for c in message.choices),
         )
-        if await self._deferred(claimed):
+        async with self._gates[message.channel].slot(item.priority):
+            outcome = await self._call(claimed, channel, outbound)
+        if outcome is None:
             return
-        key, per_second, interval = self._limits[message.channel]
-        try:
-            if item.pace_key and item.pace_rate:
-                await self.pace.wait(item.pace_key, item.pace_rate)
-            await self.pace.wait(
-                key, per_second, recipient=recipient_key(key, identity.address), interval=interval
-            )
-        except PaceTooLate:
-            log.warning("dispatcher.pace_too_late", outbox_id=item.id)
-            return  # still leased to us: sent once the lease has run out
-        if item.lease_until is not None and utcnow() > item.lease_until - self._lease_spare:
-            # Waiting for a slot took most of the lease: another worker may take the row
-            # soon, so sending now could send it twice. It goes once the lease has run out.
-            log.warning("dispatcher.lease_spent_pacing", outbox_id=item.id)
-            return
-        if await self._deferred(claimed):
-            return
-        if item.delivery_id is not None and not await service.still_pending(self.db, item.id):
-            # Its campaign was paused or cancelled while the row waited for its slot.
-            log.info("dispatcher.taken_back", outbox_id=item.id)
-            return
-        try:
-            result = await channel.send(outbound)
-        except SendError as error:
-            await self._failed(item.id, item.attempts, error, identity.address, message.channel)
-            return
-        except Exception as error:  # a bug or an unexpected library error: retry, later
-            log.warning(
-                "dispatcher.unexpected_error", outbox_id=item.id, error=type(error).__name__
-            )
-            await self._failed(
-                item.id,
-                item.attempts,
-                SendError(type(error).__name__),
-                identity.address,
-                message.channel,
-            )
+        if isinstance(outcome, SendError):
+            await self._failed(item.id, item.attempts, outcome, identity.address, message.channel)
             return
         await self._settle(
             item.id,
             SENT,
-            result.status,
-            provider_id=result.provider_id,
-            encoding=result.encoding,
-            segments=result.segments,
+            outcome.status,
+            provider_id=outcome.provider_id,
+            encoding=outcome.encoding,
+            segments=outcome.segments,
         )
         log.info(
             "dispatcher.sent",
@@ -165,6 +259,54 @@ class Dispatcher:
             channel=message.channel,
             latency_ms=int((utcnow() - now).total_seconds() * 1000),
         )
+
+    async def _call(
+        self, claimed: service.Claimed, channel: Channel, outbound: Outbound
+    ) -> SendResult | SendError | None:
+        """Wait for a send slot, mark the row 'sending' and call the provider; None when
+        the row may not go now (it stays leased, or was cancelled, or waits out quiet hours).
+        """
+        item = claimed.item
+        assert item.id is not None
+        key, per_second, interval = self._limits[claimed.message.channel]
+        try:
+            if item.pace_key and item.pace_rate:
+                await self.pace.wait(item.pace_key, item.pace_rate)
+            await self.pace.wait(
+                key, per_second, recipient=recipient_key(key, outbound.address), interval=interval
+            )
+        except PaceTooLate:
+            log.warning("dispatcher.pace_too_late", outbox_id=item.id)
+            return None  # still leased to us: sent once the lease has run out
+        if await self._deferred(claimed):
+            return None
+        outbox = self.settings.outbox
+        if not await service.start_sending(
+            self.db,
+            item.id,
+            owner=self.owner,
+            now=utcnow(),
+            lease_seconds=outbox.lease_seconds,
+            spare=self._lease_spare,
+        ):
+            # Cancelled (a campaign paused, a scheduled reply withdrawn), or waiting for a
+            # slot took most of the lease: another worker may take the row soon. A row
+            # still pending goes once the lease has run out.
+            log.info("dispatcher.not_sent", outbox_id=item.id)
+            return None
+        try:
+            async with asyncio.timeout(outbox.send_timeout):
+                return await channel.send(outbound)
+        except SendError as error:
+            return error
+        except TimeoutError:
+            log.warning("dispatcher.send_timeout", outbox_id=item.id)
+            return SendError("timeout")
+        except Exception as error:  # a bug or an unexpected library error: retry, later
+            log.warning(
+                "dispatcher.unexpected_error", outbox_id=item.id, error=type(error).__name__
+            )
+            return SendError(type(error).__name__)
 
     async def _failed(
         self, item_id: int, attempts: int, error: SendError, address: str, channel: str
@@ -188,6 +330,8 @@ class Dispatcher:
             )
             return
         delay = self.backoff(attempts + 1, error.retry_after)
+        if error.retry_after is None:
+            delay *= 1 - self.settings.outbox.send_backoff_jitter * self._jitter()
         if error.retry_after and channel in self._limits:
             await self.pace.hold(
                 recipient_key(self._limits[channel][0], address), error.retry_after
@@ -201,6 +345,8 @@ class Dispatcher:
             error_code=error.code,
             retry_at=utcnow() + timedelta(seconds=delay),
         )
+        if delay < _WAKE_HORIZON:
+            asyncio.get_running_loop().call_later(delay, self.wake)
 
     def limits(self, name: str, channel: Channel) -> tuple[str, float, float]:
         """The pacing key, sends per second and per-recipient interval of a channel.
@@ -214,7 +360,11 @@ class Dispatcher:
         return key, per_second, capabilities.per_recipient_interval
 
     def backoff(self, attempt: int, retry_after: float | None = None) -> float:
-        """Seconds to wait before attempt `attempt + 1`: exponential, capped, or as told."""
+        """Seconds to wait before attempt `attempt + 1`: exponential, capped, or as told.
+
+        Before jitter: a retry is due `backoff * (1 - jitter * random)` later (equal jitter,
+        INDGANG_SEND_BACKOFF_JITTER), or exactly when a provider's Retry-After said.
+        """
         if retry_after is not None:
             return min(float(retry_after), self.settings.outbox.send_backoff_cap)
         return float(
@@ -256,6 +406,7 @@ class Dispatcher:
 
     async def close(self) -> None:
         """Close every channel's client."""
+        self._stop_renewing()
         for channel in self.channels.values():
             await channel.close()
 

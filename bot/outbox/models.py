@@ -10,16 +10,34 @@ from sqlmodel import Field, SQLModel
 from bot.columns import created_at_field, utc_field
 
 PENDING = "pending"
+# Handed to its channel by the dispatcher that leases it: no longer cancellable. A row left
+# in it by a crashed dispatcher is claimed again once its lease has run out.
+SENDING = "sending"
 SENT = "sent"
 FAILED = "failed"
 CANCELLED = "cancelled"
+
+# Claimed in this order (lowest first): an answer to someone waiting (a turn's replies, a
+# crisis reply, a staff member's reply now), then other messages, then what the bot starts
+# unasked in bulk (reminders, check-ins, campaigns).
+URGENT = 0
+NORMAL = 1
+BULK = 2
+
+
+def priority_of(*, urgent: bool, nudge: bool) -> int:
+    """The claim priority of a row: urgent first, bulk last."""
+    if urgent:
+        return URGENT
+    return BULK if nudge else NORMAL
 
 
 class OutboxItem(SQLModel, table=True):
     """A message waiting to be sent, with its retry and lease bookkeeping."""
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_status_due", "status", "due_at"),)
+    # Claims read pending rows by priority, then due time (bot/outbox/service.py: claim).
+    __table_args__ = (Index("ix_outbox_claim", "status", "priority", "due_at"),)
 
     id: int | None = Field(default=None, primary_key=True)
     message_id: int = Field(foreign_key="message.id", unique=True)
@@ -30,6 +48,7 @@ class OutboxItem(SQLModel, table=True):
     # Started by the bot unasked (a reminder, a check-in, a campaign): it waits out quiet
     # hours when it falls due in them, and counts toward the frequency cap.
     nudge: bool = Field(default=False)
+    priority: int = Field(default=NORMAL, sa_column_kwargs={"server_default": str(NORMAL)})
     delivery_id: int | None = Field(default=None, foreign_key="campaign_delivery.id")
     # A pace this message keeps besides its channel's (a campaign's own throttle): at most
     # `pace_rate` sends a second under `pace_key`, across every dispatcher process.

@@ -8,14 +8,23 @@ from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, insert, or_
+from sqlalchemy import func, insert, or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.conversation.models import OUTBOUND, Message
 from bot.database import Database, claim_ids
 from bot.municipalities.models import Municipality
-from bot.outbox.models import CANCELLED, FAILED, PENDING, SENT, OutboxItem
+from bot.outbox.models import (
+    BULK,
+    CANCELLED,
+    FAILED,
+    PENDING,
+    SENDING,
+    SENT,
+    OutboxItem,
+    priority_of,
+)
 from bot.people.models import ChannelIdentity, YoungPerson
 from channels.base import Choice
 
@@ -60,6 +69,7 @@ async def enqueue(
             urgent=urgent,
             bypass_opt_out=bypass_opt_out,
             nudge=nudge,
+            priority=priority_of(urgent=urgent, nudge=nudge),
         )
     )
     return message
@@ -130,6 +140,7 @@ async def enqueue_many(
                 "urgent": False,
                 "bypass_opt_out": False,
                 "nudge": out.nudge,
+                "priority": priority_of(urgent=False, nudge=out.nudge),
                 "delivery_id": out.delivery_id,
                 "pace_key": out.pace_key,
                 "pace_rate": out.pace_rate,
@@ -174,22 +185,101 @@ def _in_quiet(now: time, start: time, end: time) -> bool:
 
 
 async def claim(
-    db: Database, *, owner: str, now: datetime, limit: int, lease_seconds: int
+    db: Database,
+    *,
+    owner: str,
+    now: datetime,
+    limit: int,
+    lease_seconds: int,
+    lowest: int = BULK,
 ) -> list[int]:
-    """Lease up to `limit` due rows for `owner`; no two workers get the same row."""
+    """Lease up to `limit` due rows for `owner`, urgent first; no two workers get the same row.
+
+    Only rows of priority `lowest` or more urgent are taken (a dispatcher keeps room for
+    urgent rows). Rows a crashed dispatcher left in 'sending' come back once their lease has
+    run out, before any other: the provider may or may not have taken them.
+    """
+    expired = or_(col(OutboxItem.lease_until).is_(None), col(OutboxItem.lease_until) < now)
+    lease = {"lease_owner": owner, "lease_until": now + timedelta(seconds=lease_seconds)}
+    stranded = (
+        select(OutboxItem.id)
+        .where(OutboxItem.status == SENDING, col(OutboxItem.lease_until) < now)
+        .order_by(col(OutboxItem.id))
+        .limit(limit)
+    )
     due = (
         select(OutboxItem.id)
         .where(
             OutboxItem.status == PENDING,
+            col(OutboxItem.priority) <= lowest,
             OutboxItem.due_at <= now,
-            or_(col(OutboxItem.lease_until).is_(None), col(OutboxItem.lease_until) < now),
+            expired,
         )
-        .order_by(col(OutboxItem.due_at), col(OutboxItem.id))
+        .order_by(col(OutboxItem.priority), col(OutboxItem.due_at), col(OutboxItem.id))
         .limit(limit)
     )
-    lease = {"lease_owner": owner, "lease_until": now + timedelta(seconds=lease_seconds)}
     async with db.session() as session:
-        return await claim_ids(session, OutboxItem, due=due, values=lease)
+        ids = await claim_ids(session, OutboxItem, due=stranded, values=lease, still=expired)
+        if len(ids) < limit:
+            due = due.limit(limit - len(ids))
+            ids += await claim_ids(session, OutboxItem, due=due, values=lease, still=expired)
+        return ids
+
+
+async def renew(
+    db: Database, item_ids: Sequence[int], *, owner: str, now: datetime, lease_seconds: int
+) -> set[int]:
+    """Extend `owner`'s leases on rows it still holds; returns the ids it still holds."""
+    if not item_ids:
+        return set()
+    async with db.session() as session:
+        result = await session.exec(
+            _held(item_ids, owner)
+            .values(lease_until=now + timedelta(seconds=lease_seconds))
+            .returning(col(OutboxItem.id))
+        )
+        return set(result.scalars().all())
+
+
+async def release(db: Database, item_ids: Sequence[int], *, owner: str) -> None:
+    """Give back leased rows that were not sent (a dispatcher stopping), for anyone to claim."""
+    if not item_ids:
+        return
+    async with db.session() as session:
+        await session.exec(
+            _held(item_ids, owner)
+            .where(OutboxItem.status == PENDING)
+            .values(lease_owner=None, lease_until=None)
+        )
+
+
+def _held(item_ids: Sequence[int], owner: str) -> Any:
+    """An UPDATE of the rows among `item_ids` that `owner` leases and has not settled."""
+    return update(OutboxItem).where(
+        col(OutboxItem.id).in_(item_ids),
+        col(OutboxItem.lease_owner) == owner,
+        col(OutboxItem.status).in_((PENDING, SENDING)),
+    )
+
+
+async def start_sending(
+    db: Database, item_id: int, *, owner: str, now: datetime, lease_seconds: int, spare: float
+) -> bool:
+    """Mark a leased row as handed to its channel; False if it may not go now.
+
+    It may go only while `owner` still holds it with at least `spare` seconds of lease left
+    (another worker takes it once the lease runs out) and nobody has cancelled it: a cancel
+    and a send each change 'pending' in one conditional statement, so only one of them wins.
+    The lease is renewed in the same statement, for the call that follows.
+    """
+    async with db.session() as session:
+        result = await session.exec(
+            _held([item_id], owner)
+            .where(col(OutboxItem.lease_until) >= now + timedelta(seconds=spare))
+            .values(status=SENDING, lease_until=now + timedelta(seconds=lease_seconds))
+            .returning(col(OutboxItem.id))
+        )
+        return result.first() is not None
 
 
 @dataclass
@@ -224,24 +314,16 @@ async def load(db: Database, item_ids: Sequence[int]) -> list[Claimed]:
         return [Claimed(*row) for row in result.all()]
 
 
-async def still_pending(db: Database, item_id: int) -> bool:
-    """Whether a leased row may still go (a paused campaign cancels what it has queued)."""
-    async with db.session() as session:
-        status = (
-            await session.exec(select(OutboxItem.status).where(OutboxItem.id == item_id))
-        ).first()
-    return status == PENDING
-
-
 async def defer(db: Database, item_id: int, *, owner: str, until: datetime) -> bool:
     """Put a leased row back until `until` (quiet hours), not counting it as an attempt."""
     async with db.session() as session:
-        item = await session.get(OutboxItem, item_id)
-        if item is None or item.lease_owner != owner or item.status != PENDING:
-            return False
-        item.due_at, item.lease_owner, item.lease_until = until, None, None
-        session.add(item)
-        return True
+        result = await session.exec(
+            _held([item_id], owner)
+            .where(OutboxItem.status == PENDING)
+            .values(due_at=until, lease_owner=None, lease_until=None)
+            .returning(col(OutboxItem.id))
+        )
+        return result.first() is not None
 
 
 async def settle(
@@ -262,29 +344,32 @@ async def settle(
 ) -> bool:
     """Record a send's outcome, if our lease still holds. Returns False if it was lost.
 
-    A row cancelled while we sent it (a campaign paused) is still recorded as sent when it
-    went: that is what happened, and it keeps the message from going twice.
+    One conditional UPDATE on the row (`owner` holds it, not settled or cancelled), so two
+    workers, or a worker and a cancel, never both record an outcome.
     """
+    done: dict[str, Any] = (
+        {"status": PENDING, "due_at": retry_at} if status == PENDING else {"status": status}
+    )
+    if status == PENDING:
+        assert retry_at is not None
+    else:
+        done["done_at"] = now
     async with db.session() as session:
-        item = await session.get(OutboxItem, item_id)
-        if item is None or item.lease_owner != owner:
+        result = await session.exec(
+            _held([item_id], owner)
+            .values(
+                attempts=OutboxItem.attempts + 1,
+                last_error=error[:200] if error else None,
+                lease_owner=None,
+                lease_until=None,
+                **done,
+            )
+            .returning(col(OutboxItem.message_id))
+        )
+        message_id = result.scalars().first()
+        if message_id is None:
             return False
-        went = status == SENT and item.status == CANCELLED
-        if item.status != PENDING and not went:
-            return False
-        item.attempts += 1
-        item.last_error = error[:200] if error else None
-        item.lease_owner = None
-        item.lease_until = None
-        if status == PENDING:
-            assert retry_at is not None
-            item.due_at = retry_at
-        else:
-            item.status = status
-            item.done_at = now
-        session.add(item)
-        message = await session.get(Message, item.message_id)
-        assert message is not None
+        message = await session.get_one(Message, message_id)
         message.status = message_status
         message.status_at = now
         message.provider_id = provider_id or message.provider_id
@@ -302,18 +387,22 @@ async def settle(
 
 
 async def cancel_pending(session: AsyncSession, *, message_id: int, now: datetime) -> bool:
-    """Cancel a message that has not gone out yet (for 'send later')."""
-    result = await session.exec(select(OutboxItem).where(OutboxItem.message_id == message_id))
-    item = result.first()
-    if item is None or item.status != PENDING or item.lease_owner is not None:
+    """Cancel a message that has not been handed to its channel yet (for 'send later').
+
+    Conditional on the row still being 'pending', so a cancel racing a dispatcher's
+    `start_sending` either stops the send or does nothing: never both.
+    """
+    result = await session.exec(
+        update(OutboxItem)
+        .where(col(OutboxItem.message_id) == message_id, col(OutboxItem.status) == PENDING)
+        .values(status=CANCELLED, done_at=now)
+        .returning(col(OutboxItem.id))
+    )
+    if result.first() is None:
         return False
-    item.status = CANCELLED
-    item.done_at = now
-    session.add(item)
-    message = await session.get(Message, message_id)
-    if message is not None:
-        message.status = "cancelled"
-        session.add(message)
+    await session.exec(
+        update(Message).where(col(Message.id) == message_id).values(status="cancelled")
+    )
     return True
 
 
@@ -350,10 +439,15 @@ __all__ = [
     "CANCELLED",
     "FAILED",
     "PENDING",
+    "SENDING",
     "SENT",
     "Outgoing",
     "after_quiet_hours",
     "claim",
     "enqueue",
     "enqueue_many",
+    "release",
+    "renew",
+    "settle",
+    "start_sending",
 ]

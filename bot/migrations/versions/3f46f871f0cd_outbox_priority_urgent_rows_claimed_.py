@@ -1,0 +1,36 @@
+"""outbox priority: urgent rows claimed before bulk
+
+Revision ID: 3f46f871f0cd
+Revises: b52f9fd90cc8
+Create Date: 2026-11-30 15:18:02.682782
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+
+revision: str = '3f46f871f0cd'
+down_revision: str | None = 'b52f9fd90cc8'
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    # 0 urgent (answers), 1 normal, 2 bulk (reminders, check-ins, campaigns): see
+    # bot/outbox/models.py. Rows already queued get theirs from their flags.
+    with op.batch_alter_table('outbox', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('priority', sa.Integer(), server_default='1', nullable=False))
+        batch_op.drop_index(batch_op.f('ix_outbox_status_due'))
+        batch_op.create_index('ix_outbox_claim', ['status', 'priority', 'due_at'], unique=False)
+    op.execute(
+        "UPDATE outbox SET priority = CASE WHEN urgent THEN 0 WHEN nudge THEN 2 ELSE 1 END"
+    )
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('outbox', schema=None) as batch_op:
+        batch_op.drop_index('ix_outbox_claim')
+        batch_op.create_index(batch_op.f('ix_outbox_status_due'), ['status', 'due_at'], unique=False)
+        batch_op.drop_column('priority')
