@@ -83,6 +83,7 @@ class Dispatcher:
             self._send_held, key=_recipient, order=lambda c: c.item.id or 0
         )
         self._renewer: asyncio.Task[None] | None = None
+        self._saturated = False
 
     def wake(self) -> None:
         """Look at the outbox now rather than at the next interval."""
@@ -99,14 +100,11 @@ class Dispatcher:
                 self._wake.clear()
                 self._lanes.finished.clear()
                 try:
-                    claimed = len(await self._claim())
+                    await self._claim()
                 except Exception:
                     log.exception("dispatcher.round_failed")
-                    claimed = 0
-                full = len(self._held) >= self.settings.outbox.dispatcher_batch
-                if claimed and not full:
-                    continue
-                await self._pause(stop, full=full)
+                    self._saturated = False
+                await self._pause(stop)
             await self._lanes.stop()
             await service.release(self.db, list(self._held), owner=self.owner)
         except asyncio.CancelledError:
@@ -116,19 +114,26 @@ class Dispatcher:
             self._stop_renewing()
         log.info("dispatcher.stopped", owner=self.owner)
 
-    async def _pause(self, stop: asyncio.Event, *, full: bool) -> None:
-        """Wait for a wake-up, a stop, the interval, or (when full) a row done."""
-        events = [self._wake, stop] + ([self._lanes.finished] if full else [])
-        waiters = [asyncio.create_task(event.wait()) for event in events]
-        try:
-            await asyncio.wait(
-                waiters,
-                timeout=self.settings.outbox.dispatcher_interval,
-                return_when=asyncio.FIRST_COMPLETED,
-            )
-        finally:
-            for waiter in waiters:
-                waiter.cancel()
+    async def _pause(self, stop: asyncio.Event) -> None:
+        """Wait for a wake-up, a stop or the interval; or, when more rows may be due than
+        there was room for, until a quarter of the room has been freed (claims stay batches
+        rather than one row per finished send)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.settings.outbox.dispatcher_interval
+        refill = len(self._held) - max(1, self.settings.outbox.dispatcher_batch // 4)
+        while (left := deadline - loop.time()) > 0:
+            events = [self._wake, stop] + ([self._lanes.finished] if self._saturated else [])
+            waiters = [asyncio.create_task(event.wait()) for event in events]
+            try:
+                await asyncio.wait(waiters, timeout=left, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                for waiter in waiters:
+                    waiter.cancel()
+            if self._wake.is_set() or stop.is_set():
+                return
+            if len(self._held) <= refill:
+                return
+            self._lanes.finished.clear()
 
     async def dispatch_once(self) -> int:
         """Claim what there is room for, send it, and wait until every one of those is
@@ -142,6 +147,7 @@ class Dispatcher:
         """Claim due rows, urgent first, as many as there is room for; put them in lanes."""
         outbox = self.settings.outbox
         room = outbox.dispatcher_batch - len(self._held)
+        self._saturated = room <= 0
         if room <= 0:
             return []
         # A quarter of the room is kept for urgent and normal rows.
@@ -167,7 +173,7 @@ class Dispatcher:
         return ids
 
     async def _claim_rows(self, limit: int, lowest: int) -> list[int]:
-        return await service.claim(
+        ids = await service.claim(
             self.db,
             owner=self.owner,
             now=utcnow(),
@@ -175,6 +181,9 @@ class Dispatcher:
             lease_seconds=self.settings.outbox.lease_seconds,
             lowest=lowest,
         )
+        # All it asked for: more may be due, to be claimed as soon as there is room.
+        self._saturated |= len(ids) == limit
+        return ids
 
     def _start_renewing(self) -> None:
         if self._renewer is None or self._renewer.done():

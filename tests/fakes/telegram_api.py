@@ -135,6 +135,8 @@ class Call:
     status: int
     # What the fake answered in `result` (for sendMessage: the Message, with its message_id).
     result: Any = None
+    # When the request arrived (time.monotonic()); it is recorded once answered.
+    received_at: float = 0.0
 
 
 @dataclass
@@ -142,6 +144,12 @@ class _Scripted:
     failure: Failure
     method: str | None
     remaining: int
+    chat_id: int | None = None
+
+    def matches(self, method: str, params: dict[str, Any]) -> bool:
+        if self.method is not None and self.method.lower() != method.lower():
+            return False
+        return self.chat_id is None or params.get("chat_id") == self.chat_id
 
 
 class FakeTelegram:
@@ -159,13 +167,21 @@ class FakeTelegram:
         self._updates: list[dict[str, Any]] = []
         self._message_ids = itertools.count(1)
         self._closing = False
+        # Requests received and not answered yet (a stalled one, say).
+        self.in_flight = 0
 
     def fail_next(
-        self, failure: Failure, *, method: str | None = "sendMessage", times: int = 1
+        self,
+        failure: Failure,
+        *,
+        method: str | None = "sendMessage",
+        times: int = 1,
+        chat_id: int | None = None,
     ) -> None:
-        """Answer the next `times` calls of `method` (None: any method) with `failure`."""
+        """Answer the next `times` calls of `method` (None: any method), to `chat_id` if
+        given, with `failure`."""
         with self._lock:
-            self._scripted.append(_Scripted(failure, method, times))
+            self._scripted.append(_Scripted(failure, method, times, chat_id))
 
     def block_chat(self, chat_id: int) -> None:
         """Make every later sendMessage to `chat_id` fail as if the user blocked the bot."""
@@ -234,32 +250,39 @@ class FakeTelegram:
         return app
 
     async def _handle(self, request: web.Request) -> web.Response:
+        self.in_flight += 1
+        try:
+            return await self._respond(request, received=time.monotonic())
+        finally:
+            self.in_flight -= 1
+
+    async def _respond(self, request: web.Request, *, received: float) -> web.Response:
         token = request.match_info["token"]
         method = request.match_info["method"]
         params = await _decode(request)
-        failure = self._take_failure(method)
+        failure = self._take_failure(method, params)
         if failure is not None:
             if failure.delay:
                 await asyncio.sleep(failure.delay)
-            return self._answer(method, token, params, failure.status, failure.body())
+            return self._answer(
+                Call(method, token, params, failure.status, None, received), failure.body()
+            )
         handler = _METHODS.get(method.lower())
         if handler is None:
             body = {"ok": False, "error_code": 404, "description": "Not Found: method not found"}
-            return self._answer(method, token, params, 404, body)
+            return self._answer(Call(method, token, params, 404, None, received), body)
         status, body = await handler(self, token, params)
-        return self._answer(method, token, params, status, body)
+        return self._answer(Call(method, token, params, status, body.get("result"), received), body)
 
-    def _answer(
-        self, method: str, token: str, params: dict[str, Any], status: int, body: dict[str, Any]
-    ) -> web.Response:
+    def _answer(self, call: Call, body: dict[str, Any]) -> web.Response:
         with self._lock:
-            self.calls.append(Call(method, token, params, status, result=body.get("result")))
-        return web.json_response(body, status=status)
+            self.calls.append(call)
+        return web.json_response(body, status=call.status)
 
-    def _take_failure(self, method: str) -> Failure | None:
+    def _take_failure(self, method: str, params: dict[str, Any]) -> Failure | None:
         with self._lock:
             for scripted in self._scripted:
-                if scripted.method is None or scripted.method.lower() == method.lower():
+                if scripted.matches(method, params):
                     scripted.remaining -= 1
                     if scripted.remaining <= 0:
                         self._scripted.remove(scripted)

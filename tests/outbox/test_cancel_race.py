@@ -57,7 +57,9 @@ async def _queue(db: Database, identities: list[ChannelIdentity], round_: int) -
     """A scheduled reply to each identity; their message ids."""
     async with db.session() as session:
         messages = [
-            await service.enqueue(session, identity=identity, text=f"Svar {round_}", now=clock.now())
+            await service.enqueue(
+                session, identity=identity, text=f"Svar {round_}", now=clock.now()
+            )
             for identity in identities
         ]
     return [m.id for m in messages if m.id is not None]

@@ -33,9 +33,7 @@ async def _leased(db: Database) -> tuple[int, int]:
 
 
 async def _start(db: Database, item_id: int) -> bool:
-    return await service.start_sending(
-        db, item_id, owner="w1", now=NOW, lease_seconds=60, spare=15
-    )
+    return await service.start_sending(db, item_id, owner="w1", now=NOW, lease_seconds=60, spare=15)
 
 
 async def _cancel(db: Database, message_id: int) -> bool:
