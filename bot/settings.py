@@ -59,7 +59,7 @@ class OutboxSettings(BaseModel):
     # Provider calls in flight at once per channel, and the longest one may take: a slow or
     # hanging call holds one of them, never the others (bot/outbox/dispatcher.py).
     send_concurrency: int = Field(default=8, gt=0)
-    send_timeout: float = Field(default=30.0, gt=0)
+    send_timeout: float = Field(default=20.0, gt=0)
     # Share of a back-off drawn at random ("equal jitter": between (1 - j) and 1 times the
     # delay), so rows that failed together do not all come back together.
     send_backoff_jitter: float = Field(default=0.5, ge=0, le=1)

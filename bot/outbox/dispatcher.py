@@ -1,20 +1,18 @@
 """The dispatcher: claims due outbox rows, sends them through their channel, records results.
 
 **No head-of-line blocking.** Claimed rows go into lanes, one per recipient
-(`bot/outbox/lanes.py`): a recipient's messages leave in order, one at a time, and every
-other recipient's go side by side. Provider calls are bounded per channel
-(INDGANG_SEND_CONCURRENCY, through a gate that lets urgent rows in first:
+(`bot/outbox/pool.py`, `bot/outbox/lanes.py`): a recipient's messages leave in order, one
+at a time, and every other recipient's go side by side. Provider calls are bounded per
+channel (INDGANG_SEND_CONCURRENCY, through a gate that lets urgent rows in first:
 `bot/outbox/gate.py`) and each by its own timeout (INDGANG_SEND_TIMEOUT). The dispatcher
-keeps claiming while calls are in flight, up to INDGANG_DISPATCHER_BATCH rows held at once,
-of which a quarter is kept for urgent and normal rows, so a backlog of reminders never
-holds up an answer.
+keeps claiming while calls are in flight.
 
-**Leases.** Rows are claimed urgent first (`service.claim`), leased for
+**Leases.** Rows are claimed urgent first (`leases.claim`), leased for
 INDGANG_LEASE_SECONDS and renewed while held. A row is marked 'sending' just before its
-call, in one conditional statement that also renews the lease (`service.start_sending`):
+call, in one conditional statement that also renews the lease (`leases.start_sending`):
 after that nobody can cancel it, and before it a cancel makes it fail, so a cancel and a
 send never both win. The outcome is recorded only while the lease is ours
-(`service.settle`). A send starts with at least three quarters of a lease left and lasts at
+(`leases.settle`). A send starts with at least three quarters of a lease left and lasts at
 most INDGANG_SEND_TIMEOUT (under three quarters of the lease), so it ends before any other
 worker could claim the row again. What remains possible is a duplicate after a crash (or a
 timeout) between the provider accepting a message and our commit.
@@ -27,19 +25,18 @@ import os
 import random
 import socket
 from collections.abc import Callable, Mapping
-from contextlib import suppress
 from datetime import datetime, timedelta
 
 import structlog
 
 from bot.clock import utcnow
 from bot.database import Database
-from bot.outbox import service
+from bot.outbox import leases
 from bot.outbox.gate import PriorityGate
-from bot.outbox.lanes import Lanes
 from bot.outbox.limits import PaceTooLate, recipient_key
-from bot.outbox.models import BULK, CANCELLED, FAILED, NORMAL, PENDING, SENT
+from bot.outbox.models import CANCELLED, FAILED, PENDING, SENT
 from bot.outbox.pace_store import pace_for
+from bot.outbox.pool import Held
 from bot.settings import Settings
 from channels.base import Channel, Choice, Outbound, SendError, SendResult
 
@@ -47,13 +44,6 @@ log = structlog.get_logger(__name__)
 
 # A retry due sooner than this many seconds wakes the dispatcher at its time, not at a poll.
 _WAKE_HORIZON = 60.0
-
-
-def _recipient(claimed: service.Claimed) -> tuple[str, str]:
-    """The lane of a row: its channel and address (a row without one goes alone)."""
-    if claimed.identity is None:
-        return ("", f"#{claimed.item.id}")
-    return (claimed.message.channel, claimed.identity.address)
 
 
 class Dispatcher:
@@ -78,12 +68,7 @@ class Dispatcher:
         self._gates = {name: PriorityGate(settings.outbox.send_concurrency) for name in channels}
         self._lease_spare = settings.outbox.lease_seconds / 4
         self._jitter = jitter
-        self._held: dict[int, service.Claimed] = {}
-        self._lanes: Lanes[service.Claimed] = Lanes(
-            self._send_held, key=_recipient, order=lambda c: c.item.id or 0
-        )
-        self._renewer: asyncio.Task[None] | None = None
-        self._saturated = False
+        self._held = Held(db, settings.outbox, owner=self.owner, work=self._send)
 
     def wake(self) -> None:
         """Look at the outbox now rather than at the next interval."""
@@ -98,134 +83,27 @@ class Dispatcher:
         try:
             while not stop.is_set():
                 self._wake.clear()
-                self._lanes.finished.clear()
+                self._held.clear_finished()
                 try:
-                    await self._claim()
+                    await self._held.claim()
                 except Exception:
                     log.exception("dispatcher.round_failed")
-                    self._saturated = False
-                await self._pause(stop)
-            await self._lanes.stop()
-            await service.release(self.db, list(self._held), owner=self.owner)
+                await self._held.pause(stop, self._wake)
+            await self._held.stop()
         except asyncio.CancelledError:
-            self._lanes.cancel()  # killed: the leases run out, and another worker sends
+            self._held.cancel()  # killed: the leases run out, and another worker sends
             raise
-        finally:
-            self._stop_renewing()
         log.info("dispatcher.stopped", owner=self.owner)
-
-    async def _pause(self, stop: asyncio.Event) -> None:
-        """Wait for a wake-up, a stop or the interval; or, when more rows may be due than
-        there was room for, until a quarter of the room has been freed (claims stay batches
-        rather than one row per finished send)."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + self.settings.outbox.dispatcher_interval
-        refill = len(self._held) - max(1, self.settings.outbox.dispatcher_batch // 4)
-        while (left := deadline - loop.time()) > 0:
-            events = [self._wake, stop] + ([self._lanes.finished] if self._saturated else [])
-            waiters = [asyncio.create_task(event.wait()) for event in events]
-            try:
-                await asyncio.wait(waiters, timeout=left, return_when=asyncio.FIRST_COMPLETED)
-            finally:
-                for waiter in waiters:
-                    waiter.cancel()
-            if self._wake.is_set() or stop.is_set():
-                return
-            if len(self._held) <= refill:
-                return
-            self._lanes.finished.clear()
 
     async def dispatch_once(self) -> int:
         """Claim what there is room for, send it, and wait until every one of those is
         handled; returns how many were claimed."""
         waited: list[asyncio.Future[None]] = []
-        ids = await self._claim(waited)
+        ids = await self._held.claim(waited)
         await asyncio.gather(*waited)
         return len(ids)
 
-    async def _claim(self, waited: list[asyncio.Future[None]] | None = None) -> list[int]:
-        """Claim due rows, urgent first, as many as there is room for; put them in lanes."""
-        outbox = self.settings.outbox
-        room = outbox.dispatcher_batch - len(self._held)
-        self._saturated = room <= 0
-        if room <= 0:
-            return []
-        # A quarter of the room is kept for urgent and normal rows.
-        held_bulk = sum(1 for c in self._held.values() if c.item.priority >= BULK)
-        bulk_room = outbox.dispatcher_batch - max(1, outbox.dispatcher_batch // 4) - held_bulk
-        if bulk_room >= room:
-            ids = await self._claim_rows(room, BULK)
-        else:
-            ids = await self._claim_rows(room, NORMAL)
-            if (bulk := min(room - len(ids), bulk_room)) > 0:
-                ids += await self._claim_rows(bulk, BULK)
-        if not ids:
-            return ids
-        claimed = await service.load(self.db, ids)
-        claimed.sort(key=lambda c: (c.item.priority, c.item.due_at, c.item.id or 0))
-        for item in claimed:
-            assert item.item.id is not None
-            self._held[item.item.id] = item
-            done = self._lanes.add(item)
-            if waited is not None:
-                waited.append(done)
-        self._start_renewing()
-        return ids
-
-    async def _claim_rows(self, limit: int, lowest: int) -> list[int]:
-        ids = await service.claim(
-            self.db,
-            owner=self.owner,
-            now=utcnow(),
-            limit=limit,
-            lease_seconds=self.settings.outbox.lease_seconds,
-            lowest=lowest,
-        )
-        # All it asked for: more may be due, to be claimed as soon as there is room.
-        self._saturated |= len(ids) == limit
-        return ids
-
-    def _start_renewing(self) -> None:
-        if self._renewer is None or self._renewer.done():
-            self._renewer = asyncio.create_task(self._renew_leases())
-
-    def _stop_renewing(self) -> None:
-        if self._renewer is not None:
-            self._renewer.cancel()
-            self._renewer = None
-
-    async def _renew_leases(self) -> None:
-        """Keep the leases of held rows fresh until none is held."""
-        every = self.settings.outbox.lease_seconds / 4
-        while self._held:
-            with suppress(TimeoutError):
-                await asyncio.wait_for(self._lanes.idle(), timeout=every)
-            if not self._held:
-                return
-            held = list(self._held)
-            try:
-                kept = await service.renew(
-                    self.db,
-                    held,
-                    owner=self.owner,
-                    now=utcnow(),
-                    lease_seconds=self.settings.outbox.lease_seconds,
-                )
-            except Exception:
-                log.exception("dispatcher.renew_failed")
-                continue
-            for lost in set(held) - kept:
-                if self._held.pop(lost, None) is not None:
-                    log.warning("dispatcher.lease_lost", outbox_id=lost)
-
-    async def _send_held(self, claimed: service.Claimed) -> None:
-        try:
-            if claimed.item.id in self._held:
-                await self._send(claimed)
-        finally:
-            self._held.pop(claimed.item.id or 0, None)
-
-    async def _send(self, claimed: service.Claimed) -> None:
+    async def _send(self, claimed: leases.Claimed) -> None:
         item, message, identity = claimed.item, claimed.message, claimed.identity
         assert item.id is not None
         now = utcnow()
@@ -270,27 +148,24 @@ class Dispatcher:
         )
 
     async def _call(
-        self, claimed: service.Claimed, channel: Channel, outbound: Outbound
+        self, claimed: leases.Claimed, channel: Channel, outbound: Outbound
     ) -> SendResult | SendError | None:
         """Wait for a send slot, mark the row 'sending' and call the provider; None when
         the row may not go now (it stays leased, or was cancelled, or waits out quiet hours).
         """
         item = claimed.item
         assert item.id is not None
-        key, per_second, interval = self._limits[claimed.message.channel]
         try:
             if item.pace_key and item.pace_rate:
                 await self.pace.wait(item.pace_key, item.pace_rate)
-            await self.pace.wait(
-                key, per_second, recipient=recipient_key(key, outbound.address), interval=interval
-            )
+            deadline = await self._slot(claimed.message.channel, outbound.address)
         except PaceTooLate:
             log.warning("dispatcher.pace_too_late", outbox_id=item.id)
             return None  # still leased to us: sent once the lease has run out
         if await self._deferred(claimed):
             return None
         outbox = self.settings.outbox
-        if not await service.start_sending(
+        if not await leases.start_sending(
             self.db,
             item.id,
             owner=self.owner,
@@ -304,8 +179,16 @@ class Dispatcher:
             log.info("dispatcher.not_sent", outbox_id=item.id)
             return None
         try:
+            # Marking the row took a database round trip; if that missed the slot's window,
+            # take a fresh sender slot (nothing in between now), so the provider's rate holds.
+            while deadline is not None and self.pace.past(deadline):
+                log.info("dispatcher.slot_missed", outbox_id=item.id)
+                key, per_second, _ = self._limits[claimed.message.channel]
+                deadline = await self.pace.wait(key, per_second)  # the recipient's is taken
             async with asyncio.timeout(outbox.send_timeout):
                 return await channel.send(outbound)
+        except PaceTooLate:
+            return SendError("no send slot in time")
         except SendError as error:
             return error
         except TimeoutError:
@@ -316,6 +199,13 @@ class Dispatcher:
                 "dispatcher.unexpected_error", outbox_id=item.id, error=type(error).__name__
             )
             return SendError(type(error).__name__)
+
+    async def _slot(self, channel: str, address: str) -> float | None:
+        """Wait for a send slot of `channel`'s sender and of `address`; when it must go by."""
+        key, per_second, interval = self._limits[channel]
+        return await self.pace.wait(
+            key, per_second, recipient=recipient_key(key, address), interval=interval
+        )
 
     async def _failed(
         self, item_id: int, attempts: int, error: SendError, address: str, channel: str
@@ -383,12 +273,12 @@ class Dispatcher:
             )
         )
 
-    async def _deferred(self, claimed: service.Claimed) -> bool:
+    async def _deferred(self, claimed: leases.Claimed) -> bool:
         # A reminder or campaign falling due (or paced) into quiet hours goes after them.
         quiet_until = claimed.quiet_until(utcnow())
         if quiet_until is None or claimed.item.id is None:
             return False
-        await service.defer(self.db, claimed.item.id, owner=self.owner, until=quiet_until)
+        await leases.defer(self.db, claimed.item.id, owner=self.owner, until=quiet_until)
         return True
 
     async def _settle(
@@ -400,7 +290,7 @@ class Dispatcher:
         retry_at: datetime | None = None,
         **fields: object,
     ) -> None:
-        kept = await service.settle(
+        kept = await leases.settle(
             self.db,
             item_id,
             owner=self.owner,
@@ -415,7 +305,7 @@ class Dispatcher:
 
     async def close(self) -> None:
         """Close every channel's client."""
-        self._stop_renewing()
+        self._held.close()
         for channel in self.channels.values():
             await channel.close()
 

@@ -164,15 +164,19 @@ class Pace:
         *,
         recipient: str | None = None,
         interval: float = 0.0,
-    ) -> None:
+    ) -> float | None:
         """Sleep until a send under `key` may go: at most `per_second` sends in any second,
         and, when `interval` is above zero, `interval` seconds between sends to `recipient`
-        (its `recipient_key`)."""
+        (its `recipient_key`).
+
+        Returns the moment (on this pace's clock) by which the send must be handed to its
+        channel to keep the promise, or None when there is no limit: a caller that does
+        more work first checks it with `past`, and waits again if it has passed."""
         gap = gap_for(per_second, self.margin)
         if interval <= 0:
             recipient = None
         if gap == 0 and recipient is None:
-            return
+            return None
         recipient_gap = interval + self.margin if recipient is not None else 0.0
         late = 0
         while True:
@@ -186,11 +190,15 @@ class Pace:
             if not reserved.taken:
                 continue  # the recipient is free now; ask for a sender slot
             if on_time(asked, reserved.wait, self._clock(), self.margin / 2):
-                return
+                return asked + reserved.wait + self.margin / 2
             late += 1
             log.warning("pace.late", key=key.split(":to:", 1)[0], attempt=late)
             if late >= MAX_LATE:
                 raise PaceTooLate(key.split(":to:", 1)[0])
+
+    def past(self, deadline: float | None) -> bool:
+        """Whether a deadline `wait` returned has passed."""
+        return deadline is not None and self._clock() > deadline
 
     async def hold(self, key: str, seconds: float) -> None:
         """After a provider's 'retry after': nothing under `key` for `seconds`."""

@@ -12,38 +12,38 @@ from channels.base import Outbound, SendResult
 from tests.outbox.helpers import chats, queue
 from tests.support import CollectingChannel
 
-LEASE = 2
+LEASE = 3
 
 
 @dataclass
 class SlowChannel(CollectingChannel):
-    """Takes most of a second to accept each message."""
+    """Takes a second to accept each message."""
 
     async def send(self, outbound: Outbound) -> SendResult:
-        await asyncio.sleep(0.8)
+        await asyncio.sleep(1.0)
         return await super().send(outbound)
 
 
 async def test_rows_waiting_longer_than_the_lease_stay_ours(db: Database) -> None:
-    # Three messages to one chat take about 2.4 s, one after another: the last waits in its
-    # lane longer than the 2 s lease, while a second dispatcher keeps trying to claim.
+    # Four messages to one chat take about 4 s, one after another: the last waits in its
+    # lane as long as the 3 s lease, while a second dispatcher keeps trying to claim.
     [identity] = await chats(db, "web", ["visitor-1"])
-    sent_in_order = [(await queue(db, [identity], f"Besked {n}"))[0] for n in range(3)]
+    sent_in_order = [(await queue(db, [identity], f"Besked {n}"))[0] for n in range(4)]
     settings = Settings(
         _env_file=None,
         database_url=db.url,
-        outbox=OutboxSettings(lease_seconds=LEASE, send_timeout=1.2),
+        outbox=OutboxSettings(lease_seconds=LEASE, send_timeout=2.2),
     )
     holder, other = SlowChannel(), CollectingChannel()
     first = Dispatcher(db, {"web": holder}, settings)
     second = Dispatcher(db, {"web": other}, settings)
 
     holding = asyncio.create_task(first.dispatch_once())
-    await asyncio.sleep(0.3)  # the first has claimed all three
+    await asyncio.sleep(0.3)  # the first has claimed all four
     while not holding.done():
         await second.dispatch_once()
         await asyncio.sleep(0.05)
 
-    assert await holding == 3
+    assert await holding == 4
     assert other.sent == [], "the second dispatcher sent a row the first still held"
     assert [o.message_id for o in holder.sent] == sent_in_order

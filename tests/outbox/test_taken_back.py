@@ -9,7 +9,7 @@ from sqlmodel import select
 
 from bot.conversation.models import Message
 from bot.database import Database
-from bot.outbox import service
+from bot.outbox import leases, service
 from bot.outbox.models import CANCELLED, FAILED, SENDING, SENT, OutboxItem
 from bot.people.models import ChannelIdentity
 from tests.world import one_person
@@ -27,13 +27,13 @@ async def _leased(db: Database) -> tuple[int, int]:
             )
         ).one()
         message = await service.enqueue(session, identity=identity, text="Hej", now=NOW)
-    [item_id] = await service.claim(db, owner="w1", now=NOW, limit=10, lease_seconds=60)
+    [item_id] = await leases.claim(db, owner="w1", now=NOW, limit=10, lease_seconds=60)
     assert message.id is not None
     return item_id, message.id
 
 
 async def _start(db: Database, item_id: int) -> bool:
-    return await service.start_sending(db, item_id, owner="w1", now=NOW, lease_seconds=60, spare=15)
+    return await leases.start_sending(db, item_id, owner="w1", now=NOW, lease_seconds=60, spare=15)
 
 
 async def _cancel(db: Database, message_id: int) -> bool:
@@ -55,7 +55,7 @@ async def test_a_row_handed_to_its_channel_is_not_cancelled_and_is_recorded_as_s
     assert await _start(db, item_id)
     assert await _status(db, item_id) == (SENDING, "queued")
     assert not await _cancel(db, message_id), "too late: the provider may have it"
-    kept = await service.settle(
+    kept = await leases.settle(
         db, item_id, owner="w1", now=NOW, status=SENT, message_status="sent", provider_id="p1"
     )
     assert kept
@@ -69,7 +69,7 @@ async def test_a_row_cancelled_before_it_was_handed_over_never_goes(
     item_id, message_id = await _leased(db)
     assert await _cancel(db, message_id), "leased but not yet sending: still cancellable"
     assert not await _start(db, item_id)
-    kept = await service.settle(
+    kept = await leases.settle(
         db,
         item_id,
         owner="w1",
@@ -85,14 +85,14 @@ async def test_a_row_cancelled_before_it_was_handed_over_never_goes(
 async def test_a_lease_taken_over_settles_for_its_new_owner_only(db: Database) -> None:
     item_id, _ = await _leased(db)
     later = NOW + timedelta(seconds=61)
-    assert not await service.start_sending(
+    assert not await leases.start_sending(
         db, item_id, owner="w1", now=later, lease_seconds=60, spare=15
     ), "the lease ran out"
-    assert await service.claim(db, owner="w2", now=later, limit=10, lease_seconds=60) == [item_id]
-    assert await service.renew(db, [item_id], owner="w1", now=later, lease_seconds=60) == set()
-    assert not await service.settle(
+    assert await leases.claim(db, owner="w2", now=later, limit=10, lease_seconds=60) == [item_id]
+    assert await leases.renew(db, [item_id], owner="w1", now=later, lease_seconds=60) == set()
+    assert not await leases.settle(
         db, item_id, owner="w1", now=later, status=SENT, message_status="sent"
     )
-    assert await service.settle(
+    assert await leases.settle(
         db, item_id, owner="w2", now=later, status=SENT, message_status="sent"
     )
