@@ -66,7 +66,7 @@ def _where_it_is(delivery: str, outbox: str | None, message: str | None) -> str:
         return "planned"
     if delivery != "queued" or outbox is None:
         return delivery
-    if outbox == "pending":
+    if outbox in ("pending", "sending"):  # sending: handed to its channel, not yet answered
         return "queued"
     if outbox == "cancelled":
         return "withdrawn"  # held by a dispatcher when the campaign was paused or cancelled

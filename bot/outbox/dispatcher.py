@@ -12,9 +12,9 @@ INDGANG_LEASE_SECONDS and renewed while held. A row is marked 'sending' just bef
 call, in one conditional statement that also renews the lease (`leases.start_sending`):
 after that nobody can cancel it, and before it a cancel makes it fail, so a cancel and a
 send never both win. The outcome is recorded only while the lease is ours
-(`leases.settle`). A send starts with at least three quarters of a lease left and lasts at
-most INDGANG_SEND_TIMEOUT (under three quarters of the lease), so it ends before any other
-worker could claim the row again. What remains possible is a duplicate after a crash (or a
+(`leases.settle`). Marking renews the lease to its full length, and the call lasts at
+most INDGANG_SEND_TIMEOUT (under three quarters of it), so it ends before any other worker
+could claim the row again. What remains possible is a duplicate after a crash (or a
 timeout) between the provider accepting a message and our commit.
 """
 
