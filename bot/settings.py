@@ -56,8 +56,8 @@ class OutboxSettings(BaseModel):
     send_backoff_base: float = Field(default=2.0, gt=0)
     send_backoff_cap: float = Field(default=900.0, gt=0)
     lease_seconds: int = Field(default=120, gt=0)
-    # Provider calls in flight at once per channel, and the longest one may take: a slow or
-    # hanging call holds one of them, never the others (bot/outbox/dispatcher.py).
+    # Provider calls in flight at once per channel, and the longest one may take (at most
+    # half of lease_seconds): a slow or hanging call holds one of them, never the others.
     send_concurrency: int = Field(default=8, gt=0)
     send_timeout: float = Field(default=20.0, gt=0)
     # Share of a back-off drawn at random ("equal jitter": between (1 - j) and 1 times the
@@ -70,13 +70,11 @@ class OutboxSettings(BaseModel):
     # Rate given up so that no second ever holds more than the limit (bot/outbox/limits.py).
     send_pace_margin: float = Field(default=0.05, gt=0, le=1)
 
-    @model_validator(mode="after")
-    def _send_fits_lease(self) -> OutboxSettings:
-        # A send starts with at least three quarters of a fresh lease left, so it ends
-        # while the row is still ours (and no other worker can send it again).
-        if self.send_timeout >= self.lease_seconds * 0.75:
-            raise ValueError("send_timeout must be under three quarters of lease_seconds")
-        return self
+    @property
+    def call_timeout(self) -> float:
+        """The longest a provider call may take: `send_timeout`, and at most half the lease,
+        so a call ends while its row is still leased (no other worker can send it again)."""
+        return min(self.send_timeout, self.lease_seconds / 2)
 
     @field_validator("send_rates")
     @classmethod

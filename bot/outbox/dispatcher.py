@@ -13,7 +13,7 @@ call, in one conditional statement that also renews the lease (`leases.start_sen
 after that nobody can cancel it, and before it a cancel makes it fail, so a cancel and a
 send never both win. The outcome is recorded only while the lease is ours
 (`leases.settle`). Marking renews the lease to its full length, and the call lasts at
-most INDGANG_SEND_TIMEOUT (under three quarters of it), so it ends before any other worker
+most INDGANG_SEND_TIMEOUT (and half the lease), so it ends before any other worker
 could claim the row again. What remains possible is a duplicate after a crash (or a
 timeout) between the provider accepting a message and our commit.
 """
@@ -162,8 +162,6 @@ class Dispatcher:
         except PaceTooLate:
             log.warning("dispatcher.pace_too_late", outbox_id=item.id)
             return None  # still leased to us: sent once the lease has run out
-        if await self._deferred(claimed):
-            return None
         outbox = self.settings.outbox
         if not await leases.start_sending(
             self.db,
@@ -185,7 +183,11 @@ class Dispatcher:
                 log.info("dispatcher.slot_missed", outbox_id=item.id)
                 key, per_second, _ = self._limits[claimed.message.channel]
                 deadline = await self.pace.wait(key, per_second)  # the recipient's is taken
-            async with asyncio.timeout(outbox.send_timeout):
+            # Quiet hours may have begun while it waited: looked at with no await before
+            # the call.
+            if await self._deferred(claimed):
+                return None
+            async with asyncio.timeout(outbox.call_timeout):
                 return await channel.send(outbound)
         except PaceTooLate:
             return SendError("no send slot in time")

@@ -154,12 +154,12 @@ async def load(db: Database, item_ids: Sequence[int]) -> list[Claimed]:
 
 
 async def defer(db: Database, item_id: int, *, owner: str, until: datetime) -> bool:
-    """Put a leased row back until `until` (quiet hours), not counting it as an attempt."""
+    """Put a leased row back until `until` (quiet hours), not counting it as an attempt; also
+    a row marked 'sending' whose call was not made."""
     async with db.session() as session:
         result = await session.exec(
             _held([item_id], owner)
-            .where(OutboxItem.status == PENDING)
-            .values(due_at=until, lease_owner=None, lease_until=None)
+            .values(status=PENDING, due_at=until, lease_owner=None, lease_until=None)
             .returning(col(OutboxItem.id))
         )
         return result.first() is not None

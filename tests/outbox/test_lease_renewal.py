@@ -12,7 +12,7 @@ from channels.base import Outbound, SendResult
 from tests.outbox.helpers import chats, queue
 from tests.support import CollectingChannel
 
-LEASE = 3
+LEASE = 4
 
 
 @dataclass
@@ -25,25 +25,25 @@ class SlowChannel(CollectingChannel):
 
 
 async def test_rows_waiting_longer_than_the_lease_stay_ours(db: Database) -> None:
-    # Four messages to one chat take about 4 s, one after another: the last waits in its
-    # lane as long as the 3 s lease, while a second dispatcher keeps trying to claim.
+    # Five messages to one chat take about 5 s, one after another: the last waits in its
+    # lane as long as the 4 s lease, while a second dispatcher keeps trying to claim.
     [identity] = await chats(db, "web", ["visitor-1"])
-    sent_in_order = [(await queue(db, [identity], f"Besked {n}"))[0] for n in range(4)]
+    sent_in_order = [(await queue(db, [identity], f"Besked {n}"))[0] for n in range(5)]
     settings = Settings(
         _env_file=None,
         database_url=db.url,
-        outbox=OutboxSettings(lease_seconds=LEASE, send_timeout=2.2),
+        outbox=OutboxSettings(lease_seconds=LEASE),
     )
     holder, other = SlowChannel(), CollectingChannel()
     first = Dispatcher(db, {"web": holder}, settings)
     second = Dispatcher(db, {"web": other}, settings)
 
     holding = asyncio.create_task(first.dispatch_once())
-    await asyncio.sleep(0.3)  # the first has claimed all four
+    await asyncio.sleep(0.3)  # the first has claimed all five
     while not holding.done():
         await second.dispatch_once()
         await asyncio.sleep(0.05)
 
-    assert await holding == 4
+    assert await holding == 5
     assert other.sent == [], "the second dispatcher sent a row the first still held"
     assert [o.message_id for o in holder.sent] == sent_in_order
