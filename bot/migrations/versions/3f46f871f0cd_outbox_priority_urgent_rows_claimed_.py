@@ -1,7 +1,7 @@
 """outbox priority: urgent rows claimed before bulk
 
 Revision ID: 3f46f871f0cd
-Revises: b52f9fd90cc8
+Revises: 8a92d0c1365d
 Create Date: 2026-11-30 15:18:02.682782
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 
 
 revision: str = '3f46f871f0cd'
-down_revision: str | None = 'b52f9fd90cc8'
+down_revision: str | None = '8a92d0c1365d'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
