@@ -19,18 +19,18 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     # 0 urgent (answers), 1 normal, 2 bulk (reminders, check-ins, campaigns): see
-    # bot/outbox/models.py. Rows already queued get theirs from their flags.
-    with op.batch_alter_table('outbox', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('priority', sa.Integer(), server_default='1', nullable=False))
-        batch_op.drop_index(batch_op.f('ix_outbox_status_due'))
-        batch_op.create_index('ix_outbox_claim', ['status', 'priority', 'due_at'], unique=False)
+    # bot/outbox/models.py. Rows already queued get theirs from their flags. Plain ALTER
+    # TABLE ADD COLUMN (no batch copy of the table): both databases do it in place.
+    op.add_column('outbox', sa.Column('priority', sa.Integer(), server_default='1', nullable=False))
     op.execute(
         "UPDATE outbox SET priority = CASE WHEN urgent THEN 0 WHEN nudge THEN 2 ELSE 1 END"
     )
+    op.drop_index('ix_outbox_status_due', table_name='outbox')
+    op.create_index('ix_outbox_claim', 'outbox', ['status', 'priority', 'due_at'], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_index('ix_outbox_claim', table_name='outbox')
+    op.create_index('ix_outbox_status_due', 'outbox', ['status', 'due_at'], unique=False)
     with op.batch_alter_table('outbox', schema=None) as batch_op:
-        batch_op.drop_index('ix_outbox_claim')
-        batch_op.create_index(batch_op.f('ix_outbox_status_due'), ['status', 'due_at'], unique=False)
         batch_op.drop_column('priority')
