@@ -131,10 +131,15 @@ async def test_busy_twilio_is_retried_after_a_wait(
     [message] = await stack.outbound("sms")
     row = await stack.outbox_for(message.id)
     assert (row.status, row.attempts) == (PENDING, 1)
-    assert row.due_at == utcnow() + timedelta(seconds=wait)
-    clock.advance(timedelta(seconds=wait - 1))
+    if retry_after is None:  # our own back-off, with jitter: between half and all of it
+        jitter = stack.settings.outbox.send_backoff_jitter
+        earliest = utcnow() + timedelta(seconds=wait * (1 - jitter))
+        assert earliest <= row.due_at <= utcnow() + timedelta(seconds=wait)
+    else:  # the provider's Retry-After, exactly
+        assert row.due_at == utcnow() + timedelta(seconds=wait)
+    clock.advance(row.due_at - utcnow() - timedelta(milliseconds=1))
     assert await stack.dispatch() == 0
-    clock.advance(timedelta(seconds=1))
+    clock.advance(timedelta(milliseconds=1))
     assert await stack.dispatch() == 1
     assert (await stack.outbox_for(message.id)).status == SENT
     assert len(stack.twilio.sent_bodies(PHONE)) == 1

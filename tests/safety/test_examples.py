@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.safety.concepts import ConceptFileError
+from bot.safety.concepts import CATEGORIES, ConceptFileError
 from bot.safety.examples import Example, ExampleBank, load_example_file, load_examples
 from bot.safety.screen import Screener, load_screener
 
@@ -129,13 +129,5 @@ def test_the_shipped_examples_load_and_cover_every_category() -> None:
         Path(__file__).resolve().parents[2] / "content" / "safety" / "examples"
     )
     crisis = {e.category for e in examples if e.label == "crisis"}
-    assert crisis == {
-        "acute_danger",
-        "suicide",
-        "self_harm",
-        "abuse",
-        "violence",
-        "forced_marriage",
-        "homelessness",
-    }
+    assert crisis == set(CATEGORIES) - {"distress"}  # distress is for gentle readings only
     assert {e.language for e in examples} >= {"da", "en", "ar", "fa", "pl", "ru", "so", "tr", "uk"}
