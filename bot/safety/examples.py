@@ -86,33 +86,49 @@ class ExampleBank:
 
     def __init__(self, examples: Iterable[Example]) -> None:
         self.examples = tuple(e for e in examples if len(normalise(e.text).split()) >= MIN_WORDS)
-        counted = [features(e.text) for e in self.examples]
-        documents: Counter[str] = Counter()
-        for counts in counted:
-            documents.update(counts.keys())
+        # Every feature gets a slot as it is first seen; each example is kept as two small
+        # arrays (slots, counts) until the weights are known, so the index is built without
+        # holding thousands of dictionaries at once.
+        self._slots: dict[str, int] = {}
+        documents = array("I")
+        kept: list[tuple[array[int], array[int]]] = []
+        for example in self.examples:
+            counts = features(example.text)
+            slots = array("I", (self._slots.setdefault(f, len(self._slots)) for f in counts))
+            documents.extend([0] * (len(self._slots) - len(documents)))
+            for slot in slots:
+                documents[slot] += 1
+            kept.append((slots, array("I", counts.values())))
         total = len(self.examples) + 1
-        self._idf = {f: math.log(total / (n + 1)) for f, n in documents.items()}
+        self._idf = array("f", (math.log(total / (n + 1)) for n in documents))
         self._unseen_idf = math.log(total)
-        # Postings, compact: feature -> slot; a slot's examples and weights lie in two flat
-        # arrays from starts[slot] to starts[slot + 1] (a few MB for thousands of examples).
-        postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
-        for index, counts in enumerate(counted):
-            for feature, weight in self._weigh(counts).items():
-                postings[feature].append((index, weight))
+        # Postings, compact: a slot's examples and weights lie in two flat arrays from
+        # starts[slot] to starts[slot + 1] (a few MB for thousands of examples).
+        self._starts = array("I", [0] * (len(documents) + 1))
+        for slot, n in enumerate(documents):
+            self._starts[slot + 1] = self._starts[slot] + n
+        self._ids = array("I", [0] * self._starts[-1])
+        self._weights = array("f", [0.0] * self._starts[-1])
+        filled = array("I", self._starts[:-1])
+        for index, (slots, times) in enumerate(kept):
+            weights = [
+                (1 + math.log(n)) * self._idf[slot] for slot, n in zip(slots, times, strict=True)
+            ]
+            norm = math.sqrt(sum(w * w for w in weights)) or 1.0
+            for slot, weight in zip(slots, weights, strict=True):
+                at = filled[slot]
+                self._ids[at], self._weights[at] = index, weight / norm
+                filled[slot] = at + 1
         self.evidence = _evidence_words(self.examples)
-        self._slots = {feature: slot for slot, feature in enumerate(postings)}
-        self._starts = array("I", [0])
-        self._ids = array("I")
-        self._weights = array("f")
-        for entries in postings.values():
-            self._ids.extend(i for i, _ in entries)
-            self._weights.extend(w for _, w in entries)
-            self._starts.append(len(self._ids))
 
     def _weigh(self, counts: Counter[str]) -> dict[str, float]:
-        weights = {
-            f: (1 + math.log(n)) * self._idf.get(f, self._unseen_idf) for f, n in counts.items()
-        }
+        """A message's features weighted like the examples' (unknown ones as the rarest)."""
+        weights = {}
+        for feature, n in counts.items():
+            slot = self._slots.get(feature)
+            weights[feature] = (1 + math.log(n)) * (
+                self._idf[slot] if slot is not None else self._unseen_idf
+            )
         norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
         return {f: w / norm for f, w in weights.items()}
 
