@@ -21,20 +21,16 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import os
 import resource
 import sys
-import tempfile
 import time
 import tracemalloc
-import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from datetime import time as clock_time
 from pathlib import Path
 from typing import Any
 
-import psycopg
 import structlog
 from sqlalchemy import delete, func, insert, select, update
 from sqlmodel import SQLModel
@@ -42,6 +38,7 @@ from sqlmodel import SQLModel
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import bot.models  # noqa: F401
+from bench.databases import on_each_database
 from bench.rows import plain_insert
 from bot.campaigns.models import CANCELLED, PLANNED, RUNNING, Campaign, CampaignDelivery
 from bot.campaigns.planning import plan_campaign
@@ -60,7 +57,6 @@ from channels.telegram.channel import TelegramChannel
 from tests.fakes.telegram_api import TEST_TOKEN, FakeTelegram
 from tests.fakes.twilio_api import FakeTwilio
 
-PG = os.environ.get("INDGANG_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 NOW = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)  # 10:00 in Copenhagen
 TEXT = "Hej {first_name}. Husk at søge ind på en uddannelse inden fredag."
 
@@ -299,21 +295,7 @@ def main() -> None:
     total, sample = (10_000, 1_000) if args.quick else (args.recipients, args.dispatch)
     logging.disable(logging.WARNING)
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
-    with tempfile.TemporaryDirectory() as tmp:
-        asyncio.run(bench(f"sqlite+aiosqlite:///{tmp}/bench.db", "sqlite", total, sample))
-    try:
-        admin = psycopg.connect(PG, autocommit=True, connect_timeout=3)
-    except psycopg.Error:
-        print("postgresql: not reachable, skipped")
-        return
-    name = f"bench_campaign_{uuid.uuid4().hex[:8]}"
-    with admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-        base = PG.rsplit("/", 1)[0].split("://", 1)[1]
-        try:
-            asyncio.run(bench(f"postgresql+psycopg://{base}/{name}", "postgresql", total, sample))
-        finally:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    on_each_database("bench_campaign", lambda url, backend: bench(url, backend, total, sample))
 
 
 if __name__ == "__main__":

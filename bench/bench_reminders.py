@@ -6,23 +6,19 @@ rows (a message and its outbox row). Run: .venv/bin/python bench/bench_reminders
 
 from __future__ import annotations
 
-import asyncio
-import os
 import sys
-import tempfile
 import time
 import tracemalloc
-import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import psycopg
 from sqlalchemy import insert
 from sqlmodel import SQLModel
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import bot.models  # noqa: F401
+from bench.databases import on_each_database
 from bench.rows import plain_insert
 from bot.database import Database
 from bot.municipalities.models import Municipality
@@ -32,7 +28,6 @@ from bot.reminders.models import Reminder
 from bot.reminders.sweep import sweep_due
 from bot.wiring import build_engine
 
-PG = os.environ.get("INDGANG_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 PEOPLE = 1000
 NOW = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)  # 10:00 in Copenhagen: no quiet hours
 
@@ -125,21 +120,7 @@ async def bench(url: str, label: str, total: int) -> None:
 def main() -> None:
     """Run on SQLite, then on PostgreSQL if it answers."""
     total = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
-    with tempfile.TemporaryDirectory() as tmp:
-        asyncio.run(bench(f"sqlite+aiosqlite:///{tmp}/bench.db", "sqlite", total))
-    try:
-        admin = psycopg.connect(PG, autocommit=True, connect_timeout=3)
-    except psycopg.Error:
-        print("postgresql: not reachable, skipped")
-        return
-    name = f"bench_sweep_{uuid.uuid4().hex[:8]}"
-    with admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-        base = PG.rsplit("/", 1)[0].split("://", 1)[1]
-        try:
-            asyncio.run(bench(f"postgresql+psycopg://{base}/{name}", "postgresql", total))
-        finally:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    on_each_database("bench_sweep", lambda url, backend: bench(url, backend, total))
 
 
 if __name__ == "__main__":
