@@ -48,16 +48,20 @@ async def test_two_thousand_get_one_message_each_and_the_left_out_none(
     assert counts["skipped"] == sum(LEFT_OUT.values())
 
 
+async def queued_now(stack: Stack, now: datetime) -> tuple[dict[str, list[str]], int]:
+    """The crowd, a campaign to all of it due now, and its rows queued by one sweep."""
+    addresses = await crowd(stack.db, stack.municipality_id, now, PER_CHANNEL, LEFT_OUT)
+    campaign_id = await started(
+        stack.db, spec(municipality="751", schedule={"at": now.isoformat()}), now
+    )
+    await sweep(stack.db, now)
+    return addresses, campaign_id
+
+
 async def test_pause_takes_back_what_is_queued_and_resume_sends_it_once(
     stack: Stack, frozen_clock: datetime
 ) -> None:
-    addresses = await crowd(stack.db, stack.municipality_id, frozen_clock, PER_CHANNEL, LEFT_OUT)
-    campaign_id = await started(
-        stack.db,
-        spec(municipality="751", schedule={"at": frozen_clock.isoformat()}),
-        frozen_clock,
-    )
-    await sweep(stack.db, frozen_clock)
+    addresses, campaign_id = await queued_now(stack, frozen_clock)
     # Some go out, then staff pause: nothing more goes until they resume.
     first = await stack.app.state.dispatcher.dispatch_once()
     assert first > 0
@@ -102,13 +106,7 @@ async def test_a_pause_stops_what_a_dispatcher_already_holds(
 ) -> None:
     """The dispatcher has claimed a batch and waits for send slots when staff press pause:
     nothing more goes; on resume each recipient still gets exactly one message."""
-    addresses = await crowd(stack.db, stack.municipality_id, frozen_clock, PER_CHANNEL, LEFT_OUT)
-    campaign_id = await started(
-        stack.db,
-        spec(municipality="751", schedule={"at": frozen_clock.isoformat()}),
-        frozen_clock,
-    )
-    await sweep(stack.db, frozen_clock)
+    addresses, campaign_id = await queued_now(stack, frozen_clock)
     dispatcher = stack.app.state.dispatcher
     sent_before_pause = 3
 
