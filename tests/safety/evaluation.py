@@ -10,11 +10,14 @@ example reading. `fresh5.yaml` was measured unseen twice while the example readi
 (0.729, then 0.801; 0.602 with the concept files alone). The messages of all these shares are
 also among the example files (content/safety/examples); every share is screened with its own
 messages left out of the examples, so its figure is still for messages the examples have not
-seen. The unseen share (`fresh6.yaml`) is in neither the examples nor any tuning: it says how
-the screen does on messages nobody has seen (measured once, 2026-11-30, before fresh5 and
-ordinary joined the examples: crisis recall 0.751 and precision 0.943; 0.627 and 0.965 with
-the concept files alone). Run
-`python -m tests.safety.evaluation [tune|…|fresh6|ordinary|all|every]
+seen. The unseen shares are in neither the examples nor any tuning: they say how the screen
+does on messages nobody has seen. `fresh6.yaml` was measured on 2026-11-30 before fresh5 and
+ordinary joined the examples (crisis recall 0.751, precision 0.943; 0.627 and 0.965 with the
+concept files alone), `fresh7.yaml` (written the same day by a writer who had read none of the
+content) first with the examples as they were (0.831, 0.977), then with example batch 7
+(0.850, 0.972), then with UNMATCHED_RESEMBLANCE lowered from 0.35 to 0.30, a threshold chosen
+on fresh4+fresh5+ordinary (fresh7 0.879 and 0.968; fresh6 0.853 and 0.962). Run
+`python -m tests.safety.evaluation [tune|…|fresh7|ordinary|all|every]
 [--misses]` for the report the test prints; `all` is the tuned shares, `every` adds the others.
 """
 
@@ -36,7 +39,7 @@ SHARES = ("tune", "holdout", "fresh", "fresh2", "fresh3")
 MEASURED = ("fresh4", "fresh5", "ordinary")
 """Shares the concept files were never tuned on, now among the examples (left out when
 measured): the figure printed for them is the screen's on messages it has not seen."""
-UNSEEN = ("fresh6",)
+UNSEEN = ("fresh6", "fresh7")
 """Shares nobody tuning may read; skipped while their file does not exist yet."""
 
 

@@ -3,10 +3,10 @@
 The corpus (tests/data/safety/eval) was written apart from the concept files, the way young
 people write. The thresholds hold for the shares the concept files were tuned on (`tune`,
 `holdout`, `fresh`, `fresh2`, `fresh3`), each with its own messages left out of the example
-files. `fresh4` and `ordinary` (never tuned on; they chose the example thresholds), `fresh5`
-and the unseen `fresh6` are printed beside them, so a reader sees how the screen does on
-messages nobody tuned it for: on fresh6, crisis recall 0.751 — far from the 0.98 the tuned
-shares reach.
+files. `fresh4`, `fresh5` and `ordinary` (never tuned on; they chose the example thresholds)
+and the unseen `fresh6` and `fresh7` are printed beside them, so a reader sees how the screen
+does on messages nobody tuned it for: crisis recall 0.853 on fresh6 and 0.879 on fresh7 —
+short of the 0.98 the tuned shares reach.
 """
 
 from __future__ import annotations
