@@ -1,4 +1,4 @@
-"""The app factory: web routes, the dispatcher and the scheduler in one process."""
+"""The app factory: web routes, and unless asked not to, the dispatcher and the scheduler."""
 
 from __future__ import annotations
 
@@ -10,33 +10,18 @@ from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 
 from bot import health
-from bot.campaigns import scheduled as campaigns_scheduled
-from bot.checkins import scheduled as checkins_scheduled
 from bot.checkins import views as checkins_views
-from bot.conversation.engine import Engine
 from bot.http_headers import SecurityHeaders
 from bot.inbox.routes import router as inbox_router
 from bot.people import views as people_views
 from bot.plans import views as plans_views
-from bot.privacy import scheduled as privacy_scheduled
-from bot.reminders import scheduled as reminders_scheduled
 from bot.runtime import assemble, started
-from bot.scheduler import Job, Scheduler
 from bot.settings import Settings, get_settings
 from bot.wiring import build_routers, home_page
+from bot.workers import scheduling
 from channels.base import ChannelSettings
 
 log = structlog.get_logger(__name__)
-
-
-def scheduled_jobs(settings: Settings, engine: Engine) -> list[Job]:
-    """Every periodic sweep, each declared beside its domain (bot/<domain>/scheduled.py)."""
-    return [
-        *reminders_scheduled.jobs(settings, engine),
-        *campaigns_scheduled.jobs(settings, engine),
-        *checkins_scheduled.jobs(settings, engine),
-        *privacy_scheduled.jobs(settings),
-    ]
 
 
 def create_app(
@@ -56,23 +41,13 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with started(service, background_dispatch=run_workers):
-            scheduler = (
-                Scheduler(
-                    service.db,
-                    jobs=scheduled_jobs(settings, service.receiver.engine),
-                    wake=dispatcher.wake,
-                )
-                if run_workers
-                else None
-            )
-            if scheduler is not None:
-                await scheduler.start()
-            log.info("service.started", channels=sorted(channels), workers=run_workers)
-            try:
+            if not run_workers:
+                log.info("service.started", channels=sorted(channels), workers=False)
                 yield
-            finally:
-                if scheduler is not None:
-                    await scheduler.stop()
+                return
+            async with scheduling(service):
+                log.info("service.started", channels=sorted(channels), workers=True)
+                yield
 
     app = FastAPI(
         title="Indgang",
@@ -85,6 +60,7 @@ def create_app(
     app.state.db = service.db
     app.state.dispatcher = dispatcher
     app.state.receiver = service.receiver
+    app.state.inbox_changes = service.inbox_changes
     app.state.channels = channels
     app.add_middleware(SecurityHeaders)
     app.include_router(health.router)

@@ -33,15 +33,29 @@ add_channel_commands(app, CliHost())
 def serve(
     host: str = typer.Option("127.0.0.1", help="Address to listen on."),
     port: int = typer.Option(8000, help="Port to listen on."),
+    web_only: bool = typer.Option(
+        False, "--web-only", help="Serve web requests only; `indgang worker` sends and sweeps."
+    ),
 ) -> None:
-    """Run everything in one process: web, dispatcher and scheduler."""
+    """Run web, dispatcher and scheduler in one process (or the web part alone)."""
     typer.echo(f"Indgang starting on http://{host}:{port}  (chat simulator: /chat)")
     import uvicorn
 
     from bot.app import create_app
 
-    service = create_app(settings(), channel_settings=channel_settings())
+    service = create_app(settings(), channel_settings=channel_settings(), run_workers=not web_only)
     uvicorn.run(service, host=host, port=port, log_config=None, proxy_headers=True)
+
+
+@app.command()
+def worker() -> None:
+    """Send the outbox and run the sweeps, without web routes (beside `serve --web-only`).
+
+    Start as many as needed against one PostgreSQL; stop one with SIGTERM.
+    """
+    from bot.workers import work
+
+    run(work(settings()))
 
 
 @db_app.command("upgrade")

@@ -2,8 +2,9 @@
 
 `assemble` builds the database handle, one object per channel, the dispatcher, the receiver
 and the context channels' routes get; `started` migrates, warms up and runs the dispatcher
-(the app's lifespan); `running` is both, for commands such as `indgang telegram poll` and
-`indgang console`.
+(the app's lifespan) with, on PostgreSQL, a listener that wakes it when any process writes
+outbox rows (bot/signals.py); `running` is both, for commands such as
+`indgang telegram poll`, `indgang console` and `indgang worker`.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import asyncio
 import time
 from collections.abc import AsyncIterator, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeVar, cast
 
 import structlog
@@ -28,6 +29,7 @@ from bot.outbox.dispatcher import Dispatcher
 from bot.outbox.service import record_status
 from bot.safety.screen import load_screener
 from bot.settings import Settings
+from bot.signals import INBOX, OUTBOX, Changes, Listener
 from bot.wiring import build_channels, build_engine, deployment_of, read_channel_settings
 from channels.base import Channel, ChannelContext, ChannelPlugin, ChannelSettings, StatusUpdate
 
@@ -47,6 +49,8 @@ class Service:
     dispatcher: Dispatcher
     receiver: Receiver
     context: ChannelContext
+    # Woken when messages or handoffs change in any process (PostgreSQL; bot/signals.py).
+    inbox_changes: Changes = field(default_factory=Changes)
 
     def channel(self, plugin: ChannelPlugin[Any, ChannelT]) -> ChannelT | None:
         """The channel a plug-in built, if it is on."""
@@ -154,13 +158,20 @@ async def started(service: Service, *, background_dispatch: bool = True) -> Asyn
     try:
         await _start(service)
         stop = asyncio.Event()
-        worker = asyncio.create_task(service.dispatcher.run(stop)) if background_dispatch else None
+        workers = []
+        if background_dispatch:
+            workers.append(asyncio.create_task(service.dispatcher.run(stop)))
+        if service.db.dialect == "postgresql":
+            handlers = {INBOX: service.inbox_changes.notify}
+            if background_dispatch:
+                handlers[OUTBOX] = service.dispatcher.wake
+            workers.append(asyncio.create_task(Listener(service.db.url, handlers).run(stop)))
         try:
             yield service
         finally:
             stop.set()
-            if worker is not None:
-                with suppress(asyncio.CancelledError):
+            for worker in workers:
+                with suppress(asyncio.CancelledError, TimeoutError):
                     await asyncio.wait_for(worker, timeout=10)
     finally:
         await service.dispatcher.close()

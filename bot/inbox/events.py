@@ -1,8 +1,8 @@
 """Live updates for the inbox: a server-sent event whenever the queue or a conversation changes.
 
-Each connection polls the database about once a second with a cheap query. That works on
-SQLite and across many web processes on PostgreSQL without a broker; LISTEN/NOTIFY could
-replace the poll later without changing the page.
+On PostgreSQL each connection looks at the database when a notification says that a message
+or a handoff changed, in whichever process (bot/signals.py), and at least every ten seconds;
+on SQLite it polls about once a second with a cheap query.
 """
 
 from __future__ import annotations
@@ -16,9 +16,13 @@ from fastapi.responses import StreamingResponse
 
 from bot.inbox import service
 from bot.inbox.login import find_login
+from bot.signals import Changes
 from bot.staff.deps import get_db
 
 POLL_SECONDS = 1.0
+# Without a change, look again this often anyway (a session may expire) and keep the
+# connection alive through proxies.
+QUIET_SECONDS = 10.0
 # EventSource reconnects by itself; short streams keep shutdowns and logouts quick.
 STREAM_SECONDS = 60.0
 
@@ -35,6 +39,9 @@ async def events(
     and connecting is not missed.
     """
     db = get_db(request)
+    # On PostgreSQL a notification from whichever process changed a message or a handoff
+    # (bot/signals.py) says when to look again; SQLite is looked at every second.
+    changes: Changes | None = request.app.state.inbox_changes if db.dialect != "sqlite" else None
     async with db.session() as session:
         login = await find_login(request, session)
         if login is None:
@@ -71,7 +78,10 @@ async def events(
                 if last is not None:
                     yield f"event: changed\ndata: {json.dumps({'waiting': waiting})}\n\n"
                 last = current_mark
-            await asyncio.sleep(POLL_SECONDS)
+            if changes is None:
+                await asyncio.sleep(POLL_SECONDS)
+            elif not await changes.wait(QUIET_SECONDS):
+                yield ": keep-alive\n\n"
 
     return StreamingResponse(
         stream(),

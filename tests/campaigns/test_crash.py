@@ -26,11 +26,7 @@ from __future__ import annotations
 import asyncio
 import os
 import random
-import signal
-import socket
-import sys
 from collections import Counter
-from collections.abc import Awaitable, Callable
 from datetime import time
 from pathlib import Path
 
@@ -47,6 +43,7 @@ from bot.outbox.models import SENT, OutboxItem
 from tests.campaigns.world import crowd, deliveries, spec, started
 from tests.fakes.telegram_api import TEST_TOKEN, FakeTelegram
 from tests.fakes.twilio_api import FakeTwilio
+from tests.fixtures.processes import ServiceProcess, free_port, wait_until
 from tests.fixtures.stack import BOT_ID, SECRET, SERVICE_SID, SMS_NUMBER
 from tests.world import service_town
 
@@ -57,62 +54,6 @@ RATE = 50  # the campaign's own throttle: about six seconds of sending to kill i
 LEASE_SECONDS = 4  # a dead process's rows are taken over this long after it claimed them
 BATCH = 50  # rows one dispatcher round claims: the most a process can have in flight
 STARTUP = 120.0  # seconds a start (migrations, warming up the readers) may take here
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-class Server:
-    """`indgang serve` in a process of its own, started, killed and stopped by the test."""
-
-    def __init__(self, env: dict[str, str], workdir: Path) -> None:
-        self.env = env
-        self.workdir = workdir
-        self.log = workdir / "server.log"
-        self.process: asyncio.subprocess.Process | None = None
-
-    async def start(self) -> None:
-        """Start it (it migrates, warms up, then dispatches and runs the sweeps)."""
-        with self.log.open("ab") as log:
-            self.process = await asyncio.create_subprocess_exec(
-                sys.executable,
-                "-c",
-                "from bot.cli import main; main()",
-                "serve",
-                "--port",
-                str(_free_port()),
-                env=self.env,
-                cwd=self.workdir,  # no .env here
-                stdout=log,
-                stderr=asyncio.subprocess.STDOUT,
-            )
-
-    def exited(self) -> bool:
-        """Whether the process ended by itself."""
-        return self.process is not None and self.process.returncode is not None
-
-    async def kill(self) -> None:
-        """SIGKILL: no shutdown, no finally, no last commit."""
-        assert self.process is not None
-        os.kill(self.process.pid, signal.SIGKILL)
-        await self.process.wait()
-
-    async def stop(self) -> None:
-        """SIGTERM, and SIGKILL if it will not go."""
-        if self.process is None or self.process.returncode is not None:
-            return
-        self.process.terminate()
-        try:
-            await asyncio.wait_for(self.process.wait(), timeout=30)
-        except TimeoutError:
-            await self.kill()
-
-    def tail(self) -> str:
-        """The end of the server's log, for a failure message."""
-        return self.log.read_text(errors="replace")[-4000:] if self.log.exists() else ""
 
 
 def _environment(db_url: str, telegram: FakeTelegram, twilio: FakeTwilio) -> dict[str, str]:
@@ -193,22 +134,6 @@ async def _done(db: Database, campaign_id: int) -> bool:
     return int(waiting[0]) == 0 and int(waiting[1]) > 0
 
 
-async def _until(
-    server: Server, ready: Callable[[], Awaitable[bool]], seconds: float, what: str
-) -> None:
-    """Poll `ready()` every 10 ms; fail with the server's log if it dies or time runs out."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + seconds
-    while True:
-        if await ready():
-            return
-        if server.exited():
-            raise AssertionError(f"the server exited while waiting for {what}:\n{server.tail()}")
-        if loop.time() > deadline:
-            raise AssertionError(f"timed out waiting for {what}:\n{server.tail()}")
-        await asyncio.sleep(0.01)
-
-
 async def test_killed_mid_campaign_every_recipient_gets_one_confirmed_message(
     database_url: str, backend: str, tmp_path: Path
 ) -> None:
@@ -219,7 +144,13 @@ async def test_killed_mid_campaign_every_recipient_gets_one_confirmed_message(
         campaign_id, addresses = await _prepare(db, str(seed))
         eligible = set(addresses["telegram"]) | set(addresses["sms"])
         with FakeTelegram.start_in_thread() as telegram, FakeTwilio.start_in_thread() as twilio:
-            server = Server(_environment(database_url, telegram, twilio), tmp_path)
+            server = ServiceProcess(
+                _environment(database_url, telegram, twilio),
+                tmp_path,
+                "serve",
+                "--port",
+                str(free_port()),
+            )
             # Kill points: so many sends accepted, then a few milliseconds more.
             points = sorted(draw.sample(range(5, len(eligible) - 5), KILLS))
             try:
@@ -229,14 +160,14 @@ async def test_killed_mid_campaign_every_recipient_gets_one_confirmed_message(
                     async def reached(point: int = point) -> bool:
                         return len(_sends(telegram, twilio)) >= point
 
-                    await _until(server, reached, STARTUP, f"{point} sends")
+                    await wait_until(reached, STARTUP, f"{point} sends", [server])
                     await asyncio.sleep(draw.uniform(0, 0.02))
                     await server.kill()
                     assert len({a for a, _ in _sends(telegram, twilio)}) < len(eligible), (
                         "the campaign ended before the kill: nothing was tested"
                     )
                 await server.start()
-                await _until(server, lambda: _done(db, campaign_id), STARTUP, "the last send")
+                await wait_until(lambda: _done(db, campaign_id), STARTUP, "the last send", [server])
                 await asyncio.sleep(1)  # anything still to come would come now
             finally:
                 await server.stop()

@@ -114,10 +114,10 @@ async def test_period_is_per_municipality(
 
 
 async def test_the_scheduler_runs_retention(db: Database) -> None:
-    from bot.app import scheduled_jobs
     from bot.scheduler import Scheduler
     from bot.settings import get_settings
     from bot.wiring import build_engine
+    from bot.workers import scheduled_jobs
 
     sofie, _ahmed, _closed = await close_sofie(db)
     clock.advance(timedelta(days=31))
