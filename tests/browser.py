@@ -23,7 +23,11 @@ if TYPE_CHECKING:
     from playwright.async_api import Page
 
 CHROMIUM = os.environ.get("INDGANG_TEST_CHROMIUM", "/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
+# Screenshots: INDGANG_TEST_ARTIFACTS names another directory (a CI job's artifact folder).
+ARTIFACTS = Path(
+    os.environ.get("INDGANG_TEST_ARTIFACTS")
+    or Path(__file__).resolve().parents[1] / "test-artifacts"
+)
 # Without the background-networking flags Chromium keeps dialling out of this closed network.
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -67,7 +71,7 @@ def port_of(sock: socket.socket) -> int:
 
 def artifact(name: str, request: pytest.FixtureRequest) -> Path:
     """Where a screenshot goes: one file per test case, so parallel cases never share one."""
-    ARTIFACTS.mkdir(exist_ok=True)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     case = getattr(request.node, "callspec", None)
     suffix = f"-{case.id}" if case is not None else ""
     stem, _, extension = name.rpartition(".")

@@ -105,6 +105,7 @@ class Receiver:
                 state=state,
                 now=now,
                 cpr_removed=cpr_found > 0,
+                message_id=message.id,
             )
             replies = await self.engine.handle(turn)
             await outbox.enqueue_answer(session, identity=identity, replies=replies, now=now)

@@ -18,6 +18,7 @@ from bot.content.texts import system_text
 from bot.conversation.service import history
 from bot.handoff import operations
 from bot.handoff import service as handoffs
+from bot.handoff.models import Handoff
 from bot.i18n import N_, normalise_language, tr
 from bot.inbox import service
 from bot.inbox.login import ApiLogin, FormLogin, InboxSession, Login, PageLogin
@@ -33,6 +34,7 @@ STATIC = Path(__file__).parent / "static"
 STATIC_FILES = {
     "htmx.min.js": "text/javascript",
     "inbox.js": "text/javascript",
+    "conversation.js": "text/javascript",
     "campaigns.js": "text/javascript",
     "inbox.css": "text/css",
 }
@@ -128,12 +130,12 @@ async def _conversation_context(
         if c.score is not None
     ][-CHART_CHECKINS:]
     identity = await people.preferred_identity(session, person_id=person.id)
+    handoff = await handoffs.active_handoff(session, person_id=person.id)
     return {
         "person": person,
         "person_lang": normalise_language(person.language),
-        "messages": await history(session, person_id=person.id),
-        "scheduled": await service.scheduled(session, person_id=person.id),
-        "handoff": await handoffs.active_handoff(session, person_id=person.id),
+        **await _thread(session, login, person, handoff),
+        "handoff": handoff,
         "plan": plan,
         "milestones": [
             m for m in await changes.all_milestones(session, plan_id=plan.id) if m.status == "open"
@@ -196,17 +198,27 @@ async def messages_fragment(
     await audit.record(
         session, staff=login.staff, young_person_id=person.id, action="view_messages"
     )
+    handoff = await handoffs.active_handoff(session, person_id=person.id)
     return render(
         request,
         "_messages.html",
-        {
-            "person": person,
-            "messages": await history(session, person_id=person.id),
-            "scheduled": await service.scheduled(session, person_id=person.id),
-            "staff": {s.id: s for s in await service.colleagues(session, login)},
-        },
+        {"person": person, **await _thread(session, login, person, handoff)},
         login=login,
     )
+
+
+async def _thread(
+    session: AsyncSession, login: Login, person: YoungPerson, handoff: Handoff | None
+) -> dict[str, Any]:
+    """What the message list shows: messages, scheduled replies, authors, the crisis message."""
+    assert person.id is not None
+    return {
+        "messages": await history(session, person_id=person.id),
+        "scheduled": await service.scheduled(session, person_id=person.id),
+        "authors": await service.staff_names(session, login),
+        # An urgent handoff opens at the young person's message that made it urgent.
+        "focus": handoff.message_id if handoff is not None and handoff.urgent else None,
+    }
 
 
 def _back(person_id: int, anchor: str = "reply") -> RedirectResponse:
