@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import socket
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -127,12 +127,20 @@ async def serve_with_fake_twilio(
 
 
 @asynccontextmanager
-async def chromium_page(width: int = 1280, height: int = 900) -> AsyncIterator[Page]:
-    """A fresh page of Debian's Chromium at this viewport, Danish, 15 s default timeout."""
+async def chromium_page(
+    width: int = 1280, height: int = 900, args: Sequence[str] = ()
+) -> AsyncIterator[Page]:
+    """A fresh page of Debian's Chromium at this viewport, Danish, 15 s default timeout.
+
+    `args` are more command-line flags, e.g. `--host-resolver-rules` to open the loopback
+    server under another name.
+    """
     from playwright.async_api import async_playwright
 
     async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = await playwright.chromium.launch(
+            executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, *args]
+        )
         context = await browser.new_context(
             viewport={"width": width, "height": height}, locale="da-DK"
         )

@@ -15,15 +15,14 @@ from bot.audit import service as audit
 from bot.checkins import service as checkin_service
 from bot.clock import utcnow
 from bot.content.texts import system_text
-from bot.conversation.service import history
 from bot.handoff import operations
 from bot.handoff import service as handoffs
-from bot.handoff.models import Handoff
 from bot.i18n import N_, normalise_language, tr
 from bot.inbox import service
 from bot.inbox.login import ApiLogin, FormLogin, InboxSession, Login, PageLogin
 from bot.inbox.pages import UI_LANGUAGES, render, ui_language
 from bot.inbox.replies import canned_for, confidential_hits
+from bot.inbox.thread import thread
 from bot.municipalities import hours
 from bot.people import service as people
 from bot.people.models import YoungPerson
@@ -134,7 +133,7 @@ async def _conversation_context(
     return {
         "person": person,
         "person_lang": normalise_language(person.language),
-        **await _thread(session, login, person, handoff),
+        **await thread(session, login, person, handoff),
         "handoff": handoff,
         "plan": plan,
         "milestones": [
@@ -202,23 +201,9 @@ async def messages_fragment(
     return render(
         request,
         "_messages.html",
-        {"person": person, **await _thread(session, login, person, handoff)},
+        {"person": person, **await thread(session, login, person, handoff)},
         login=login,
     )
-
-
-async def _thread(
-    session: AsyncSession, login: Login, person: YoungPerson, handoff: Handoff | None
-) -> dict[str, Any]:
-    """What the message list shows: messages, scheduled replies, authors, the crisis message."""
-    assert person.id is not None
-    return {
-        "messages": await history(session, person_id=person.id),
-        "scheduled": await service.scheduled(session, person_id=person.id),
-        "authors": await service.staff_names(session, login),
-        # An urgent handoff opens at the young person's message that made it urgent.
-        "focus": handoff.message_id if handoff is not None and handoff.urgent else None,
-    }
 
 
 def _back(person_id: int, anchor: str = "reply") -> RedirectResponse:
