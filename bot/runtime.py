@@ -23,7 +23,7 @@ from bot.clock import utcnow
 from bot.conversation.service import Receipt, Receiver, messages_for_address
 from bot.database import Database
 from bot.demo import DEMO_VISITORS, ensure_demo
-from bot.i18n import detect
+from bot.i18n import detect, tr
 from bot.migrate import is_current, upgrade
 from bot.outbox.dispatcher import Dispatcher
 from bot.outbox.service import record_status
@@ -115,6 +115,7 @@ def channel_context(db: Database, receiver: Receiver, settings: Settings) -> Cha
         record_status=on_status,
         history=history,
         visitors=visitors,
+        translate=tr,
     )
 
 

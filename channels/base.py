@@ -150,6 +150,17 @@ History = Callable[[str, str, int], Awaitable[list[dict[str, Any]]]]  # (channel
 Visitors = Callable[[], Awaitable[list[dict[str, str]]]]
 
 
+class Translate(Protocol):
+    """Danish source text in a language, placeholders filled in (the service's catalogs)."""
+
+    def __call__(self, language: str, message: str, **values: Any) -> str: ...
+
+
+def untranslated(language: str, message: str, **values: Any) -> str:
+    """The Danish source text with its placeholders filled in (no catalogs)."""
+    return message.format(**values) if values else message
+
+
 @dataclass(frozen=True)
 class Deployment:
     """Where this installation runs: all a channel needs to decide whether and how to exist."""
@@ -172,6 +183,7 @@ class ChannelContext:
     record_status: RecordStatus
     history: History  # messages of one address after an id (the web simulator's feed)
     visitors: Visitors  # the simulator's demo young people
+    translate: Translate = untranslated  # text on a channel's own pages, via locales/
 
 
 @dataclass(frozen=True)

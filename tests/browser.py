@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import socket
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -23,7 +23,11 @@ if TYPE_CHECKING:
     from playwright.async_api import Page
 
 CHROMIUM = os.environ.get("INDGANG_TEST_CHROMIUM", "/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
+# Screenshots: INDGANG_TEST_ARTIFACTS names another directory (a CI job's artifact folder).
+ARTIFACTS = Path(
+    os.environ.get("INDGANG_TEST_ARTIFACTS")
+    or Path(__file__).resolve().parents[1] / "test-artifacts"
+)
 # Without the background-networking flags Chromium keeps dialling out of this closed network.
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -67,7 +71,7 @@ def port_of(sock: socket.socket) -> int:
 
 def artifact(name: str, request: pytest.FixtureRequest) -> Path:
     """Where a screenshot goes: one file per test case, so parallel cases never share one."""
-    ARTIFACTS.mkdir(exist_ok=True)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     case = getattr(request.node, "callspec", None)
     suffix = f"-{case.id}" if case is not None else ""
     stem, _, extension = name.rpartition(".")
@@ -123,12 +127,20 @@ async def serve_with_fake_twilio(
 
 
 @asynccontextmanager
-async def chromium_page(width: int = 1280, height: int = 900) -> AsyncIterator[Page]:
-    """A fresh page of Debian's Chromium at this viewport, Danish, 15 s default timeout."""
+async def chromium_page(
+    width: int = 1280, height: int = 900, args: Sequence[str] = ()
+) -> AsyncIterator[Page]:
+    """A fresh page of Debian's Chromium at this viewport, Danish, 15 s default timeout.
+
+    `args` are more command-line flags, e.g. `--host-resolver-rules` to open the loopback
+    server under another name.
+    """
     from playwright.async_api import async_playwright
 
     async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = await playwright.chromium.launch(
+            executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, *args]
+        )
         context = await browser.new_context(
             viewport={"width": width, "height": height}, locale="da-DK"
         )

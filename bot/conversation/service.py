@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 import structlog
 from sqlalchemy.exc import IntegrityError
@@ -23,6 +24,8 @@ from channels.base import Inbound
 
 log = structlog.get_logger(__name__)
 MAX_TEXT = 4000
+# How long an answer may wait in the outbox before the simulator's feed stops waiting for it.
+ON_ITS_WAY = timedelta(seconds=30)
 
 
 @dataclass(frozen=True)
@@ -105,6 +108,7 @@ class Receiver:
                 state=state,
                 now=now,
                 cpr_removed=cpr_found > 0,
+                message_id=message.id,
             )
             replies = await self.engine.handle(turn)
             await outbox.enqueue_answer(session, identity=identity, replies=replies, now=now)
@@ -173,16 +177,23 @@ async def messages_for_address(
             .order_by(col(Message.id))
             .limit(200)
         )
-        return [
-            {
-                "id": m.id,
-                "direction": m.direction,
-                "author": m.author,
-                "body": m.body,
-                "choices": m.choices,
-                "status": m.status,
-            }
-            for m in result.all()
+        shown: list[dict[str, object]] = []
+        recent = utcnow() - ON_ITS_WAY
+        for m in result.all():
+            if m.direction != INBOUND and m.status == "queued" and m.created_at >= recent:
+                # An answer still on its way: stop before it, so the page's cursor (the last
+                # id it got) cannot pass it and the answer is not lost once it is sent.
+                break
             # Outgoing messages appear once the dispatcher has 'sent' them.
-            if m.direction == INBOUND or m.status in ("delivered", "sent")
-        ]
+            if m.direction == INBOUND or m.status in ("delivered", "sent"):
+                shown.append(
+                    {
+                        "id": m.id,
+                        "direction": m.direction,
+                        "author": m.author,
+                        "body": m.body,
+                        "choices": m.choices,
+                        "status": m.status,
+                    }
+                )
+        return shown

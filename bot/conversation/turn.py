@@ -49,6 +49,8 @@ class Turn:
     state: ConversationState
     now: datetime
     cpr_removed: bool = False
+    # The stored inbound message this turn answers (None for a turn the bot starts itself).
+    message_id: int | None = None
     # The global keyword the message is ('stop', 'menu', …), or the one the provider answered.
     keyword: str | None = None
     # What a worrying message that is not a crisis was about ('self_harm', …), if it was one.

@@ -30,7 +30,9 @@ ACK_AFTER = timedelta(minutes=10)
 @plugin.action("handoff")
 async def open_handoff(turn: Turn, reason: str) -> None:
     """Hand the conversation to the contact person (`do: handoff:<reason>`)."""
-    await handoffs.open_handoff(turn.session, person=turn.person, reason=reason or "asked")
+    await handoffs.open_handoff(
+        turn.session, person=turn.person, reason=reason or "asked", message_id=turn.message_id
+    )
 
 
 @plugin.view("handoff_opened")
@@ -95,6 +97,7 @@ async def wait_for_human(turn: Turn, _steps: Steps) -> bool:
             person=turn.person,
             reason="crisis",
             urgent=True,
+            message_id=turn.message_id,
             detail=f"gentle: {turn.worry}",
         )
     await acknowledge(turn, held, always=turn.worry is not None or turn.keyword is not None)

@@ -37,6 +37,9 @@ class Handoff(SQLModel, table=True):
     status: str = Field(default="open", max_length=12)
     assignee_id: int | None = Field(default=None, foreign_key="staff_member.id", index=True)
     appointment_id: int | None = Field(default=None, foreign_key="appointment.id")
+    # The young person's message that opened the handoff or made it urgent (the inbox scrolls
+    # to it). No foreign key: retention and erasure delete messages, not handoffs.
+    message_id: int | None = Field(default=None)
     opened_at: datetime = created_at_field()
     taken_at: datetime | None = utc_field()
     first_reply_at: datetime | None = utc_field()

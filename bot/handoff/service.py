@@ -58,8 +58,13 @@ async def open_handoff(
     urgent: bool = False,
     detail: str = "",
     appointment_id: int | None = None,
+    message_id: int | None = None,
 ) -> Handoff:
-    """Open a handoff, or raise the priority of the one already open."""
+    """Open a handoff, or raise the priority of the one already open.
+
+    `message_id` is the young person's message that caused it; a raise to urgent records the
+    message that raised it.
+    """
     assert person.id is not None
     session.info[HUMAN_TOOK_OVER] = True
     handoff = await active_handoff(session, person_id=person.id)
@@ -72,6 +77,7 @@ async def open_handoff(
             detail=detail[:300],
             assignee_id=assignee.id if assignee else None,
             appointment_id=appointment_id,
+            message_id=message_id,
         )
         handoff = await add_open(session, opened)
         if handoff is opened:
@@ -80,6 +86,7 @@ async def open_handoff(
         handoff.urgent = True
         handoff.reason = reason
         handoff.detail = detail[:300]
+        handoff.message_id = message_id
         session.add(handoff)
     return handoff
 

@@ -78,6 +78,16 @@ async def colleagues(session: AsyncSession, login: Login) -> list[StaffMember]:
     return list(result.all())
 
 
+async def staff_names(session: AsyncSession, login: Login) -> dict[int, str]:
+    """Names of the municipality's staff by id, former staff too (who wrote a message)."""
+    result = await session.exec(
+        select(StaffMember.id, StaffMember.name).where(
+            StaffMember.municipality_id == login.staff.municipality_id
+        )
+    )
+    return {staff_id: name for staff_id, name in result.all() if staff_id is not None}
+
+
 @dataclass
 class QueueItem:
     """One open handoff as the queue shows it."""

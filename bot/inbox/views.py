@@ -15,7 +15,6 @@ from bot.audit import service as audit
 from bot.checkins import service as checkin_service
 from bot.clock import utcnow
 from bot.content.texts import system_text
-from bot.conversation.service import history
 from bot.handoff import operations
 from bot.handoff import service as handoffs
 from bot.i18n import N_, normalise_language, tr
@@ -23,6 +22,7 @@ from bot.inbox import service
 from bot.inbox.login import ApiLogin, FormLogin, InboxSession, Login, PageLogin
 from bot.inbox.pages import UI_LANGUAGES, render, ui_language
 from bot.inbox.replies import canned_for, confidential_hits
+from bot.inbox.thread import thread
 from bot.municipalities import hours
 from bot.people import service as people
 from bot.people.models import YoungPerson
@@ -33,6 +33,7 @@ STATIC = Path(__file__).parent / "static"
 STATIC_FILES = {
     "htmx.min.js": "text/javascript",
     "inbox.js": "text/javascript",
+    "conversation.js": "text/javascript",
     "campaigns.js": "text/javascript",
     "inbox.css": "text/css",
 }
@@ -128,12 +129,12 @@ async def _conversation_context(
         if c.score is not None
     ][-CHART_CHECKINS:]
     identity = await people.preferred_identity(session, person_id=person.id)
+    handoff = await handoffs.active_handoff(session, person_id=person.id)
     return {
         "person": person,
         "person_lang": normalise_language(person.language),
-        "messages": await history(session, person_id=person.id),
-        "scheduled": await service.scheduled(session, person_id=person.id),
-        "handoff": await handoffs.active_handoff(session, person_id=person.id),
+        **await thread(session, login, person, handoff),
+        "handoff": handoff,
         "plan": plan,
         "milestones": [
             m for m in await changes.all_milestones(session, plan_id=plan.id) if m.status == "open"
@@ -196,15 +197,11 @@ async def messages_fragment(
     await audit.record(
         session, staff=login.staff, young_person_id=person.id, action="view_messages"
     )
+    handoff = await handoffs.active_handoff(session, person_id=person.id)
     return render(
         request,
         "_messages.html",
-        {
-            "person": person,
-            "messages": await history(session, person_id=person.id),
-            "scheduled": await service.scheduled(session, person_id=person.id),
-            "staff": {s.id: s for s in await service.colleagues(session, login)},
-        },
+        {"person": person, **await thread(session, login, person, handoff)},
         login=login,
     )
 

@@ -31,6 +31,7 @@ async def open_urgent_handoff(turn: Turn, reason: str) -> None:
         person=turn.person,
         reason=reason or "crisis",
         urgent=True,
+        message_id=turn.message_id,
         detail=f"gentle check: {topic}",
     )
 

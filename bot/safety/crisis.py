@@ -99,6 +99,7 @@ async def respond(turn: Turn, match: CrisisMatch) -> None:
         person=turn.person,
         reason="crisis",
         urgent=True,
+        message_id=turn.message_id,
         detail=f"{match.category}:{match.rule_id}:{match.language}"
         + (f' resembles "{match.resembles}"' if match.resembles else ""),
     )

@@ -31,7 +31,7 @@ class WebPlugin(ChannelPlugin[ChannelSettings, WebChannel]):
         async def history(address: str, after: int) -> list[dict[str, Any]]:
             return await context.history(self.name, address, after)
 
-        return build_router(context.receive, history, context.visitors)
+        return build_router(context.receive, history, context.visitors, context.translate)
 
 
 plugin = WebPlugin()

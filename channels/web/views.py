@@ -12,10 +12,12 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, Field
 
-from channels.base import Inbound
+from channels.base import Inbound, Translate, untranslated
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 VISITOR_PATTERN = r"^[A-Za-z0-9_-]{4,64}$"
+# The page's own texts exist in these languages (locales/); Danish for any other reader.
+PAGE_LANGUAGES = ("da", "en")
 
 Receive = Callable[[Inbound], Awaitable[object]]
 History = Callable[[str, int], Awaitable[list[dict[str, Any]]]]
@@ -50,15 +52,40 @@ class Accepted(BaseModel):
     ok: bool = True
 
 
+def page_language(request: Request) -> str:
+    """Danish, like the service's texts, unless the address asks for another (`?lang=en`)."""
+    wanted = request.query_params.get("lang", "").lower()
+    return wanted if wanted in PAGE_LANGUAGES else PAGE_LANGUAGES[0]
+
+
 def build_router(
-    receive: Receive, history: History, visitors: Visitors, endpoint: str | None = None
+    receive: Receive,
+    history: History,
+    visitors: Visitors,
+    translate: Translate = untranslated,
+    endpoint: str | None = None,
 ) -> APIRouter:
     """The simulator's page and JSON API."""
     router = APIRouter(tags=["web simulator"])
 
     @router.get("/chat", response_class=HTMLResponse, include_in_schema=False)
     async def chat_page(request: Request) -> HTMLResponse:
-        return TEMPLATES.TemplateResponse(request, "chat.html", {"visitors": await visitors()})
+        lang = page_language(request)
+
+        def gettext(message: str, **values: Any) -> str:
+            return translate(lang, message, **values)
+
+        people = await visitors()
+        return TEMPLATES.TemplateResponse(
+            request,
+            "chat.html",
+            {
+                "_": gettext,
+                "lang": lang,
+                "visitors": people,
+                "names": ", ".join(v["label"] for v in people),
+            },
+        )
 
     @router.post("/chat/api/messages", response_model=Accepted, summary="Send as a young person")
     async def post_message(body: WebMessageIn) -> Accepted:

@@ -51,6 +51,40 @@ async def test_openapi_describes_json_endpoints(client: httpx.AsyncClient) -> No
     assert "/chat" not in paths  # an HTML page, not a JSON endpoint
 
 
+async def test_simulator_page_asks_who_in_danish_or_as_asked(client: httpx.AsyncClient) -> None:
+    danish = await client.get("/chat", headers={"Accept-Language": "en-US,en;q=0.9"})
+    assert "Skriv som Sofie, Ahmed eller en ny ung" in danish.text
+    assert '<html lang="da">' in danish.text
+    english = await client.get("/chat?lang=en")
+    assert "Write as Sofie, Ahmed or a new young person" in english.text
+    assert '<html lang="en">' in english.text
+    assert "Skriv som Sofie" in (await client.get("/chat?lang=xx")).text
+
+
+async def test_simulator_feed_never_passes_an_answer_on_its_way(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    """Two messages before the first answer is sent: the page's cursor stops before it."""
+
+    async def feed(after: int) -> list[dict[str, object]]:
+        answer = await client.get(
+            "/chat/api/messages", params={"visitor": "demo-ahmed", "after": after}
+        )
+        return list(answer.json())
+
+    for n, text in enumerate(("hej", "menu")):
+        sent = await client.post(
+            "/chat/api/messages",
+            json={"visitor": "demo-ahmed", "text": text, "client_id": f"feed-{n:04d}"},
+        )
+        assert sent.status_code == 200
+    first = await feed(0)
+    assert [m["direction"] for m in first] == ["in"]  # the second one waits behind the answer
+    await app.state.dispatcher.dispatch_once()
+    rest = await feed(int(str(first[-1]["id"])))
+    assert [m["direction"] for m in rest] == ["out", "in", "out"]
+
+
 async def test_simulator_chat_round_trip(app: FastAPI, client: httpx.AsyncClient) -> None:
     page = await client.get("/chat")
     assert page.status_code == 200 and "Sofie" in page.text

@@ -9,9 +9,11 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from sqlalchemy import bindparam, text
 from sqlmodel import col, select
 
-from bot.database import Database
+from bot.clock import utcnow
+from bot.database import Database, UTCDateTime
 from bot.handoff.models import Handoff
 from bot.migrate import check, is_current, upgrade
 from bot.municipalities.models import Municipality
@@ -64,7 +66,7 @@ _MIGRATE_AT_ONCE = """
 import asyncio, sys, time
 from pathlib import Path
 import alembic.command
-from bot.database import Database
+from bot.database import Database, UTCDateTime
 from bot.migrate import upgrade
 url, ready, go = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
 ready.touch()
@@ -128,15 +130,23 @@ async def test_the_one_open_handoff_index_closes_older_duplicates(database_url: 
         async with db.engine.begin() as connection:
             await connection.run_sync(to("b52f9fd90cc8"))  # before the index
         async with db.session() as session:
-            # The models hold no more than that revision's tables (the index aside).
+            # Municipality and young person as that revision had them; handoffs in that
+            # revision's columns (the model has gained some since).
             town = Municipality(name="By", code="by")
             session.add(town)
             await session.flush()
             person = YoungPerson(municipality_id=town.id or 0)
             session.add(person)
             await session.flush()
+            insert = text(
+                "INSERT INTO handoff (young_person_id, reason, detail, urgent, status,"
+                " opened_at) VALUES (:person, 'asked', '', false, :status, :now)"
+            ).bindparams(bindparam("now", type_=UTCDateTime))
+            connection = await session.connection()
             for status in ("open", "held", "closed"):
-                session.add(Handoff(young_person_id=person.id, reason="asked", status=status))
+                await connection.execute(
+                    insert, {"person": person.id, "status": status, "now": utcnow()}
+                )
         await upgrade(db)
         async with db.session() as session:
             rows = (await session.exec(select(Handoff).order_by(col(Handoff.id)))).all()

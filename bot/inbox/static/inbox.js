@@ -51,6 +51,7 @@
     source.addEventListener("changed", function (event) {
       var data = JSON.parse(event.data || "{}");
       setTitle(data.waiting || 0);
+      document.dispatchEvent(new CustomEvent("indgang:changed", { detail: data }));
       var target = document.body.dataset.refresh;
       var refresh = document.body.dataset.refreshUrl;
       if (target && refresh && window.htmx) {
