@@ -1,7 +1,7 @@
 """LISTEN/NOTIFY triggers: outbox inserts wake dispatchers, message and handoff changes refresh the inbox (PostgreSQL)
 
 Revision ID: 8081265f61aa
-Revises: 3f46f871f0cd
+Revises: c4e1a7d2b9f0
 Create Date: 2026-11-30 18:37:13.930626
 """
 
@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = '8081265f61aa'
-down_revision: str | None = '3f46f871f0cd'
+down_revision: str | None = 'c4e1a7d2b9f0'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
