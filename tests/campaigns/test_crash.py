@@ -41,10 +41,10 @@ from bot.migrate import upgrade
 from bot.municipalities.models import Municipality
 from bot.outbox.models import SENT, OutboxItem
 from tests.campaigns.world import crowd, deliveries, spec, started
-from tests.fakes.telegram_api import TEST_TOKEN, FakeTelegram
+from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.twilio_api import FakeTwilio
-from tests.fixtures.processes import ServiceProcess, free_port, wait_until
-from tests.fixtures.stack import BOT_ID, SECRET, SERVICE_SID, SMS_NUMBER
+from tests.fixtures.processes import ServiceProcess, environment, free_port, wait_until
+from tests.fixtures.stack import BOT_ID, SMS_NUMBER
 from tests.world import service_town
 
 KILLS = int(os.environ.get("INDGANG_CRASH_KILLS", "2"))
@@ -57,28 +57,19 @@ STARTUP = 120.0  # seconds a start (migrations, warming up the readers) may take
 
 
 def _environment(db_url: str, telegram: FakeTelegram, twilio: FakeTwilio) -> dict[str, str]:
-    keep = {k: v for k, v in os.environ.items() if not k.startswith("INDGANG_")}
-    return {
-        **keep,
-        "INDGANG_DATABASE_URL": db_url,
-        "INDGANG_DEMO_DATA": "false",
-        "INDGANG_PUBLIC_URL": "https://indgang.example.dk",
-        "INDGANG_TELEGRAM_TOKEN": TEST_TOKEN,
-        "INDGANG_TELEGRAM_WEBHOOK_SECRET": SECRET,
-        "INDGANG_TELEGRAM_API_BASE": telegram.base_url,
-        "INDGANG_TWILIO_ACCOUNT_SID": twilio.account_sid,
-        "INDGANG_TWILIO_AUTH_TOKEN": twilio.auth_token,
-        "INDGANG_TWILIO_MESSAGING_SERVICE_SID": SERVICE_SID,
-        "INDGANG_TWILIO_API_BASE": twilio.base_url,
-        "INDGANG_CAMPAIGN_SWEEP_SECONDS": "1",
-        "INDGANG_LEASE_SECONDS": str(LEASE_SECONDS),
-        "INDGANG_DISPATCHER_BATCH": str(BATCH),
+    return environment(
+        db_url,
+        telegram,
+        twilio,
+        CAMPAIGN_SWEEP_SECONDS="1",
+        LEASE_SECONDS=str(LEASE_SECONDS),
+        DISPATCHER_BATCH=str(BATCH),
         # Small sweep batches: queueing goes on while the first rows are sent, so a kill may
         # also land in the middle of a sweep's transaction.
-        "INDGANG_CAMPAIGN_BATCH": "40",
+        CAMPAIGN_BATCH="40",
         # The channels' own limits out of the way: the campaign's throttle sets the pace.
-        "INDGANG_SEND_RATES": '{"telegram": 1000, "sms": 1000}',
-    }
+        SEND_RATES='{"telegram": 1000, "sms": 1000}',
+    )
 
 
 def _sends(telegram: FakeTelegram, twilio: FakeTwilio) -> list[tuple[str, str]]:

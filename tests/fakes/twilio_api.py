@@ -12,6 +12,7 @@ import asyncio
 import base64
 import binascii
 import secrets
+import time
 from collections.abc import AsyncIterator, Iterator, Mapping
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
@@ -78,6 +79,8 @@ class Call:
     params: dict[str, str]
     authorised: bool
     status: int
+    # When the request arrived (time.monotonic()), as the fake Telegram server notes it.
+    received_at: float = field(default_factory=time.monotonic)
 
 
 @dataclass

@@ -19,13 +19,10 @@ worker can have in flight, `INDGANG_SEND_CONCURRENCY` per channel. The count is 
 from __future__ import annotations
 
 import asyncio
-import copy
 import json
-import os
 from collections import Counter
 from datetime import time, timedelta
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -40,10 +37,16 @@ from bot.municipalities.models import Municipality
 from bot.people.models import ChannelIdentity, YoungPerson
 from bot.plans.models import Appointment, Plan
 from bot.reminders.models import Reminder
-from tests.fakes.telegram_api import TEST_TOKEN, FakeTelegram
-from tests.fakes.twilio_api import FakeTwilio, signed_headers
-from tests.fixtures.processes import ServiceProcess, free_port, wait_until
-from tests.fixtures.stack import BOT_ID, PUBLIC, SECRET, SERVICE_SID, SMS_NUMBER, twilio_form
+from tests.fakes.telegram_api import FakeTelegram
+from tests.fakes.twilio_api import FakeTwilio
+from tests.fixtures.processes import (
+    ServiceProcess,
+    environment,
+    free_port,
+    wait_until,
+    write_in,
+)
+from tests.fixtures.stack import BOT_ID, SMS_NUMBER
 from tests.world import service_town
 
 WRITERS = 500  # young people who write at once, half by SMS, half on Telegram
@@ -56,30 +59,20 @@ DATA = Path(__file__).resolve().parents[1] / "data"
 
 
 def _environment(db_url: str, telegram: FakeTelegram, twilio: FakeTwilio) -> dict[str, str]:
-    keep = {k: v for k, v in os.environ.items() if not k.startswith("INDGANG_")}
-    return {
-        **keep,
-        "INDGANG_DATABASE_URL": db_url,
-        "INDGANG_DEMO_DATA": "false",
-        "INDGANG_PUBLIC_URL": PUBLIC,
-        "INDGANG_LOG_JSON": "true",
-        "INDGANG_TELEGRAM_TOKEN": TEST_TOKEN,
-        "INDGANG_TELEGRAM_WEBHOOK_SECRET": SECRET,
-        "INDGANG_TELEGRAM_API_BASE": telegram.base_url,
-        "INDGANG_TWILIO_ACCOUNT_SID": twilio.account_sid,
-        "INDGANG_TWILIO_AUTH_TOKEN": twilio.auth_token,
-        "INDGANG_TWILIO_MESSAGING_SERVICE_SID": SERVICE_SID,
-        "INDGANG_TWILIO_API_BASE": twilio.base_url,
-        "INDGANG_REMINDER_SWEEP_SECONDS": "1",
-        "INDGANG_LEASE_SECONDS": str(LEASE_SECONDS),
-        "INDGANG_SEND_CONCURRENCY": str(CONCURRENCY),
-        "INDGANG_SEND_TIMEOUT": "2",
-        "INDGANG_SEND_RATES": '{"telegram": 1000, "sms": 1000}',
+    return environment(
+        db_url,
+        telegram,
+        twilio,
+        REMINDER_SWEEP_SECONDS="1",
+        LEASE_SECONDS=str(LEASE_SECONDS),
+        SEND_CONCURRENCY=str(CONCURRENCY),
+        SEND_TIMEOUT="2",
+        SEND_RATES='{"telegram": 1000, "sms": 1000}',
         # Five processes share two cores here: an event loop often wakes tens of
         # milliseconds late, and a slot is only kept when its send starts within half the
         # margin (bot/outbox/limits.py). This test is about who sends, not about the pace.
-        "INDGANG_SEND_PACE_MARGIN": "0.5",
-    }
+        SEND_PACE_MARGIN="0.5",
+    )
 
 
 async def _prepare(db: Database) -> dict[str, list[str]]:
@@ -207,48 +200,6 @@ def _leader(workers: list[ServiceProcess]) -> ServiceProcess | None:
     return None
 
 
-async def _write_in(
-    http: httpx.AsyncClient, webs: list[str], addresses: dict[str, list[str]], token: str
-) -> None:
-    """Every writer says "hej" at once, spread over both web processes; each is accepted."""
-    update = json.loads((DATA / "telegram" / "text.json").read_text("utf-8"))
-    gate = asyncio.Semaphore(40)
-
-    async def sms(n: int, address: str) -> httpx.Response:
-        sid = f"SM{n:032x}"
-        form = twilio_form(
-            "inbound_sms", Body="hej", From=address, To=SMS_NUMBER, MessageSid=sid, SmsSid=sid
-        )
-        path = "/webhooks/twilio/sms"
-        return await http.post(
-            webs[n % 2] + path,
-            data=form,
-            headers=signed_headers(PUBLIC + path, form, token),
-        )
-
-    async def telegram(n: int, address: str) -> httpx.Response:
-        body: dict[str, Any] = copy.deepcopy(update)
-        body["update_id"] = 900_000 + n
-        body["message"]["message_id"] = 10_000 + n
-        body["message"]["chat"]["id"] = body["message"]["from"]["id"] = int(address)
-        body["message"]["text"] = "hej"
-        return await http.post(
-            webs[n % 2] + "/webhooks/telegram",
-            json=body,
-            headers={"X-Telegram-Bot-Api-Secret-Token": SECRET},
-        )
-
-    async def one(n: int, send: Any, address: str) -> None:
-        async with gate:
-            response = await send(n, address)
-        assert response.status_code == 200, response.text
-
-    await asyncio.gather(
-        *(one(n, sms, a) for n, a in enumerate(addresses["sms"])),
-        *(one(n, telegram, a) for n, a in enumerate(addresses["telegram"], WRITERS)),
-    )
-
-
 @pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
 async def test_two_web_processes_and_three_workers_survive_killed_workers_and_leader(
     database_url: str, tmp_path: Path
@@ -307,7 +258,7 @@ async def _run(
         async def sent(share: float) -> bool:
             return sum(_sends(telegram, twilio).values()) >= share * expected
 
-        writing = asyncio.create_task(_write_in(http, urls, addresses, twilio.auth_token))
+        writing = asyncio.create_task(write_in(http, urls, addresses, twilio.auth_token))
         await wait_until(lambda: sent(0.2), STARTUP, "a fifth of the sends", everyone)
         leader = _leader(workers)
         assert leader is not None
