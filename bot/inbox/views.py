@@ -85,7 +85,7 @@ async def queue_page(
     """The queue of open handoffs."""
     now = utcnow()
     items = await service.queue(session, login, view=_view(view), now=now)
-    waiting = await service.waiting_count(session, login)
+    waiting = await service.waiting_count(session, login, now=now)
     mark = await service.fingerprint(session, login, None)
     return render(
         request,
@@ -102,11 +102,11 @@ async def queue_fragment(
     """The queue's list only, for live updates."""
     now = utcnow()
     items = await service.queue(session, login, view=_view(view), now=now)
-    waiting = await service.waiting_count(session, login)
+    waiting = await service.waiting_count(session, login, now=now)
     response = render(
         request,
         "_queue.html",
-        {"items": items, "view": _view(view), "waiting": waiting},
+        {"items": items, "view": _view(view), "waiting": waiting, "now": now},
         login=login,
     )
     response.headers["X-Waiting"] = str(waiting)
@@ -134,6 +134,9 @@ async def _conversation_context(
         "messages": await history(session, person_id=person.id),
         "scheduled": await service.scheduled(session, person_id=person.id),
         "handoff": await handoffs.active_handoff(session, person_id=person.id),
+        "handoff_state": await service.handoff_status(
+            session, login, person_id=person.id, now=now
+        ),
         "plan": plan,
         "milestones": [
             m for m in await changes.all_milestones(session, plan_id=plan.id) if m.status == "open"
