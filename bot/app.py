@@ -23,7 +23,7 @@ from bot.reminders import scheduled as reminders_scheduled
 from bot.runtime import assemble, started
 from bot.scheduler import Job, Scheduler
 from bot.settings import Settings, get_settings
-from bot.wiring import build_routers, home_page
+from bot.wiring import build_routers, home_page, measure_as_sent
 from channels.base import ChannelSettings
 
 log = structlog.get_logger(__name__)
@@ -86,6 +86,7 @@ def create_app(
     app.state.dispatcher = dispatcher
     app.state.receiver = service.receiver
     app.state.channels = channels
+    app.state.measure = measure_as_sent(service.channel_settings)
     app.add_middleware(SecurityHeaders)
     app.include_router(health.router)
     app.include_router(inbox_router)

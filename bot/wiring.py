@@ -36,6 +36,7 @@ from channels.base import (
     Sample,
 )
 from channels.console import plugin as console
+from channels.parts import split
 from channels.sms import plugin as sms
 from channels.telegram import plugin as telegram
 from channels.web import plugin as web
@@ -163,10 +164,7 @@ def show_as_sent(
     return show
 
 
-Measurer = Callable[[str, str], Measure]
-
-
-def measure_as_sent(channel_settings: ChannelSettingsMap) -> Measurer:
+def measure_as_sent(channel_settings: ChannelSettingsMap) -> Callable[[str, str], Measure]:
     """How long a text is on a named channel, and the parts it goes in (a staff reply).
 
     By the channel's own rules (SMS segments), whether or not the channel is on here.
@@ -178,7 +176,7 @@ def measure_as_sent(channel_settings: ChannelSettingsMap) -> Measurer:
         if plugin is None or channel not in channel_settings:
             # No such channel here: characters, against the longest text most channels take.
             most = ChannelPlugin.max_length
-            return Measure(len(text), most, rendering.split(text, rendering.within(most)))
+            return Measure(len(text), most, split(text, rendering.within(most)))
         return plugin.measure(channel_settings[channel], text)
 
     return measure

@@ -15,6 +15,9 @@ from typing import TYPE_CHECKING, Any, Generic, Literal, NoReturn, Protocol, Typ
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from channels.parts import MAX_PARTS as MAX_PARTS  # re-exported: bot uses only channels.base
+from channels.parts import split
+
 if TYPE_CHECKING:
     import typer
     from fastapi import APIRouter
@@ -84,10 +87,6 @@ class Sample:
     buttons: tuple[str, ...] = ()
     segments: int | None = None
     encoding: str | None = None
-
-
-# The most parts one message is split into; a longer text is refused, never cut.
-MAX_PARTS = 10
 
 
 @dataclass(frozen=True)
@@ -323,10 +322,9 @@ class ChannelPlugin(ABC, Generic[SettingsT, ChannelT]):
         The default counts characters against `max_length`; a channel that counts otherwise
         (SMS segments) says so.
         """
-        from channels.rendering import split, within
-
+        most = self.max_length
         return Measure(
             characters=len(text),
-            limit=self.max_length,
-            parts=split(text, within(self.max_length), max_parts=max_parts),
+            limit=most,
+            parts=split(text, lambda part: len(part) <= most, max_parts=max_parts),
         )

@@ -3,14 +3,14 @@
 Choices stay out of the text on a channel with buttons and become numbered lines on one
 without; the result is shortened at a word boundary, ending in "...", to the channel's
 `max_length` (or to a channel's own measure, such as SMS segments). A staff member's text is
-never shortened: `split` sends it in numbered parts that each fit.
+never shortened: `channels.parts.split` sends it in numbered parts that each fit.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from channels.base import MAX_PARTS, Capabilities, Choice
+from channels.base import Capabilities, Choice
 
 # Plain dots, not "…": the ellipsis character would turn a GSM-7 SMS into UCS-2.
 ELLIPSIS = "..."
@@ -72,59 +72,3 @@ def shorten(text: str, fits: Fits, *, tail: str = "") -> str:
         # One long word: cut it anywhere rather than send nothing.
         shortened = _longest(list(range(1, len(text))), text, tail, fits)
     return shortened if shortened is not None else ELLIPSIS + tail
-
-
-def split(text: str, fits: Fits, *, max_parts: int = MAX_PARTS) -> tuple[str, ...]:
-    """`text` whole when it fits; else numbered parts "(1/3) …" that each fit, in order.
-
-    Parts end after a space or line break where one is near enough, and the parts without
-    their numbers put together are `text` exactly. Empty when it takes more than `max_parts`.
-    """
-    if fits(text):
-        return (text,)
-    for total in range(2, max_parts + 1):
-        parts = _pack(text, fits, total)
-        if parts is not None:
-            # Fewer parts than numbered for: shorter numbers, so each part still fits.
-            return tuple(f"{_number(n, len(parts))}{part}" for n, part in enumerate(parts, 1))
-    return ()
-
-
-def _number(n: int, total: int) -> str:
-    return f"({n}/{total}) "
-
-
-def _pack(text: str, fits: Fits, total: int) -> list[str] | None:
-    """Fill at most `total` parts numbered "(n/total) ", each as full as it fits."""
-    parts: list[str] = []
-    rest = text
-    while rest:
-        if len(parts) == total:
-            return None
-        label = _number(len(parts) + 1, total)
-        cut = len(rest) if fits(label + rest) else _longest_cut(rest, label, fits)
-        if cut == 0:
-            return None
-        parts.append(rest[:cut])
-        rest = rest[cut:]
-    return parts
-
-
-def _longest_cut(text: str, label: str, fits: Fits) -> int:
-    """How much of `text` fits after `label`: after a space when that keeps most of it."""
-    # Grow by doubling, then halve back: every check measures one part, not the whole text.
-    low, high = 0, 1
-    while high < len(text) and fits(label + text[:high]):
-        low, high = high, min(len(text), high * 2)
-    while high - low > 1:
-        middle = (low + high) // 2
-        if fits(label + text[:middle]):
-            low = middle
-        else:
-            high = middle
-    hard = low
-    spaces = [i + 1 for i in range(hard) if text[i].isspace()]
-    # A word is not broken unless it alone is longer than most of a part.
-    if spaces and spaces[-1] >= hard // 2:
-        return spaces[-1]
-    return hard

@@ -76,11 +76,11 @@ def derive(
 def status_columns(now: datetime) -> tuple[Any, Any, Any]:
     """Three correlated columns beside a `Handoff` row: what `derive` takes, in one query."""
     staff_reply = and_(
-        Message.young_person_id == Handoff.young_person_id,
-        Message.direction == OUTBOUND,
-        Message.author == "staff",
+        col(Message.young_person_id) == Handoff.young_person_id,
+        col(Message.direction) == OUTBOUND,
+        col(Message.author) == "staff",
         col(Message.internal).is_(False),
-        Message.created_at >= Handoff.opened_at,
+        col(Message.created_at) >= Handoff.opened_at,
     )
     replied = (
         select(func.max(OutboxItem.due_at))

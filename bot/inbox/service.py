@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, func, or_
+from sqlalchemy import func, or_
+from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -94,10 +95,12 @@ class QueueItem:
     status: HandoffStatus
 
 
-def _open_handoffs(login: Login, now: datetime) -> Select[Any]:
+def _open_handoffs(login: Login, now: datetime) -> Any:
     """Open handoffs this staff member may see, each with what its status is derived from."""
+    replied, unanswered, scheduled_at = status.status_columns(now)
     return (
-        select(Handoff, YoungPerson, *status.status_columns(now))
+        # SQLAlchemy's select: SQLModel's typed one takes at most four columns.
+        sa_select(Handoff, YoungPerson, replied, unanswered, scheduled_at)
         .join(YoungPerson, col(YoungPerson.id) == Handoff.young_person_id)
         .where(col(Handoff.status).in_(OPEN), visible_people_clause(login))
     )
@@ -159,7 +162,7 @@ async def handoff_status(
 ) -> HandoffStatus | None:
     """The status of the young person's open handoff (the conversation page), if one is open."""
     row = (
-        await session.exec(_open_handoffs(login, now).where(YoungPerson.id == person_id))
+        await session.exec(_open_handoffs(login, now).where(col(YoungPerson.id) == person_id))
     ).first()
     if row is None:
         return None
@@ -170,7 +173,8 @@ async def handoff_status(
 async def waiting_count(session: AsyncSession, login: Login, *, now: datetime) -> int:
     """Open handoffs waiting on staff, among those this staff member may see."""
     rows = (await session.exec(_open_handoffs(login, now))).all()
-    return sum(1 for handoff, _person, *times in rows if _status(login, handoff, tuple(times)).waiting)
+    states = [_status(login, handoff, tuple(times)) for handoff, _person, *times in rows]
+    return sum(1 for state in states if state.waiting)
 
 
 async def fingerprint(session: AsyncSession, login: Login, person_id: int | None) -> str:

@@ -28,15 +28,20 @@ from bot.people import service as people
 from bot.people.models import YoungPerson
 from bot.plans import changes
 from bot.plans.service import next_appointment
+from channels.base import MAX_PARTS, Measure
 
 STATIC = Path(__file__).parent / "static"
 STATIC_FILES = {
     "htmx.min.js": "text/javascript",
     "inbox.js": "text/javascript",
+    "counter.js": "text/javascript",
     "campaigns.js": "text/javascript",
     "inbox.css": "text/css",
 }
 VIEWS = ("all", "mine", "team", "unassigned")
+# The longest reply the inbox takes, on any channel (an SMS one may be refused sooner).
+MAX_REPLY = 4000
+TOO_LONG = operations.TOO_LONG
 CHART_CHECKINS = 20
 
 router = APIRouter(prefix="/inbox", tags=["inbox"], include_in_schema=False)
@@ -134,9 +139,7 @@ async def _conversation_context(
         "messages": await history(session, person_id=person.id),
         "scheduled": await service.scheduled(session, person_id=person.id),
         "handoff": await handoffs.active_handoff(session, person_id=person.id),
-        "handoff_state": await service.handoff_status(
-            session, login, person_id=person.id, now=now
-        ),
+        "handoff_state": await service.handoff_status(session, login, person_id=person.id, now=now),
         "plan": plan,
         "milestones": [
             m for m in await changes.all_milestones(session, plan_id=plan.id) if m.status == "open"
@@ -212,6 +215,73 @@ async def messages_fragment(
     )
 
 
+def _measurer(request: Request) -> operations.Measurer:
+    """The channels' own length rules (`bot.wiring.measure_as_sent`, set by the app)."""
+    measure: operations.Measurer = request.app.state.measure
+    return measure
+
+
+@router.post("/measure")
+async def measure_draft(
+    request: Request,
+    session: InboxSession,
+    login: FormLogin,
+    text: str = Form(""),
+    person: int | None = Form(None),
+    channel: str = Form("sms"),
+) -> dict[str, Any]:
+    """A draft's length by its channel's own rules: the young person's channel (a reply) or
+    a named one (a campaign's SMS). The reply box's live counter calls this, so the page has
+    no copy of the SMS encoder; `parts` is 0 when the reply would be refused."""
+    if person is not None:
+        young = await load_person(session, login, person)
+        assert young.id is not None
+        identity = await people.preferred_identity(session, person_id=young.id)
+        channel = identity.channel if identity else ""
+    text = text.strip()
+    measured = _measurer(request)(channel, text)
+    too_long = not measured.parts or len(text) > MAX_REPLY
+    return {
+        "channel": channel,
+        "characters": measured.characters,
+        "limit": measured.limit,
+        "segments": measured.segments,
+        "max_segments": measured.max_segments,
+        "encoding": measured.encoding,
+        "parts": 0 if too_long else len(measured.parts),
+        "max_parts": MAX_PARTS,
+        "summary": counter_summary(
+            ui_language(request), measured, too_long=too_long, parts=person is not None
+        ),
+    }
+
+
+def counter_summary(lang: str, measured: Measure, *, too_long: bool, parts: bool) -> str:
+    """The counter's line in the staff member's language; with `parts`, how many a reply
+    is sent in."""
+    if too_long:
+        return tr(lang, TOO_LONG)
+    if measured.segments is not None:
+        line = tr(
+            lang,
+            "{encoding} · {characters} af {limit} tegn · {segments} SMS",
+            encoding=measured.encoding or "",
+            characters=measured.characters,
+            limit=measured.limit,
+            segments=measured.segments,
+        )
+    else:
+        line = tr(
+            lang,
+            "{characters} af {limit} tegn",
+            characters=measured.characters,
+            limit=measured.limit,
+        )
+    if parts and len(measured.parts) > 1:
+        line += " · " + tr(lang, "sendes i {n} dele", n=len(measured.parts))
+    return line
+
+
 def _back(person_id: int, anchor: str = "reply") -> RedirectResponse:
     return RedirectResponse(f"/inbox/people/{person_id}/conversation#{anchor}", status_code=303)
 
@@ -259,9 +329,17 @@ async def assign(
     """Give the conversation to a colleague (any department)."""
     person = await load_person(session, login, person_id)
     try:
-        await operations.assign(session, staff=login.staff, person=person, to=to, now=utcnow())
+        await operations.assign(
+            session,
+            staff=login.staff,
+            person=person,
+            to=to,
+            now=utcnow(),
+            engine=request.app.state.receiver.engine,
+        )
     except operations.Refused as refused:
         return await _refused(request, session, login, person, str(refused))
+    request.app.state.dispatcher.wake()
     return _back(person_id, "actions")
 
 
@@ -280,7 +358,10 @@ async def reply(
     """Send or schedule a reply; confidential content needs confirmation or Digital Post."""
     person = await load_person(session, login, person_id)
     now = utcnow()
-    text = text.strip()[:4000]
+    text = text.strip()
+    if len(text) > MAX_REPLY:
+        # Refused whole, never cut: the staff member keeps the draft to shorten it.
+        return await _refused(request, session, login, person, TOO_LONG, draft=text)
     due_at = None
     if when == "later":
         due_at = parse_local(send_at, login.municipality.timezone)
@@ -305,8 +386,14 @@ async def reply(
                 status=409,
                 guard=hits,
             )
-        message = await operations.reply(
-            session, staff=login.staff, person=person, text=text, now=now, due_at=due_at
+        sent = await operations.reply(
+            session,
+            staff=login.staff,
+            person=person,
+            text=text,
+            now=now,
+            due_at=due_at,
+            measure=_measurer(request),
         )
     except operations.Refused as refused:
         return await _refused(request, session, login, person, str(refused), draft=text)
@@ -316,7 +403,7 @@ async def reply(
             staff=login.staff,
             young_person_id=person.id,
             action="confidential_confirmed",
-            detail=f"message {message.id}: {', '.join(hits)}",
+            detail=f"message {sent[0].id}: {', '.join(hits)}",
         )
     if due_at is None:
         request.app.state.dispatcher.wake()
@@ -393,10 +480,17 @@ async def hand_back(
 async def close(
     request: Request, session: InboxSession, login: FormLogin, person_id: int
 ) -> Response:
-    """Close the handoff without a message."""
+    """Close the handoff; the young person is told so and offered the menu."""
     person = await load_person(session, login, person_id)
     try:
-        await operations.close(session, staff=login.staff, person=person, now=utcnow())
+        await operations.close(
+            session,
+            staff=login.staff,
+            person=person,
+            now=utcnow(),
+            engine=request.app.state.receiver.engine,
+        )
     except operations.Refused as refused:
         return await _refused(request, session, login, person, str(refused))
+    request.app.state.dispatcher.wake()
     return RedirectResponse("/inbox", status_code=303)

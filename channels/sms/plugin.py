@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING
 
 from channels import rendering
 from channels.base import (
-    MAX_PARTS,
     Capabilities,
     ChannelContext,
     ChannelPlugin,
@@ -18,6 +17,7 @@ from channels.base import (
     Sample,
     url_base,
 )
+from channels.parts import MAX_PARTS, split
 from channels.sms.settings import STATUS_PATH, SmsSettings
 
 if TYPE_CHECKING:
@@ -88,7 +88,7 @@ class SmsPlugin(ChannelPlugin[SmsSettings, "SmsChannel"]):
         return Measure(
             characters=shape.characters,
             limit=limit_of(shape.encoding, most),
-            parts=rendering.split(plain, within_segments(most), max_parts=max_parts),
+            parts=split(plain, within_segments(most), max_parts=max_parts),
             segments=shape.segments,
             max_segments=most,
             encoding=shape.encoding,

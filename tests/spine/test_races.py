@@ -252,7 +252,7 @@ async def test_one_person_never_loses_a_state_update_nor_gets_two_open_handoffs(
                         )
                     if name == "close":
                         return await operations.close(
-                            session, staff=staff, person=who, now=utcnow()
+                            session, staff=staff, person=who, now=utcnow(), engine=engine
                         )
                     return await operations.take(session, staff=staff, person=who, now=utcnow())
                 except operations.Refused:
