@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.audit import service as audit
@@ -19,8 +20,9 @@ from bot.conversation.models import ConversationState, Message
 from bot.conversation.state import locked_state
 from bot.conversation.turn import Turn
 from bot.handoff import service as handoffs
-from bot.handoff.models import Handoff
-from bot.i18n import N_, tr
+from bot.handoff.conversation import day_name
+from bot.handoff.models import OPEN_STATUSES, Handoff
+from bot.i18n import N_, normalise_language, tr
 from bot.municipalities.models import Municipality
 from bot.outbox import service as outbox
 from bot.people import service as people
@@ -140,6 +142,79 @@ async def assign(
 
 # How long a text is on a named channel and the parts it goes in (`bot.wiring.measure_as_sent`).
 Measurer = Callable[[str, str], Measure]
+
+
+async def cover_absence(
+    session: AsyncSession, *, staff: StaffMember, now: datetime, engine: Engine
+) -> int:
+    """Hand the open conversations of a staff member who is away now to their stand-in (or
+    the team's next free colleague); each young person is told who writes to them until when,
+    and offered the menu. Returns how many were handed on."""
+    if not handoffs.is_away(staff, now) or staff.absent_until is None:
+        return 0
+    held = (
+        await session.exec(
+            select(Handoff)
+            .where(Handoff.assignee_id == staff.id, col(Handoff.status).in_(OPEN_STATUSES))
+            .order_by(col(Handoff.young_person_id))
+        )
+    ).all()
+    cover = await _cover(session, staff, now)
+    if cover is None:
+        return 0
+    moved = 0
+    for handoff in held:
+        person = await session.get(YoungPerson, handoff.young_person_id)
+        if person is None:
+            continue
+        current = await _active(session, person)
+        if current is None or current.assignee_id != staff.id:
+            continue  # answered, closed or moved meanwhile
+        current.assignee_id, current.status, current.taken_at = cover.id, "open", None
+        session.add(current)
+        await audit.record(
+            session,
+            staff=staff,
+            young_person_id=person.id,
+            action="assign",
+            detail=f"handoff {current.id} to staff {cover.id} (absence)",
+            now=now,
+        )
+        municipality = await session.get(Municipality, person.municipality_id)
+        timezone = municipality.timezone if municipality else "Europe/Copenhagen"
+        until = day_name(staff.absent_until, now=now, language=_language(person), timezone=timezone)
+        await _tell_then_menu(
+            session,
+            person,
+            now=now,
+            engine=engine,
+            key="handoff_away",
+            contact=handoffs.first_name(staff),
+            until=until,
+            stand_in=handoffs.first_name(cover),
+        )
+        moved += 1
+    return moved
+
+
+async def _cover(session: AsyncSession, staff: StaffMember, now: datetime) -> StaffMember | None:
+    """The named stand-in if they are here, else the team's next free colleague."""
+    if staff.stand_in_id is not None:
+        stand_in = await session.get(StaffMember, staff.stand_in_id)
+        if (
+            stand_in is not None
+            and stand_in.active
+            and stand_in.municipality_id == staff.municipality_id
+            and not handoffs.is_away(stand_in, now)
+        ):
+            return stand_in
+    return await handoffs.round_robin(
+        session, municipality_id=staff.municipality_id, team=staff.team, now=now
+    )
+
+
+def _language(person: YoungPerson) -> str:
+    return normalise_language(person.language)
 
 
 async def reply(

@@ -181,3 +181,40 @@ async def test_a_number_written_after_a_staff_message_is_for_the_staff_member(
     await sofie_writes(app, "2")
     assert len(await sent_to(db, sofie)) == before  # no bot answer: it waits for Nora
     assert status_of((await nora.get("/inbox")).text) == "waiting_on_us"
+
+
+async def test_absence_hands_the_conversation_to_the_stand_in_and_tells_the_young_person(
+    app: FastAPI, signed_in: SignedIn, world: TwoTowns, db: Database
+) -> None:
+    sofie = world.people["sofie"]
+    mette = await signed_in("mette")
+    saved = await mette.form(
+        "/inbox/me/absence",
+        {
+            "absent_from": "2026-03-03T09:00",  # local time; the clock stands at 10:30
+            "absent_until": "2026-03-06T08:00",
+            "stand_in_id": str(world.staff["nora"]),
+        },
+    )
+    assert saved.status_code == 303
+    [(told, _item)] = await sent_to(db, sofie)
+    assert told.body.startswith(
+        "Mette er væk til fredag, så Nora skriver til dig her i mellemtiden."
+    )
+    assert [c["key"] for c in told.choices] == MENU_KEYS
+    async with db.session() as session:
+        handoff = (
+            await session.exec(select(Handoff).where(Handoff.young_person_id == sofie))
+        ).one()
+    assert handoff.assignee_id == world.staff["nora"] and handoff.status == "open"
+
+    # Saving the same absence again moves nothing and says nothing more.
+    await mette.form(
+        "/inbox/me/absence",
+        {
+            "absent_from": "2026-03-03T09:00",
+            "absent_until": "2026-03-06T08:00",
+            "stand_in_id": str(world.staff["nora"]),
+        },
+    )
+    assert len(await sent_to(db, sofie)) == 1
