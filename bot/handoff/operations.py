@@ -116,6 +116,8 @@ async def assign(
     handoff = await _active(session, person)
     if handoff is None:
         raise Refused(tr("da", "Der er ingen åben samtale at overdrage."))
+    if handoff.assignee_id == colleague.id:
+        return handoff  # theirs already: nothing changes, so nothing to tell
     handoff.assignee_id = colleague.id
     handoff.status = "open"
     handoff.taken_at = None
