@@ -36,6 +36,8 @@ TOO_LONG = N_(
     "Beskeden er for lang til den unges kanal, også delt i nummererede dele. "
     "Gør den kortere. Intet er sendt."
 )
+# How long a text is on a named channel and the parts it goes in (`bot.wiring.measure_as_sent`).
+Measurer = Callable[[str, str], Measure]
 
 
 class Refused(ValueError):
@@ -140,10 +142,6 @@ async def assign(
         new_contact=handoffs.first_name(colleague),
     )
     return handoff
-
-
-# How long a text is on a named channel and the parts it goes in (`bot.wiring.measure_as_sent`).
-Measurer = Callable[[str, str], Measure]
 
 
 async def cover_absence(
