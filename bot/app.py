@@ -17,7 +17,7 @@ from bot.people import views as people_views
 from bot.plans import views as plans_views
 from bot.runtime import assemble, started
 from bot.settings import Settings, get_settings
-from bot.wiring import build_routers, home_page
+from bot.wiring import build_routers, home_page, measure_as_sent
 from bot.workers import scheduling
 from channels.base import ChannelSettings
 
@@ -62,6 +62,7 @@ def create_app(
     app.state.receiver = service.receiver
     app.state.inbox_changes = service.inbox_changes
     app.state.channels = channels
+    app.state.measure = measure_as_sent(service.channel_settings)
     app.add_middleware(SecurityHeaders)
     app.include_router(health.router)
     app.include_router(inbox_router)

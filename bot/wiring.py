@@ -22,6 +22,7 @@ from bot.privacy import conversation as privacy
 from bot.reminders import conversation as reminders
 from bot.safety import conversation as safety
 from bot.settings import Settings
+from channels import rendering
 from channels.base import (
     Channel,
     ChannelContext,
@@ -31,9 +32,11 @@ from channels.base import (
     CommandHost,
     Deployment,
     InviteWay,
+    Measure,
     Sample,
 )
 from channels.console import plugin as console
+from channels.parts import split
 from channels.sms import plugin as sms
 from channels.telegram import plugin as telegram
 from channels.web import plugin as web
@@ -159,6 +162,24 @@ def show_as_sent(
         return plugin.sample(channel_settings[channel], text, choices)
 
     return show
+
+
+def measure_as_sent(channel_settings: ChannelSettingsMap) -> Callable[[str, str], Measure]:
+    """How long a text is on a named channel, and the parts it goes in (a staff reply).
+
+    By the channel's own rules (SMS segments), whether or not the channel is on here.
+    """
+    plugins = {plugin.name: plugin for plugin in CHANNELS}
+
+    def measure(channel: str, text: str) -> Measure:
+        plugin = plugins.get(channel)
+        if plugin is None or channel not in channel_settings:
+            # No such channel here: characters, against the longest text most channels take.
+            most = ChannelPlugin.max_length
+            return Measure(len(text), most, split(text, rendering.within(most)))
+        return plugin.measure(channel_settings[channel], text)
+
+    return measure
 
 
 def add_channel_commands(app: typer.Typer, host: CommandHost) -> None:

@@ -15,6 +15,9 @@ from typing import TYPE_CHECKING, Any, Generic, Literal, NoReturn, Protocol, Typ
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from channels.parts import MAX_PARTS as MAX_PARTS  # re-exported: bot uses only channels.base
+from channels.parts import split
+
 if TYPE_CHECKING:
     import typer
     from fastapi import APIRouter
@@ -83,6 +86,24 @@ class Sample:
     text: str
     buttons: tuple[str, ...] = ()
     segments: int | None = None
+    encoding: str | None = None
+
+
+@dataclass(frozen=True)
+class Measure:
+    """How a text fits one message on a channel, by the channel's own rules.
+
+    `characters` counts the channel's units (SMS: GSM-7 septets or UCS-2 code units) and
+    `limit` is the most of them one message holds (SMS: every allowed segment, in this text's
+    encoding). `parts` is the text as it is sent: whole when it fits, else numbered parts
+    ("(1/3) …") that each fit; empty when it would take more than `MAX_PARTS`.
+    """
+
+    characters: int
+    limit: int
+    parts: tuple[str, ...]
+    segments: int | None = None
+    max_segments: int | None = None
     encoding: str | None = None
 
 
@@ -270,6 +291,8 @@ class ChannelPlugin(ABC, Generic[SettingsT, ChannelT]):
     settings_type: type[SettingsT]
     # A page for people rather than providers (the simulator), where "/" may lead.
     home_page: str | None = None
+    # The longest text one message holds, where the channel counts characters.
+    max_length: int = 4000
 
     def read_settings(self, env_file: str | None = ".env") -> SettingsT:
         """This channel's settings from the environment (raises pydantic's ValidationError)."""
@@ -304,3 +327,16 @@ class ChannelPlugin(ABC, Generic[SettingsT, ChannelT]):
         The default is a chat with buttons; a channel that shows choices otherwise says so.
         """
         return Sample(text, tuple(choice.label for choice in choices))
+
+    def measure(self, settings: SettingsT, text: str, *, max_parts: int = MAX_PARTS) -> Measure:
+        """How long `text` is here and the parts it is sent in (a staff reply, its counter).
+
+        The default counts characters against `max_length`; a channel that counts otherwise
+        (SMS segments) says so.
+        """
+        most = self.max_length
+        return Measure(
+            characters=len(text),
+            limit=most,
+            parts=split(text, lambda part: len(part) <= most, max_parts=max_parts),
+        )

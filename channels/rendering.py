@@ -2,7 +2,8 @@
 
 Choices stay out of the text on a channel with buttons and become numbered lines on one
 without; the result is shortened at a word boundary, ending in "...", to the channel's
-`max_length` (or to a channel's own measure, such as SMS segments).
+`max_length` (or to a channel's own measure, such as SMS segments). A staff member's text is
+never shortened: `channels.parts.split` sends it in numbered parts that each fit.
 """
 
 from __future__ import annotations

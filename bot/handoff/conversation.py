@@ -10,7 +10,8 @@ from babel.dates import format_date
 from sqlalchemy import func
 from sqlmodel import col, select
 
-from bot.content.texts import system_text
+from bot.content.flows import MENU
+from bot.content.texts import fold, system_text
 from bot.conversation.models import OUTBOUND, Message
 from bot.conversation.registry import ConversationPlugin
 from bot.handoff import service as handoffs
@@ -91,6 +92,8 @@ async def wait_for_human(turn: Turn, _steps: Steps) -> bool:
     held = await handoffs.active_handoff(turn.session, person_id=turn.person.id or 0)
     if held is None:
         return False
+    if turn.worry is None and await picks_from_menu(turn):
+        return False
     if turn.worry is not None:
         await handoffs.open_handoff(
             turn.session,
@@ -102,6 +105,32 @@ async def wait_for_human(turn: Turn, _steps: Steps) -> bool:
         )
     await acknowledge(turn, held, always=turn.worry is not None or turn.keyword is not None)
     return True
+
+
+async def picks_from_menu(turn: Turn) -> bool:
+    """True when the young person picks from the menu the bot last sent them.
+
+    A transfer tells the young person who has their conversation now and offers the menu:
+    "2" then answers that menu, not the contact person. A number written after a staff
+    member's message is for the staff member.
+    """
+    if f"{turn.state.flow}.{turn.state.step}" != MENU:
+        return False
+    if turn.inbound.choice is None and not fold(turn.text).isdigit():
+        return False
+    last = (
+        await turn.session.exec(
+            select(Message)
+            .where(
+                Message.young_person_id == turn.person.id,
+                Message.direction == OUTBOUND,
+                col(Message.internal).is_(False),
+            )
+            .order_by(col(Message.id).desc())
+            .limit(1)
+        )
+    ).first()
+    return last is not None and last.author == "bot" and bool(last.choices)
 
 
 async def acknowledge(turn: Turn, held: Handoff, *, always: bool) -> None:

@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import StreamingResponse
 
+from bot.clock import utcnow
 from bot.inbox import service
 from bot.inbox.login import find_login
 from bot.signals import Changes
@@ -52,15 +53,15 @@ async def events(
             except service.NotFound:
                 raise HTTPException(status_code=404, detail="Not Found") from None
 
-    async def poll() -> tuple[str | None, int]:
+    async def poll(last: str | None) -> tuple[str | None, int]:
         async with db.session() as session:
             current = await find_login(request, session)
             if current is None:
                 return None, 0
-            return (
-                await service.fingerprint(session, current, person),
-                await service.waiting_count(session, current),
-            )
+            found = await service.fingerprint(session, current, person)
+            if found == last:
+                return found, 0  # unchanged: the count is not sent, so not counted
+            return found, await service.waiting_count(session, current, now=utcnow())
 
     async def stream() -> AsyncIterator[str]:
         yield "retry: 1000\n\n"
@@ -70,7 +71,7 @@ async def events(
         while loop.time() < ends and not await request.is_disconnected():
             # Shielded: a disconnect cancels this generator, and a database call cancelled
             # half-way could leave a connection holding SQLite's write lock.
-            current_mark, waiting = await asyncio.shield(poll())
+            current_mark, waiting = await asyncio.shield(poll(last))
             if current_mark is None:  # signed out or expired: stop at once
                 yield "event: signed-out\ndata: {}\n\n"
                 return

@@ -32,6 +32,12 @@ STATUS_LABELS = {
     "cancelled": N_("Annulleret"),
     "note": N_("Intern note"),
 }
+# An open handoff's place in the conversation (bot/handoff/status.py).
+HANDOFF_STATUS_LABELS = {
+    "waiting_on_us": N_("Venter på os"),
+    "waiting_on_young": N_("Venter på den unge"),
+    "scheduled": N_("Planlagt svar"),
+}
 AUTHOR_LABELS = {"young_person": N_("Den unge"), "bot": N_("Chatbot"), "staff": N_("Medarbejder")}
 
 

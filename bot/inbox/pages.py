@@ -11,7 +11,13 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.responses import Response
 
 from bot.i18n import native_name, tr
-from bot.inbox.formatting import AUTHOR_LABELS, REASON_LABELS, STATUS_LABELS, Formatter
+from bot.inbox.formatting import (
+    AUTHOR_LABELS,
+    HANDOFF_STATUS_LABELS,
+    REASON_LABELS,
+    STATUS_LABELS,
+    Formatter,
+)
 from bot.inbox.login import Login
 from bot.settings import Settings
 
@@ -73,5 +79,6 @@ def render(
         "reason_label": lambda key: REASON_LABELS.get(key, key),
         "status_label": lambda key: STATUS_LABELS.get(key, key),
         "author_label": lambda key: AUTHOR_LABELS.get(key, key),
+        "handoff_status_label": lambda key: HANDOFF_STATUS_LABELS.get(key, key),
     }
     return templates.TemplateResponse(request, name, {**base, **context}, status_code=status)

@@ -15,6 +15,7 @@ from bot.audit import service as audit
 from bot.checkins import service as checkins
 from bot.checkins.models import CheckinSchedule
 from bot.clock import utcnow
+from bot.handoff import operations
 from bot.i18n import LANGUAGES, N_, native_name
 from bot.inbox import service
 from bot.inbox.login import FormLogin, InboxSession, Login, PageLogin
@@ -350,6 +351,7 @@ async def me_page(request: Request, session: InboxSession, login: PageLogin) -> 
 
 @router.post("/me/absence")
 async def set_absence(
+    request: Request,
     session: InboxSession,
     login: FormLogin,
     absent_from: str = Form(""),
@@ -376,4 +378,10 @@ async def set_absence(
     assert staff is not None
     staff.absent_from, staff.absent_until, staff.stand_in_id = start, end, stand_in
     session.add(staff)
+    # Away from now: open conversations go to the stand-in, and the young people are told.
+    moved = await operations.cover_absence(
+        session, staff=staff, now=utcnow(), engine=request.app.state.receiver.engine
+    )
+    if moved:
+        request.app.state.dispatcher.wake()
     return RedirectResponse("/inbox/me?saved=1", status_code=303)

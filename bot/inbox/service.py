@@ -8,16 +8,20 @@ assigning, replying to, handing back and closing a handoff are `bot.handoff.oper
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, or_
+from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.audit import service as audit
 from bot.conversation.models import OUTBOUND, Message
+from bot.handoff import status
 from bot.handoff.models import OPEN_STATUSES, Handoff
 from bot.handoff.operations import Refused
+from bot.handoff.status import HandoffStatus
 from bot.i18n import tr
 from bot.inbox.login import Login
 from bot.outbox import service as outbox
@@ -98,17 +102,37 @@ class QueueItem:
     channel: str
     waiting_seconds: float
     overdue: bool
+    status: HandoffStatus
+
+
+def _open_handoffs(login: Login, now: datetime) -> Any:
+    """Open handoffs this staff member may see, each with what its status is derived from."""
+    replied, unanswered, scheduled_at = status.status_columns(now)
+    return (
+        # SQLAlchemy's select: SQLModel's typed one takes at most four columns.
+        sa_select(Handoff, YoungPerson, replied, unanswered, scheduled_at)
+        .join(YoungPerson, col(YoungPerson.id) == Handoff.young_person_id)
+        .where(col(Handoff.status).in_(OPEN), visible_people_clause(login))
+    )
+
+
+def _status(login: Login, handoff: Handoff, times: tuple[Any, ...]) -> HandoffStatus:
+    replied, unanswered, scheduled_at = times
+    return status.derive(
+        handoff,
+        replied=replied,
+        unanswered=unanswered,
+        scheduled=scheduled_at,
+        target=timedelta(hours=login.municipality.first_reply_target_hours),
+    )
 
 
 async def queue(
     session: AsyncSession, login: Login, *, view: str, now: datetime
 ) -> list[QueueItem]:
     """Open handoffs the staff member may see: urgent first, then longest waiting."""
-    query = (
-        select(Handoff, YoungPerson)
-        .join(YoungPerson, col(YoungPerson.id) == Handoff.young_person_id)
-        .where(col(Handoff.status).in_(OPEN), visible_people_clause(login))
-        .order_by(col(Handoff.urgent).desc(), col(Handoff.opened_at), col(Handoff.id))
+    query = _open_handoffs(login, now).order_by(
+        col(Handoff.urgent).desc(), col(Handoff.opened_at), col(Handoff.id)
     )
     if view == "mine":
         query = query.where(Handoff.assignee_id == login.staff.id)
@@ -123,37 +147,44 @@ async def queue(
         query = query.where(col(Handoff.assignee_id).is_(None))
     rows = (await session.exec(query)).all()
     staff = {s.id: s for s in await colleagues(session, login)}
-    target = login.municipality.first_reply_target_hours * 3600
     items = []
-    for handoff, person in rows:
-        until = handoff.first_reply_at or now
-        waited = max(0.0, (until - handoff.opened_at).total_seconds())
+    for handoff, person, *times in rows:
+        state = _status(login, handoff, tuple(times))
+        waited = (now - state.since).total_seconds() if state.waiting and state.since else 0.0
         items.append(
             QueueItem(
                 handoff=handoff,
                 person=person,
                 assignee=staff.get(handoff.assignee_id),
                 channel=await _channel(session, person),
-                waiting_seconds=waited,
-                overdue=handoff.first_reply_at is None and waited > target,
+                waiting_seconds=max(0.0, waited),
+                overdue=state.overdue(now),
+                status=state,
             )
         )
+    # Urgent first, then who has waited longest for us; then the others as they opened.
+    items.sort(key=lambda i: (not i.handoff.urgent, not i.status.waiting, -i.waiting_seconds))
     return items
 
 
-async def waiting_count(session: AsyncSession, login: Login) -> int:
-    """Open handoffs not yet answered, among those this staff member may see."""
-    result = await session.exec(
-        select(func.count())
-        .select_from(Handoff)
-        .join(YoungPerson, col(YoungPerson.id) == Handoff.young_person_id)
-        .where(
-            col(Handoff.status).in_(OPEN),
-            col(Handoff.first_reply_at).is_(None),
-            visible_people_clause(login),
-        )
-    )
-    return int(result.one())
+async def handoff_status(
+    session: AsyncSession, login: Login, *, person_id: int, now: datetime
+) -> HandoffStatus | None:
+    """The status of the young person's open handoff (the conversation page), if one is open."""
+    row = (
+        await session.exec(_open_handoffs(login, now).where(col(YoungPerson.id) == person_id))
+    ).first()
+    if row is None:
+        return None
+    handoff, _person, *times = row
+    return _status(login, handoff, tuple(times))
+
+
+async def waiting_count(session: AsyncSession, login: Login, *, now: datetime) -> int:
+    """Open handoffs waiting on staff, among those this staff member may see."""
+    rows = (await session.exec(_open_handoffs(login, now))).all()
+    states = [_status(login, handoff, tuple(times)) for handoff, _person, *times in rows]
+    return sum(1 for state in states if state.waiting)
 
 
 async def fingerprint(session: AsyncSession, login: Login, person_id: int | None) -> str:
@@ -172,7 +203,20 @@ async def fingerprint(session: AsyncSession, login: Login, person_id: int | None
             .where(col(Handoff.status).in_(OPEN), visible_people_clause(login))
         )
     ).one()
-    parts = [str(v) for v in handoff_state]
+    # Their messages too: a young person writing again changes what the queue shows.
+    open_people = (
+        select(Handoff.young_person_id)
+        .join(YoungPerson, col(YoungPerson.id) == Handoff.young_person_id)
+        .where(col(Handoff.status).in_(OPEN), visible_people_clause(login))
+    )
+    message_marks = (
+        await session.exec(
+            select(func.max(Message.id), func.max(Message.status_at)).where(
+                col(Message.young_person_id).in_(open_people)
+            )
+        )
+    ).one()
+    parts = [str(v) for v in (*handoff_state, *message_marks)]
     if person_id is not None:
         message_state = (
             await session.exec(

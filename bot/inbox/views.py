@@ -14,14 +14,13 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.audit import service as audit
 from bot.checkins import service as checkin_service
 from bot.clock import utcnow
-from bot.content.texts import system_text
 from bot.handoff import operations
 from bot.handoff import service as handoffs
-from bot.i18n import N_, normalise_language, tr
+from bot.i18n import normalise_language, tr
 from bot.inbox import service
 from bot.inbox.login import ApiLogin, FormLogin, InboxSession, Login, PageLogin
 from bot.inbox.pages import UI_LANGUAGES, render, ui_language
-from bot.inbox.replies import canned_for, confidential_hits
+from bot.inbox.replies import canned_for
 from bot.inbox.thread import thread
 from bot.municipalities import hours
 from bot.people import service as people
@@ -34,6 +33,7 @@ STATIC_FILES = {
     "htmx.min.js": "text/javascript",
     "inbox.js": "text/javascript",
     "conversation.js": "text/javascript",
+    "counter.js": "text/javascript",
     "campaigns.js": "text/javascript",
     "inbox.css": "text/css",
 }
@@ -86,7 +86,7 @@ async def queue_page(
     """The queue of open handoffs."""
     now = utcnow()
     items = await service.queue(session, login, view=_view(view), now=now)
-    waiting = await service.waiting_count(session, login)
+    waiting = await service.waiting_count(session, login, now=now)
     mark = await service.fingerprint(session, login, None)
     return render(
         request,
@@ -103,11 +103,11 @@ async def queue_fragment(
     """The queue's list only, for live updates."""
     now = utcnow()
     items = await service.queue(session, login, view=_view(view), now=now)
-    waiting = await service.waiting_count(session, login)
+    waiting = await service.waiting_count(session, login, now=now)
     response = render(
         request,
         "_queue.html",
-        {"items": items, "view": _view(view), "waiting": waiting},
+        {"items": items, "view": _view(view), "waiting": waiting, "now": now},
         login=login,
     )
     response.headers["X-Waiting"] = str(waiting)
@@ -135,6 +135,7 @@ async def _conversation_context(
         "person_lang": normalise_language(person.language),
         **await thread(session, login, person, handoff),
         "handoff": handoff,
+        "handoff_state": await service.handoff_status(session, login, person_id=person.id, now=now),
         "plan": plan,
         "milestones": [
             m for m in await changes.all_milestones(session, plan_id=plan.id) if m.status == "open"
@@ -253,88 +254,18 @@ async def assign(
     """Give the conversation to a colleague (any department)."""
     person = await load_person(session, login, person_id)
     try:
-        await operations.assign(session, staff=login.staff, person=person, to=to, now=utcnow())
-    except operations.Refused as refused:
-        return await _refused(request, session, login, person, str(refused))
-    return _back(person_id, "actions")
-
-
-@router.post("/people/{person_id}/reply")
-async def reply(
-    request: Request,
-    session: InboxSession,
-    login: FormLogin,
-    person_id: int,
-    text: str = Form(""),
-    when: str = Form("now"),
-    send_at: str = Form(""),
-    confirm: str = Form(""),
-    action: str = Form("send"),
-) -> Response:
-    """Send or schedule a reply; confidential content needs confirmation or Digital Post."""
-    person = await load_person(session, login, person_id)
-    now = utcnow()
-    text = text.strip()[:4000]
-    due_at = None
-    if when == "later":
-        due_at = parse_local(send_at, login.municipality.timezone)
-        if due_at is None or due_at <= now:
-            return await _refused(
-                request, session, login, person, N_("Vælg et tidspunkt i fremtiden."), draft=text
-            )
-    hits = confidential_hits(text)
-    try:
-        if action == "digital_post":
-            await _digital_post(session, login, person, text, now)
-            return _back(person_id)
-        if hits and confirm != "1":
-            # Not sent: SMS and Telegram are not encrypted channels for case content.
-            return await _refused(
-                request,
-                session,
-                login,
-                person,
-                N_("Beskeden ser fortrolig ud. Den er ikke sendt."),
-                draft=text,
-                status=409,
-                guard=hits,
-            )
-        message = await operations.reply(
-            session, staff=login.staff, person=person, text=text, now=now, due_at=due_at
-        )
-    except operations.Refused as refused:
-        return await _refused(request, session, login, person, str(refused), draft=text)
-    if hits:
-        await audit.record(
+        await operations.assign(
             session,
             staff=login.staff,
-            young_person_id=person.id,
-            action="confidential_confirmed",
-            detail=f"message {message.id}: {', '.join(hits)}",
+            person=person,
+            to=to,
+            now=utcnow(),
+            engine=request.app.state.receiver.engine,
         )
-    if due_at is None:
-        request.app.state.dispatcher.wake()
-    return _back(person_id)
-
-
-async def _digital_post(
-    session: AsyncSession, login: Login, person: YoungPerson, text: str, now: datetime
-) -> None:
-    """Keep the text as an internal note for Digital Post; tell the young person to look there."""
-    lang = normalise_language(person.language)
-    await service.note(
-        session, login, person, now=now, text=tr("da", "Sendes med Digital Post:") + "\n" + text
-    )
-    await operations.reply(
-        session,
-        staff=login.staff,
-        person=person,
-        now=now,
-        text=system_text("digital_post_notice", lang),
-    )
-    await audit.record(
-        session, staff=login.staff, young_person_id=person.id, action="digital_post", now=now
-    )
+    except operations.Refused as refused:
+        return await _refused(request, session, login, person, str(refused))
+    request.app.state.dispatcher.wake()
+    return _back(person_id, "actions")
 
 
 @router.post("/people/{person_id}/note")
@@ -387,10 +318,17 @@ async def hand_back(
 async def close(
     request: Request, session: InboxSession, login: FormLogin, person_id: int
 ) -> Response:
-    """Close the handoff without a message."""
+    """Close the handoff; the young person is told so and offered the menu."""
     person = await load_person(session, login, person_id)
     try:
-        await operations.close(session, staff=login.staff, person=person, now=utcnow())
+        await operations.close(
+            session,
+            staff=login.staff,
+            person=person,
+            now=utcnow(),
+            engine=request.app.state.receiver.engine,
+        )
     except operations.Refused as refused:
         return await _refused(request, session, login, person, str(refused))
+    request.app.state.dispatcher.wake()
     return RedirectResponse("/inbox", status_code=303)

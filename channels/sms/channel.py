@@ -17,7 +17,7 @@ from twilio.rest import Client
 
 from channels import rendering
 from channels.base import Capabilities, Choice, Outbound, SendError, SendResult
-from channels.sms.encoding import analyse, within_segments
+from channels.sms.encoding import analyse, plain_spaces, within_segments
 from channels.sms.phone import InvalidPhoneNumber, normalise
 
 log = logging.getLogger(__name__)
@@ -109,16 +109,6 @@ def _send_error(status: int, code: int | None, retry_after: float | None) -> Sen
         code=code_text,
         details=details,
     )
-
-
-# Spaces outside GSM-7 that Babel and word processors put in times and names
-# ("10:00\u202fAM"): one of them would switch a whole SMS to UCS-2.
-_ODD_SPACES = dict.fromkeys(map(ord, "\u00a0\u2007\u2009\u200a\u202f\u205f\u3000"), " ")
-
-
-def plain_spaces(text: str) -> str:
-    """Text with every kind of space written as a plain space."""
-    return text.translate(_ODD_SPACES)
 
 
 class SmsChannel:
@@ -235,4 +225,4 @@ def _int_or_none(value: object) -> int | None:
     return None
 
 
-__all__ = ["UNREACHABLE_CODES", "SmsChannel"]
+__all__ = ["UNREACHABLE_CODES", "SmsChannel", "plain_spaces"]

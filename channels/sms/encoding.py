@@ -20,6 +20,15 @@ UCS2_SINGLE, UCS2_PART = 70, 67
 
 SmsEncoding = Literal["GSM-7", "UCS-2"]
 
+# Spaces outside GSM-7 that Babel and word processors put in times and names
+# ("10:00\u202fAM"): one of them would switch a whole SMS to UCS-2.
+_ODD_SPACES = dict.fromkeys(map(ord, "\u00a0\u2007\u2009\u200a\u202f\u205f\u3000"), " ")
+
+
+def plain_spaces(text: str) -> str:
+    """Text with every kind of space written as a plain space."""
+    return text.translate(_ODD_SPACES)
+
 
 @dataclass(frozen=True)
 class SmsShape:
@@ -63,6 +72,12 @@ def analyse(text: str) -> SmsShape:
     if gsm:
         return SmsShape("GSM-7", sum(costs), _segments(costs, GSM_SINGLE, GSM_PART))
     return SmsShape("UCS-2", sum(costs), _segments(costs, UCS2_SINGLE, UCS2_PART))
+
+
+def limit_of(encoding: SmsEncoding, max_segments: int) -> int:
+    """The most units `max_segments` segments hold in `encoding` (160, 306, 459… for GSM-7)."""
+    single, part = (GSM_SINGLE, GSM_PART) if encoding == "GSM-7" else (UCS2_SINGLE, UCS2_PART)
+    return single if max_segments == 1 else part * max_segments
 
 
 def fit(text: str, max_segments: int, *, tail: str = "") -> str:

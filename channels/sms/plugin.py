@@ -13,9 +13,11 @@ from channels.base import (
     Choice,
     Deployment,
     InviteWay,
+    Measure,
     Sample,
     url_base,
 )
+from channels.parts import MAX_PARTS, split
 from channels.sms.settings import STATUS_PATH, SmsSettings
 
 if TYPE_CHECKING:
@@ -63,8 +65,7 @@ class SmsPlugin(ChannelPlugin[SmsSettings, "SmsChannel"]):
 
     def sample(self, settings: SmsSettings, text: str, choices: tuple[Choice, ...]) -> Sample:
         """Numbered choices, cut to the segment limit, with its segments and encoding."""
-        from channels.sms.channel import plain_spaces
-        from channels.sms.encoding import analyse, within_segments
+        from channels.sms.encoding import analyse, plain_spaces, within_segments
 
         plain = tuple(Choice(choice.key, plain_spaces(choice.label)) for choice in choices)
         capabilities = Capabilities(buttons=False, max_length=160 * settings.sms_max_segments)
@@ -76,6 +77,22 @@ class SmsPlugin(ChannelPlugin[SmsSettings, "SmsChannel"]):
         )
         shape = analyse(body)
         return Sample(body, (), shape.segments, shape.encoding)
+
+    def measure(self, settings: SmsSettings, text: str, *, max_parts: int = MAX_PARTS) -> Measure:
+        """Segments as Twilio counts them; parts of at most INDGANG_SMS_MAX_SEGMENTS each."""
+        from channels.sms.encoding import analyse, limit_of, plain_spaces, within_segments
+
+        plain = plain_spaces(text)  # as `SmsChannel.render` sends it
+        shape = analyse(plain)
+        most = settings.sms_max_segments
+        return Measure(
+            characters=shape.characters,
+            limit=limit_of(shape.encoding, most),
+            parts=split(plain, within_segments(most), max_parts=max_parts),
+            segments=shape.segments,
+            max_segments=most,
+            encoding=shape.encoding,
+        )
 
     def invite(self, settings: SmsSettings, code: str) -> InviteWay | None:
         """The number to text the code to, when a sender number is set."""

@@ -34,6 +34,7 @@ class TelegramPlugin(ChannelPlugin[TelegramSettings, "TelegramChannel"]):
 
     name = "telegram"
     settings_type = TelegramSettings
+    max_length = 4096  # the Bot API's longest message, as the channel's capabilities say
 
     def build(self, settings: TelegramSettings, deployment: Deployment) -> TelegramChannel | None:
         """The bot's channel when a token is set."""

@@ -181,11 +181,22 @@ async def _staff_act(db: Database, world: World, rng: random.Random) -> str:
                     session, staff=staff, person=person, text="Hej, det er Mette.", now=now
                 )
             elif act == "close":
-                await operations.close(session, staff=staff, person=person, now=now)
+                await operations.close(
+                    session,
+                    staff=staff,
+                    person=person,
+                    now=now,
+                    engine=world.harness.receiver.engine,
+                )
             elif act == "transfer":
                 other = world.ali if staff is world.mette else world.mette
                 await operations.assign(
-                    session, staff=staff, person=person, to=other.id or 0, now=now
+                    session,
+                    staff=staff,
+                    person=person,
+                    to=other.id or 0,
+                    now=now,
+                    engine=world.harness.receiver.engine,
                 )
             else:
                 await operations.hand_back(

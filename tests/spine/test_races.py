@@ -185,10 +185,14 @@ async def committed_turns(db: Database, person_id: int) -> tuple[int, int]:
         reminders = await count(
             select(func.count()).select_from(Reminder).where(Reminder.status == "sent")
         )
+        # Handing back and closing each start a turn (they tell the young person).
         hand_backs = await count(
             select(func.count())
             .select_from(AuditEvent)
-            .where(AuditEvent.young_person_id == person_id, AuditEvent.action == "hand_back")
+            .where(
+                AuditEvent.young_person_id == person_id,
+                col(AuditEvent.action).in_(("hand_back", "close")),
+            )
         )
         state = await session.get(ConversationState, person_id)
         assert state is not None
@@ -252,7 +256,7 @@ async def test_one_person_never_loses_a_state_update_nor_gets_two_open_handoffs(
                         )
                     if name == "close":
                         return await operations.close(
-                            session, staff=staff, person=who, now=utcnow()
+                            session, staff=staff, person=who, now=utcnow(), engine=engine
                         )
                     return await operations.take(session, staff=staff, person=who, now=utcnow())
                 except operations.Refused:
