@@ -21,6 +21,8 @@ from sqlalchemy import (
     any_,
     bindparam,
     event,
+    func,
+    select,
     update,
 )
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -172,17 +174,49 @@ async def insert_new(session: AsyncSession, model: Any, rows: list[dict[str, Any
 
     The unique key is the guard against doing something twice (a campaign delivery per
     recipient and occurrence), so a second planner inserts nothing rather than failing.
+    Every row names the same columns. On PostgreSQL the rows go as one array per column
+    (`INSERT … SELECT … FROM unnest(…)`): one statement and a handful of parameters for
+    thousands of rows, where an executemany sends, binds and runs a statement per row.
     """
     if not rows:
         return
     table = model.__table__
     dialect = (await session.connection()).dialect.name
-    statement = (
-        postgresql_insert(table).on_conflict_do_nothing()
-        if dialect == "postgresql"
-        else sqlite_insert(table).on_conflict_do_nothing()
+    if dialect != "postgresql":
+        await session.exec(sqlite_insert(table).on_conflict_do_nothing(), params=rows)
+        return
+    names = list(rows[0])
+    columns = [table.c[name] for name in names]
+    values = {name: [row[name] for row in rows] for name in names}
+    # A column with one value in every row (the campaign, the time) is one parameter.
+    single = {name for name in names[1:] if all(v == values[name][0] for v in values[name])}
+    many = [name for name in names if name not in single]  # the first at least: the rows
+    arrays = (
+        func.unnest(
+            *(
+                bindparam(f"many_{name}", values[name], type_=ARRAY(table.c[name].type))
+                for name in many
+            )
+        )
+        .table_valued(*many)
+        .render_derived()
     )
-    await session.exec(statement, params=rows)
+    statement = (
+        postgresql_insert(table)
+        .from_select(
+            columns,
+            select(
+                *(
+                    bindparam(f"one_{name}", values[name][0], type_=table.c[name].type)
+                    if name in single
+                    else arrays.c[name]
+                    for name in names
+                )
+            ).select_from(arrays),
+        )
+        .on_conflict_do_nothing()
+    )
+    await session.exec(statement)
 
 
 def among(session: AsyncSession, column: Any, ids: list[int]) -> ColumnElement[bool]:

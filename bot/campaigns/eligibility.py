@@ -127,9 +127,11 @@ async def reasons(session: AsyncSession, ids: Iterable[int]) -> dict[int, str | 
     cap aside: what the planner asks of every page. Columns only, in three queries: no ORM
     objects for a page of the audience."""
     wanted = list(ids)
-    status = dict(
+    # Plain rows through the connection: no ORM loading for thousands of tuples.
+    connection = await session.connection()
+    status: dict[int, str] = dict(
         (
-            await session.exec(
+            await connection.execute(
                 select(YoungPerson.id, YoungPerson.status).where(
                     among(session, col(YoungPerson.id), wanted)
                 )
@@ -138,7 +140,7 @@ async def reasons(session: AsyncSession, ids: Iterable[int]) -> dict[int, str | 
     )
     reach: dict[int, list[tuple[bool, bool]]] = {}
     for person_id, opted_out, unreachable in (
-        await session.exec(
+        await connection.execute(
             select(
                 ChannelIdentity.young_person_id,
                 col(ChannelIdentity.opted_out_at).is_not(None),
@@ -149,13 +151,13 @@ async def reasons(session: AsyncSession, ids: Iterable[int]) -> dict[int, str | 
         reach.setdefault(person_id, []).append((bool(opted_out), bool(unreachable)))
     held = set(
         (
-            await session.exec(
+            await connection.execute(
                 select(Handoff.young_person_id).where(
                     among(session, col(Handoff.young_person_id), wanted),
                     col(Handoff.status).in_(OPEN_STATUSES),
                 )
             )
-        ).all()
+        ).scalars()
     )
     return {
         person_id: _reason(status.get(person_id), reach.get(person_id, []), person_id in held)
