@@ -1,6 +1,7 @@
 """Signals between the processes of one deployment, carried by PostgreSQL's LISTEN/NOTIFY.
 
-Triggers (migration `8081265f61aa`) notify, when the writing transaction commits:
+Triggers (`TRIGGERS`, installed by migration `8081265f61aa`) notify, when the writing
+transaction commits:
 
 - `indgang_outbox` after rows are inserted into `outbox`: every dispatcher process wakes at
   once instead of at its next interval, whichever process wrote the rows (a web process
@@ -29,6 +30,34 @@ log = structlog.get_logger(__name__)
 
 OUTBOX = "indgang_outbox"
 INBOX = "indgang_inbox"
+
+# (table, events, channel): one notification per statement, delivered when it commits.
+# PostgreSQL folds identical notifications of one transaction into one. Installed by
+# migration 8081265f61aa; a change here needs a migration that drops and creates them again.
+TRIGGERS = (
+    ("outbox", "INSERT", OUTBOX),
+    ("message", "INSERT OR UPDATE", INBOX),
+    ("handoff", "INSERT OR UPDATE OR DELETE", INBOX),
+)
+NOTIFY_FUNCTION = """
+CREATE FUNCTION indgang_notify() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_notify(TG_ARGV[0], '');
+    RETURN NULL;
+END
+$$
+"""
+
+
+def trigger_statements() -> list[str]:
+    """The SQL that installs the notifying triggers (PostgreSQL only)."""
+    return [NOTIFY_FUNCTION] + [
+        f"CREATE TRIGGER {table}_notify AFTER {events} ON {table}"
+        f" FOR EACH STATEMENT EXECUTE FUNCTION indgang_notify('{channel}')"
+        for table, events, channel in TRIGGERS
+    ]
+
+
 _RECONNECT_BASE = 0.5
 _RECONNECT_CAP = 30.0
 _KEEPALIVE = 10.0

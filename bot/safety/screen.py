@@ -41,13 +41,14 @@ CONTEXT_REACH = 4
 # Chosen by leave-one-share-out on the tuned evaluation shares and on fresh4, fresh5 and
 # ordinary (see the closing notes of issue 10): a crisis example this similar, and this much
 # closer than any other example, makes a crisis; an example needing care this similar makes
-# a gentle check. UNMATCHED_RESEMBLANCE went from 0.35 to 0.30 with example batch 7: on
-# fresh4+fresh5+ordinary, crisis recall 0.872 -> 0.910 for 14 -> 17 of 526 ordinary
-# messages answered as a crisis (precision 0.932 -> 0.926): a missed crisis costs more.
+# a gentle check. UNMATCHED_RESEMBLANCE at 0.30 would raise crisis recall on
+# fresh4+fresh5+ordinary from 0.872 to 0.910 (14 -> 17 of 526 ordinary messages answered
+# as a crisis), but it read the reminder's own answer "I need another time" as violence
+# (tests/engine/test_every_step.py): it stays at 0.35.
 CRISIS_RESEMBLANCE = 0.20
 CRISIS_MARGIN = 0.03
 GENTLE_RESEMBLANCE = 0.40
-UNMATCHED_RESEMBLANCE = 0.30
+UNMATCHED_RESEMBLANCE = 0.35
 """A message no concept rule read at all needs a closer example to count as a crisis."""
 
 Softened = Literal["", "negation", "reported", "play", "past"]

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections import Counter
 from datetime import time
 from pathlib import Path
 
@@ -26,7 +25,6 @@ from sqlalchemy import insert, text
 from sqlmodel import col, select
 
 from bot.clock import utcnow
-from bot.conversation.models import OUTBOUND, Message
 from bot.database import Database
 from bot.migrate import upgrade
 from bot.municipalities.models import Municipality
@@ -37,6 +35,8 @@ from tests.fixtures.processes import (
     ServiceProcess,
     environment,
     free_port,
+    sent_per_address,
+    stored_per_address,
     wait_until,
     write_in,
 )
@@ -88,29 +88,6 @@ async def _writers(db: Database, town_id: int, run: int) -> dict[str, list[str]]
             )
         await session.exec(insert(ChannelIdentity), params=rows)
     return addresses
-
-
-def _sends(telegram: FakeTelegram, twilio: FakeTwilio) -> Counter[tuple[str, str]]:
-    """Every send the fakes accepted, as (address, text)."""
-    sent = Counter(
-        (str(call.params["chat_id"]), str(call.params["text"]))
-        for call in telegram.calls_to("sendMessage")
-        if call.status == 200
-    )
-    sent.update((str(m["to"]), str(m["body"])) for m in list(twilio.messages))
-    return sent
-
-
-async def _stored(db: Database, addresses: set[str]) -> Counter[tuple[str, str]]:
-    async with db.session() as session:
-        rows = (
-            await session.exec(
-                select(ChannelIdentity.address, Message.body)
-                .join(ChannelIdentity, col(ChannelIdentity.id) == Message.identity_id)
-                .where(Message.direction == OUTBOUND, col(ChannelIdentity.address).in_(addresses))
-            )
-        ).all()
-    return Counter((address, body) for address, body in rows)
 
 
 async def _unsent(db: Database) -> int:
@@ -180,11 +157,11 @@ async def _one_run(
                 await write_in(http, [url], addresses, twilio.auth_token, first=run * WRITERS)
 
             async def reached() -> bool:
-                return sum(_sends(telegram, twilio).values()) >= KILL_AFTER
+                return sum(sent_per_address(telegram, twilio).values()) >= KILL_AFTER
 
             await wait_until(reached, STARTUP, f"{KILL_AFTER} sends", [server])
             await server.kill()
-            before_restart = sum(_sends(telegram, twilio).values())
+            before_restart = sum(sent_per_address(telegram, twilio).values())
             assert before_restart < WRITERS, "every reply was sent before the kill"
             await server.start()
 
@@ -195,9 +172,9 @@ async def _one_run(
             await asyncio.sleep(1)  # anything still to come would come now
         finally:
             await server.stop()
-        sends = _sends(telegram, twilio)
-    stored = await _stored(db, everyone)
-    assert {address for address, _ in stored} == everyone, "a young person got no reply"
+        sends = sent_per_address(telegram, twilio)
+    stored = await stored_per_address(db, everyone)
+    assert set(stored) == everyone, "a young person got no reply"
     missing = stored - sends
     assert not missing, f"{sum(missing.values())} stored replies never reached the fakes"
     assert set(sends) <= set(stored), "the fakes got a message nobody stored"
