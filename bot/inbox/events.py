@@ -81,7 +81,7 @@ async def events(
                 last = current_mark
             if changes is None:
                 await asyncio.sleep(POLL_SECONDS)
-            elif not await changes.wait(QUIET_SECONDS):
+            elif not await _next_change(changes, request, loop.time() + QUIET_SECONDS):
                 yield ": keep-alive\n\n"
 
     return StreamingResponse(
@@ -89,3 +89,15 @@ async def events(
         media_type="text/event-stream",
         headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
     )
+
+
+async def _next_change(changes: Changes, request: Request, until: float) -> bool:
+    """Wait for a change until the loop's clock reads `until`; whether one came. Looks each
+    second whether the page went away, so a closed tab does not hold its stream open."""
+    loop = asyncio.get_running_loop()
+    while (left := until - loop.time()) > 0:
+        if await changes.wait(min(POLL_SECONDS, left)):
+            return True
+        if await request.is_disconnected():
+            return False
+    return False

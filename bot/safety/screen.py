@@ -37,6 +37,7 @@ __all__ = ["CrisisMatch", "Screener", "clear_cache", "load_screener", "normalise
 _SEVERITY = {category: rank for rank, category in enumerate(CATEGORIES)}
 _SEP = "\x1f"
 CONTEXT_REACH = 4
+SCREEN_MEMO = 4096  # readings of recent texts kept per screener
 # When the concept files find no crisis, the nearest examples may (bot/safety/examples.py).
 # Chosen by leave-one-share-out on the tuned evaluation shares and on fresh4, fresh5 and
 # ordinary (see the closing notes of issue 10): a crisis example this similar, and this much
@@ -232,9 +233,16 @@ class Screener:
                 for entry in words
             ]
         self._vocabulary = Vocabulary(entries)
+        # The same text always reads the same: "ok", "tak", "hej", a menu word and an answer
+        # button come again and again, and reading one against every example costs
+        # milliseconds. A reading is small and frozen; the least recently used are forgotten.
+        self._memo = lru_cache(maxsize=SCREEN_MEMO)(self._read)
 
     def screen(self, text: str) -> CrisisMatch | None:
         """The most urgent reading of the message: crisis before gentle, None when neither."""
+        return self._memo(text)
+
+    def _read(self, text: str) -> CrisisMatch | None:
         tokens = tokenise(text)
         if not tokens:
             return None
