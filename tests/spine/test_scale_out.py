@@ -3,9 +3,9 @@
 `indgang serve --web-only` twice and `indgang worker` three times run against one PostgreSQL;
 the fake Telegram and Twilio servers run in threads of this test. 500 young people write at
 once (half by SMS, half on Telegram, spread over both web processes) while 5,000 appointment
-reminders are due (a fifth of each unless INDGANG_SCALE_OUT_FULL=1). Along the way one
+reminders are due (100 and 500 unless INDGANG_SCALE_OUT_FULL=1). Along the way one
 worker that does not lead the sweeps is killed with SIGKILL, then the scheduler's leader.
-Then 200 more reminders fall due, which only a scheduler that kept running (a new leader)
+Then 100 more reminders fall due, which only a scheduler that kept running (a new leader)
 can send.
 
 What must hold: every message the database holds as sent reached the fakes, and every send
@@ -52,12 +52,12 @@ from tests.fixtures.processes import (
 from tests.fixtures.stack import BOT_ID, SMS_NUMBER
 from tests.world import service_town
 
-# The acceptance's sizes with INDGANG_SCALE_OUT_FULL=1; a fifth of them in the suite, where
+# The acceptance's sizes with INDGANG_SCALE_OUT_FULL=1; fewer in the suite, where
 # the shared send slots in PostgreSQL make this slow on a busy machine (bench/README.md).
 FULL = os.environ.get("INDGANG_SCALE_OUT_FULL") == "1"
 WRITERS = 500 if FULL else 100  # young people who write at once, half by SMS, half on Telegram
-REMINDERS = 5_000 if FULL else 1_000  # due at the start
-LATE_REMINDERS = 200  # due only after the leader is killed
+REMINDERS = 5_000 if FULL else 500  # due at the start
+LATE_REMINDERS = 100  # due only after the leader is killed
 CONCURRENCY = 4  # provider calls in flight per channel and worker: the in-doubt bound
 LEASE_SECONDS = 4
 STARTUP = 300.0  # five processes warming up at once on a shared 2-core machine
