@@ -15,7 +15,9 @@ does on messages nobody has seen. `fresh6.yaml` was measured on 2026-11-30 befor
 ordinary joined the examples (crisis recall 0.751, precision 0.943; 0.627 and 0.965 with the
 concept files alone), `fresh7.yaml` (written the same day by a writer who had read none of the
 content) first with the examples as they were (0.831, 0.977), then with example batch 7
-(0.850, 0.972; fresh6 then 0.791 and 0.959). UNMATCHED_RESEMBLANCE lowered from 0.35 to 0.30
+(0.850, 0.972; fresh6 then 0.791 and 0.959); batch 7 was taken out of the examples again
+for now, as it made every screen about half again as slow (it is in git history, commit
+6fbdf34). UNMATCHED_RESEMBLANCE lowered from 0.35 to 0.30
 (chosen on fresh4+fresh5+ordinary) gave fresh7 0.879 and fresh6 0.853, but answered the
 reminder button "I need another time" as a crisis, so it was not kept. Run
 `python -m tests.safety.evaluation [tune|…|fresh7|ordinary|all|every]
