@@ -9,8 +9,11 @@ one before and never before now (`next_slot`), so any N + 1 slots span at least
 **On time.** The store answers with how long to wait, measured on its own clock (the
 database's, for every process alike), so clocks that differ between machines do not matter.
 The caller sleeps until the slot (counted from when the answer arrived, never early) and
-then checks, counting from when it asked, that it is at most half the margin late
-(`on_time`). A caller that woke later (a busy event loop, a slow database) throws its slot
+then checks that it is at most half the margin late (`on_time`), counting from the last
+moment it knows came before the store read its clock: when it asked, or, when the store
+says so, later (the database store first waits for the key's row lock, then notes the
+time, then reads its clock, so time spent queueing behind other processes does not count
+as lateness). A caller that woke later (a busy event loop, a slow database) throws its slot
 away and asks again. Every send is therefore handed to its channel in
 ``[slot, slot + margin / 2]``, and the other half of the margin is left for the way from
 there to the provider: two sends N slots apart reach it at least one second apart, and **no
@@ -88,10 +91,13 @@ class Reserved:
     """A store's answer: seconds from its 'now' until the slot.
 
     `taken` is False when the recipient was not free yet: wait `wait`, then ask again.
+    `since`, when set, is a moment on the caller's clock no later than the store's reading
+    of its own clock (and later than when the caller asked): lateness counts from there.
     """
 
     wait: float
     taken: bool = True
+    since: float | None = None
 
 
 class PaceStore(Protocol):
@@ -131,7 +137,7 @@ class LocalStore:
             self._next[recipient] = slot + recipient_gap
         if len(self._next) > 10_000:  # a row whose time has passed means no row
             self._next = {k: v for k, v in self._next.items() if v > now}
-        return Reserved(slot - now)
+        return Reserved(slot - now, since=now)
 
     async def hold(self, key: str, seconds: float) -> None:
         """Give `key` no slot for `seconds` from now."""
@@ -189,6 +195,8 @@ class Pace:
                 await self._sleep(delay)
             if not reserved.taken:
                 continue  # the recipient is free now; ask for a sender slot
+            if reserved.since is not None:
+                asked = max(asked, reserved.since)
             if on_time(asked, reserved.wait, self._clock(), self.margin / 2):
                 return asked + reserved.wait + self.margin / 2
             late += 1

@@ -1,9 +1,12 @@
 """Send slots in PostgreSQL, shared by every dispatcher process (see bot/outbox/limits.py).
 
-One short transaction per send, on the `send_pace` row of its key: an upsert takes the row
-lock, so concurrent processes queue on it and each gets the next slot,
-``slot = greatest(next_at, now)``, ``next_at = slot + gap``. Time is the database's
-`clock_timestamp()`, one clock for every process; the answer is a wait in seconds.
+One short transaction per send, on the `send_pace` row of its key: a first upsert takes the
+row lock, so concurrent processes queue on it; once it is held, the process notes its own
+time and a second statement takes the next slot, ``slot = greatest(next_at, now)``,
+``next_at = slot + gap``. Time is the database's `clock_timestamp()`, one clock for every
+process; the answer is a wait in seconds, and the noted time tells `Pace` that queueing for
+the lock was not lateness (with several workers on one key, the queue is most of the
+round trip, and counting it threw nearly every slot away).
 
 Slots are taken one at a time, not in batches: the transaction takes about a millisecond, so
 one key manages hundreds of sends a second, far above any provider's limit here (Telegram
@@ -13,6 +16,7 @@ one key manages hundreds of sends a second, far above any provider's limit here 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 from sqlalchemy import text
 
@@ -22,8 +26,13 @@ from bot.outbox.limits import Pace, Reserved, local_store
 # A recipient row (one per chat recently written to) is waste once its time has passed.
 _SWEEP_EVERY = 60.0
 
-# Lock the recipient's row, creating it (free now) if it is new, so that two processes
-# writing to a new chat at once also queue; answers seconds until the recipient is free.
+# Lock a key's row, creating it (free now) if it is new, so that two processes asking at
+# once queue on it.
+_LOCK = text(
+    "INSERT INTO send_pace AS p (sender, next_at) VALUES (:key, clock_timestamp()) "
+    "ON CONFLICT (sender) DO UPDATE SET next_at = p.next_at"
+)
+# Lock the recipient's row the same way; answers seconds until the recipient is free.
 _RECIPIENT = text(
     "INSERT INTO send_pace AS p (sender, next_at) VALUES (:recipient, clock_timestamp()) "
     "ON CONFLICT (sender) DO UPDATE SET next_at = p.next_at "
@@ -56,8 +65,9 @@ _SWEEP = text(
 class DatabaseStore:
     """Slots in the `send_pace` table (PostgreSQL)."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, clock: Callable[[], float] = time.monotonic) -> None:
         self.db = db
+        self._clock = clock
         self._swept = time.monotonic()
 
     async def reserve(
@@ -71,6 +81,8 @@ class DatabaseStore:
                 busy = float(result.scalar_one())
                 if busy > 0:
                     return Reserved(busy, taken=False)
+            await connection.execute(_LOCK, {"key": key})
+            since = self._clock()  # the lock is ours: from here on, waiting is lateness
             result = await connection.execute(_SENDER, {"key": key, "gap": gap})
             wait = float(result.scalar_one())
             if recipient is not None:
@@ -85,7 +97,7 @@ class DatabaseStore:
                 )
         if time.monotonic() - self._swept > _SWEEP_EVERY:
             await self._sweep()
-        return Reserved(wait)
+        return Reserved(wait, since=since)
 
     async def hold(self, key: str, seconds: float) -> None:
         """Give `key` no slot for `seconds` from now."""

@@ -14,10 +14,9 @@ from dataclasses import dataclass
 
 import httpx
 import pytest
-from sqlmodel import SQLModel
 
 from bot.database import Database
-from bot.migrate import alembic_config
+from bot.migrate import upgrade
 from bot.settings import Settings
 from tests.browser import artifact, chromium_page, require_chromium, serve_with_fake_twilio
 from tests.fakes.twilio_api import FakeTwilio, signed_headers
@@ -35,19 +34,10 @@ pytestmark = pytest.mark.browser
 
 
 async def prepare(url: str) -> None:
-    """Tables from the models, stamped as migrated, and one contact person with Sofie."""
-    from alembic import command
-
+    """The real migrations (on PostgreSQL they add the notifying triggers the live queue
+    needs), and one contact person with Sofie."""
     db = Database(url)
-    async with db.engine.begin() as connection:
-        await connection.run_sync(SQLModel.metadata.create_all)
-
-        def stamp(sync_connection: object) -> None:
-            cfg = alembic_config(url)
-            cfg.attributes["connection"] = sync_connection
-            command.stamp(cfg, "head")
-
-        await connection.run_sync(stamp)
+    await upgrade(db)
     async with db.session() as session:
         town = await municipality(
             session, name="Indbakke Kommune", code="ib", sms_number=OUR_NUMBER

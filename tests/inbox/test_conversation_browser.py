@@ -17,14 +17,14 @@ from datetime import datetime, timedelta
 
 import httpx
 import pytest
-from sqlmodel import SQLModel, col, select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.clock import utcnow
 from bot.conversation.models import INBOUND, OUTBOUND, Message
 from bot.database import Database
 from bot.handoff.models import Handoff
-from bot.migrate import alembic_config
+from bot.migrate import upgrade
 from bot.people.models import YoungPerson
 from bot.settings import Settings
 from bot.staff.models import StaffMember
@@ -88,19 +88,10 @@ async def seed(
 
 
 async def prepare(url: str) -> Database:
-    """Tables from the models; Mette with Sofie (200 messages, held by Mette) and Ahmed."""
-    from alembic import command
-
+    """The real migrations (with PostgreSQL's notifying triggers); Mette with Sofie (200
+    messages, held by Mette) and Ahmed."""
     db = Database(url)
-    async with db.engine.begin() as connection:
-        await connection.run_sync(SQLModel.metadata.create_all)
-
-        def stamp(sync_connection: object) -> None:
-            cfg = alembic_config(url)
-            cfg.attributes["connection"] = sync_connection
-            command.stamp(cfg, "head")
-
-        await connection.run_sync(stamp)
+    await upgrade(db)
     async with db.session() as session:
         town = await municipality(session, name="Samtale Kommune", code="sa", sms_number=OUR_NUMBER)
         mette = await staff_member(session, town, email=EMAIL, team="Nord", password=PASSWORD)

@@ -192,8 +192,9 @@ async def test_a_slow_store_is_never_trusted_to_be_on_time() -> None:
         async def reserve(
             self, key: str, gap: float, recipient: str | None, recipient_gap: float
         ) -> Reserved:
-            time.now += 0.1  # the round trip alone is longer than the margin
-            return await super().reserve(key, gap, recipient, recipient_gap)
+            reserved = await super().reserve(key, gap, recipient, recipient_gap)
+            time.now += 0.1  # the answer's way back alone is longer than the margin
+            return reserved
 
     pace = Pace(SlowStore(time), 0.05, clock=time, sleep=time.sleep)
     with pytest.raises(PaceTooLate):
@@ -214,3 +215,22 @@ def test_the_local_store_is_one_per_database_file() -> None:
 def test_the_margin_must_be_above_zero() -> None:
     with pytest.raises(ValueError, match="margin"):
         Pace(LocalStore(), 0)
+
+
+async def test_queueing_before_the_store_reads_its_clock_is_not_lateness() -> None:
+    """A store busy with other processes' requests before it takes ours (a row lock) says
+    when it began on ours: the slot it then gives is kept, however long the queue was."""
+    time = FakeTime()
+
+    class QueueingStore(LocalStore):
+        async def reserve(
+            self, key: str, gap: float, recipient: str | None, recipient_gap: float
+        ) -> Reserved:
+            time.now += 0.3  # waiting for the lock: six times the margin
+            return await super().reserve(key, gap, recipient, recipient_gap)
+
+    pace = Pace(QueueingStore(time), 0.05, clock=time, sleep=time.sleep)
+    for _ in range(3):
+        await pace.wait("k", 10)
+        time.sent.append(time.now)
+    assert time.sent == pytest.approx([100.3, 100.6, 100.9])  # each the first slot it got
