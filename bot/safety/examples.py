@@ -16,12 +16,13 @@ from __future__ import annotations
 import itertools
 import math
 from array import array
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final, Literal, cast
 
+import numpy
 import yaml
 
 from bot.content.yaml_files import load_yaml
@@ -104,12 +105,12 @@ class ExampleBank:
         self._unseen_idf = math.log(total)
         # Postings, compact: a slot's examples and weights lie in two flat arrays from
         # starts[slot] to starts[slot + 1] (a few MB for thousands of examples).
-        self._starts = array("I", [0] * (len(documents) + 1))
+        starts = array("I", [0] * (len(documents) + 1))
         for slot, n in enumerate(documents):
-            self._starts[slot + 1] = self._starts[slot] + n
-        self._ids = array("I", [0] * self._starts[-1])
-        self._weights = array("f", [0.0] * self._starts[-1])
-        filled = array("I", self._starts[:-1])
+            starts[slot + 1] = starts[slot] + n
+        ids = array("I", [0] * starts[-1])
+        postings = array("f", [0.0] * starts[-1])
+        filled = array("I", starts[:-1])
         for index, (slots, times) in enumerate(kept):
             weights = [
                 (1 + math.log(n)) * self._idf[slot] for slot, n in zip(slots, times, strict=True)
@@ -117,8 +118,14 @@ class ExampleBank:
             norm = math.sqrt(sum(w * w for w in weights)) or 1.0
             for slot, weight in zip(slots, weights, strict=True):
                 at = filled[slot]
-                self._ids[at], self._weights[at] = index, weight / norm
+                ids[at], postings[at] = index, weight / norm
                 filled[slot] = at + 1
+        # Scoring sums a message's postings with numpy (one gather and one bincount), about
+        # ten times faster than a Python loop over them: the screen reads every message.
+        self._starts = starts
+        self._ids = numpy.frombuffer(ids, dtype=numpy.uint32)
+        self._weights = numpy.frombuffer(postings, dtype=numpy.float32).astype(numpy.float64)
+        self._is_crisis = numpy.array([e.label == "crisis" for e in self.examples], dtype=bool)
         self.evidence = _evidence_words(self.examples)
 
     def _weigh(self, counts: Counter[str]) -> dict[str, float]:
@@ -134,21 +141,36 @@ class ExampleBank:
 
     def nearest(self, text: str) -> Nearest:
         """The most similar crisis example and the most similar other example."""
-        scores: dict[int, float] = defaultdict(float)
-        ids, weights, starts = self._ids, self._weights, self._starts
+        starts = self._starts
+        spans: list[slice] = []
+        factors: list[float] = []
+        lengths: list[int] = []
         for feature, weight in self._weigh(features(text)).items():
             slot = self._slots.get(feature)
-            if slot is None:
+            if slot is None or starts[slot] == starts[slot + 1]:
                 continue
-            for at in range(starts[slot], starts[slot + 1]):
-                scores[ids[at]] += weight * weights[at]
-        best: dict[bool, Resemblance] = {}
-        for index, score in scores.items():
-            example = self.examples[index]
-            key = example.label == "crisis"
-            if key not in best or score > best[key].similarity:
-                best[key] = Resemblance(score, example)
-        return Nearest(best.get(True), best.get(False))
+            spans.append(slice(starts[slot], starts[slot + 1]))
+            factors.append(weight)
+            lengths.append(starts[slot + 1] - starts[slot])
+        if not spans:
+            return Nearest(None, None)
+        at = numpy.concatenate([numpy.arange(s.start, s.stop) for s in spans])
+        scale = numpy.repeat(numpy.array(factors), lengths)
+        scores = numpy.bincount(
+            self._ids[at], weights=self._weights[at] * scale, minlength=len(self.examples)
+        )
+        touched = scores > 0
+        return Nearest(
+            self._best(scores, touched & self._is_crisis),
+            self._best(scores, touched & ~self._is_crisis),
+        )
+
+    def _best(self, scores: numpy.ndarray, among: numpy.ndarray) -> Resemblance | None:
+        """The example with the highest score among `among` (the first, on a tie)."""
+        if not among.any():
+            return None
+        index = int(numpy.flatnonzero(among)[numpy.argmax(scores[among])])
+        return Resemblance(float(scores[index]), self.examples[index])
 
     def has_evidence(self, text: str) -> bool:
         """True when the message holds a word far more common in crisis examples."""

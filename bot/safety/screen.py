@@ -236,13 +236,15 @@ class Screener:
         # The same text always reads the same: "ok", "tak", "hej", a menu word and an answer
         # button come again and again, and reading one against every example costs
         # milliseconds. A reading is small and frozen; the least recently used are forgotten.
-        self._memo = lru_cache(maxsize=SCREEN_MEMO)(self._read)
+        self._memo = lru_cache(maxsize=SCREEN_MEMO)(self.read)
 
     def screen(self, text: str) -> CrisisMatch | None:
-        """The most urgent reading of the message: crisis before gentle, None when neither."""
+        """The most urgent reading of the message: crisis before gentle, None when neither
+        (remembered for the most recent texts)."""
         return self._memo(text)
 
-    def _read(self, text: str) -> CrisisMatch | None:
+    def read(self, text: str) -> CrisisMatch | None:
+        """`screen` without the memory: every call reads the text afresh (benchmarks)."""
         tokens = tokenise(text)
         if not tokens:
             return None
