@@ -20,9 +20,11 @@
     if (said) { said.textContent = on ? button.textContent : ""; }
   }
 
-  // The crisis message in the middle of the list, or the newest message at the bottom.
+  // The message the address names (#m123, from the search page) or the crisis message in the
+  // middle of the list; otherwise the newest message at the bottom.
   function opening(ol) {
-    var focus = ol.querySelector("li[data-focus]");
+    var named = /^#m\d+$/.test(location.hash) ? ol.querySelector(location.hash) : null;
+    var focus = named || ol.querySelector("li[data-focus]");
     if (!focus) { toBottom(ol); return; }
     var top = focus.offsetTop - Math.max(0, (ol.clientHeight - focus.offsetHeight) / 2);
     ol.scrollTop = Math.max(0, top);
