@@ -87,6 +87,10 @@ def _wal(cursor: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
 
 
+def _unicode_lower(value: object) -> object:
+    return value.lower() if isinstance(value, str) else value
+
+
 def _tune_sqlite(engine: AsyncEngine) -> None:
     sync_engine = engine.sync_engine
 
@@ -100,6 +104,9 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+        # SQLite's own lower() folds only ASCII letters; PostgreSQL's folds Æ, Ø, Å too.
+        # Searches compare lower(column) with the lowered query on both databases alike.
+        dbapi_connection.create_function("lower", 1, _unicode_lower, deterministic=True)
 
     @event.listens_for(sync_engine, "begin")
     def _on_begin(conn: Any) -> None:

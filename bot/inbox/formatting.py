@@ -38,6 +38,8 @@ HANDOFF_STATUS_LABELS = {
     "waiting_on_young": N_("Venter på den unge"),
     "scheduled": N_("Planlagt svar"),
 }
+# Audit events (bot/audit) as the audit list names them.
+AUDIT_LABELS = {"search_messages": N_("Så beskeder i en søgning")}
 AUTHOR_LABELS = {"young_person": N_("Den unge"), "bot": N_("Chatbot"), "staff": N_("Medarbejder")}
 
 

@@ -12,6 +12,7 @@ from starlette.responses import Response
 
 from bot.i18n import native_name, tr
 from bot.inbox.formatting import (
+    AUDIT_LABELS,
     AUTHOR_LABELS,
     HANDOFF_STATUS_LABELS,
     REASON_LABELS,
@@ -80,5 +81,6 @@ def render(
         "status_label": lambda key: STATUS_LABELS.get(key, key),
         "author_label": lambda key: AUTHOR_LABELS.get(key, key),
         "handoff_status_label": lambda key: HANDOFF_STATUS_LABELS.get(key, key),
+        "audit_label": lambda key: AUDIT_LABELS.get(key, key),
     }
     return templates.TemplateResponse(request, name, {**base, **context}, status_code=status)

@@ -20,9 +20,14 @@
     if (said) { said.textContent = on ? button.textContent : ""; }
   }
 
-  // The crisis message in the middle of the list, or the newest message at the bottom.
+  // The message the address names (#message-123, from the search page; no element has that
+  // id, so the browser leaves the page where it is) or the crisis message, in the middle of
+  // the list; otherwise the newest message at the bottom.
   function opening(ol) {
-    var focus = ol.querySelector("li[data-focus]");
+    var named = /^#message-(\d+)$/.exec(location.hash);
+    var found = named ? ol.querySelector('li[data-id="' + named[1] + '"]') : null;
+    if (found) { found.classList.add("found"); }
+    var focus = found || ol.querySelector("li[data-focus]");
     if (!focus) { toBottom(ol); return; }
     var top = focus.offsetTop - Math.max(0, (ol.clientHeight - focus.offsetHeight) / 2);
     ol.scrollTop = Math.max(0, top);
