@@ -82,7 +82,11 @@ class TelegramChannel:
             )
         except (AiogramError, ClientError, TimeoutError) as exc:
             raise send_error(exc) from exc
-        return SendResult(provider_id=str(message.message_id), status="sent", encoding="UTF-8")
+        # A message_id is unique only inside its chat (the Bot API's words): with the chat it
+        # names one message, as the stored provider id must (unique per channel).
+        return SendResult(
+            provider_id=f"{chat_id}:{message.message_id}", status="sent", encoding="UTF-8"
+        )
 
     async def answer_callback(self, callback_query_id: str) -> None:
         """Stop the button's loading spinner on the young person's screen."""

@@ -75,7 +75,7 @@ def _environment(db_url: str, telegram: FakeTelegram, twilio: FakeTwilio) -> dic
 def _sends(telegram: FakeTelegram, twilio: FakeTwilio) -> list[tuple[str, str]]:
     """Every send the fakes accepted: (address, provider id), in the fakes' order."""
     sent = [
-        (str(call.params["chat_id"]), str(call.result["message_id"]))
+        (str(call.params["chat_id"]), f"{call.params['chat_id']}:{call.result['message_id']}")
         for call in telegram.calls_to("sendMessage")
         if call.status == 200
     ]

@@ -50,7 +50,7 @@ async def test_plain_text_is_sent_without_keyboard_or_markup_parsing(
     text = "Mødet er <b>i morgen</b> kl. 10 & husk dit sygesikringskort 🪪"
     result = await telegram_channel.send(outbound(text))
 
-    assert result == SendResult(provider_id="1", status="sent", encoding="UTF-8")
+    assert result == SendResult(provider_id=f"{CHAT}:1", status="sent", encoding="UTF-8")
     [params] = telegram_api.sent_messages(CHAT)
     assert params["chat_id"] == CHAT
     assert params["text"] == text
@@ -70,7 +70,7 @@ async def test_choices_become_one_inline_button_per_row(
     first = await telegram_channel.send(outbound("Hvad vil du?", choices))
     second = await telegram_channel.send(outbound("Og nu?"))
 
-    assert (first.provider_id, second.provider_id) == ("1", "2")
+    assert (first.provider_id, second.provider_id) == (f"{CHAT}:1", f"{CHAT}:2")
     params = telegram_api.sent_messages(CHAT)[0]
     assert params["reply_markup"] == {
         "inline_keyboard": [
@@ -224,3 +224,22 @@ def test_fake_runs_in_a_thread_for_synchronous_callers() -> None:
         with urllib.request.urlopen(url, data=body, timeout=5) as response:  # noqa: S310
             assert response.status == 200
         assert fake.sent_texts(42) == ["hej"]
+
+
+async def test_two_chats_first_messages_get_different_provider_ids(
+    telegram_api: FakeTelegram, telegram_channel: TelegramChannel
+) -> None:
+    """The Bot API numbers messages per chat, so every chat's first message is number 1;
+    the stored provider id (unique per channel) must still tell them apart."""
+    other = CHAT + 1
+    first = await telegram_channel.send(outbound("Hej Sofie"))
+    second = await telegram_channel.send(
+        Outbound(message_id=2, address=str(other), text="Hej Ahmed")
+    )
+    [to_sofie] = telegram_api.calls_to("sendMessage")[:1]
+    assert (
+        to_sofie.result["message_id"]
+        == telegram_api.calls_to("sendMessage")[1].result["message_id"]
+        == 1
+    )
+    assert (first.provider_id, second.provider_id) == (f"{CHAT}:1", f"{other}:1")

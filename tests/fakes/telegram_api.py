@@ -165,7 +165,9 @@ class FakeTelegram:
         self._lock = threading.Lock()
         self._scripted: list[_Scripted] = []
         self._updates: list[dict[str, Any]] = []
-        self._message_ids = itertools.count(1)
+        # As in the Bot API, a message_id is unique only inside its chat: every chat counts
+        # from 1, so two chats' messages share ids.
+        self._message_ids: dict[int, itertools.count[int]] = {}
         self._closing = False
         # Requests received and not answered yet (a stalled one, say).
         self.in_flight = 0
@@ -315,7 +317,7 @@ class FakeTelegram:
                 if len(str(button.get("callback_data", "")).encode()) > MAX_CALLBACK_DATA:
                     return 400, Failure(400, "Bad Request: BUTTON_DATA_INVALID").body()
         message: dict[str, Any] = {
-            "message_id": next(self._message_ids),
+            "message_id": next(self._message_ids.setdefault(chat_id, itertools.count(1))),
             "from": self._bot_user(token),
             "chat": {"id": chat_id, "first_name": "Test", "type": "private"},
             "date": int(time.time()),
