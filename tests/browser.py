@@ -20,7 +20,7 @@ from channels.sms.settings import SmsSettings
 from tests.fakes.twilio_api import FakeTwilio
 
 if TYPE_CHECKING:
-    from playwright.async_api import Page
+    from playwright.async_api import Locator, Page
 
 CHROMIUM = os.environ.get("INDGANG_TEST_CHROMIUM", "/usr/bin/chromium")
 # Screenshots: INDGANG_TEST_ARTIFACTS names another directory (a CI job's artifact folder).
@@ -100,6 +100,19 @@ async def serve(
         sock.close()
 
 
+def served_settings(database_url: str, sock: socket.socket, **settings: Any) -> Settings:
+    """Settings for the whole service on `sock`: no .env, no demo data, a fixed secret;
+    `settings` replace the defaults."""
+    return Settings(
+        _env_file=None,
+        database_url=database_url,
+        public_url=f"http://127.0.0.1:{port_of(sock)}",  # type: ignore[arg-type]
+        demo_data=False,
+        secret_key="s" * 40,
+        **settings,
+    )
+
+
 @asynccontextmanager
 async def serve_with_fake_twilio(
     database_url: str, our_number: str, **settings: Any
@@ -108,13 +121,8 @@ async def serve_with_fake_twilio(
     Twilio; `settings` replace the defaults. Yields the base URL, the fake and the settings."""
     sock = listening_socket()
     async with FakeTwilio.start() as fake:
-        config = Settings(
-            _env_file=None,
-            database_url=database_url,
-            public_url=f"http://127.0.0.1:{port_of(sock)}",  # type: ignore[arg-type]
-            demo_data=False,
-            secret_key="s" * 40,
-            **{"outbox": OutboxSettings(dispatcher_interval=0.2), **settings},
+        config = served_settings(
+            database_url, sock, **{"outbox": OutboxSettings(dispatcher_interval=0.2), **settings}
         )
         sms = SmsSettings(
             twilio_account_sid=fake.account_sid,
@@ -151,3 +159,17 @@ async def chromium_page(
         finally:
             await context.close()
             await browser.close()
+
+
+# True when the element lies inside its scrolling list's visible box and inside the window.
+IN_VIEW = """(el) => {
+  const list = el.closest("ol").getBoundingClientRect();
+  const box = el.getBoundingClientRect();
+  return box.height > 0 && box.top >= list.top - 1 && box.bottom <= list.bottom + 1
+    && box.top >= 0 && box.bottom <= window.innerHeight;
+}"""
+
+
+async def in_view(item: Locator) -> bool:
+    """Whether `item` is inside its scrolling list's visible box and inside the window."""
+    return bool(await item.evaluate(IN_VIEW))

@@ -28,7 +28,7 @@ from bot.migrate import upgrade
 from bot.people.models import YoungPerson
 from bot.settings import Settings
 from bot.staff.models import StaffMember
-from tests.browser import artifact, chromium_page, require_chromium, serve_with_fake_twilio
+from tests.browser import artifact, chromium_page, in_view, require_chromium, serve_with_fake_twilio
 from tests.fakes.twilio_api import FakeTwilio, signed_headers
 from tests.world import (
     channel_identity,
@@ -49,14 +49,6 @@ require_chromium()
 from playwright.async_api import Locator, Page, expect  # noqa: E402
 
 pytestmark = pytest.mark.browser
-
-# True when the element lies inside its scrolling list's visible box and inside the window.
-IN_VIEW = """(el) => {
-  const list = el.closest("ol").getBoundingClientRect();
-  const box = el.getBoundingClientRect();
-  return box.height > 0 && box.top >= list.top - 1 && box.bottom <= list.bottom + 1
-    && box.top >= 0 && box.bottom <= window.innerHeight;
-}"""
 
 
 async def seed(
@@ -169,10 +161,6 @@ async def sign_in(page: Page, served: Served) -> None:
     await page.get_by_label("Adgangskode").fill(PASSWORD)
     await page.get_by_role("button", name="Log ind").click()
     await expect(page.get_by_role("heading", name="Kø")).to_be_visible()
-
-
-async def in_view(item: Locator) -> bool:
-    return bool(await item.evaluate(IN_VIEW))
 
 
 async def eventually_in_view(item: Locator, wait: float = 5.0) -> None:

@@ -20,15 +20,15 @@ from bot.conversation.models import INBOUND, OUTBOUND, Message
 from bot.database import Database
 from bot.migrate import upgrade
 from bot.people.models import YoungPerson
-from bot.settings import Settings
 from bot.staff.models import StaffMember
 from tests.browser import (
     artifact,
     chromium_page,
+    in_view,
     listening_socket,
-    port_of,
     require_chromium,
     serve,
+    served_settings,
 )
 from tests.world import municipality, staff_member, young_person
 
@@ -37,17 +37,9 @@ FOUND = "Jeg har fået en praktikplads hos tømreren på Vestergade"
 
 require_chromium()
 
-from playwright.async_api import Locator, Page, expect  # noqa: E402
+from playwright.async_api import Page, expect  # noqa: E402
 
 pytestmark = pytest.mark.browser
-
-# True when the element lies inside its scrolling list's visible box and inside the window.
-IN_VIEW = """(el) => {
-  const list = el.closest("ol").getBoundingClientRect();
-  const box = el.getBoundingClientRect();
-  return box.height > 0 && box.top >= list.top - 1 && box.bottom <= list.bottom + 1
-    && box.top >= 0 && box.bottom <= window.innerHeight;
-}"""
 
 
 @dataclass
@@ -100,14 +92,7 @@ async def served(database_url: str) -> AsyncIterator[Served]:
     try:
         sofie, found = await prepare(db)
         sock = listening_socket()
-        settings = Settings(
-            _env_file=None,
-            database_url=database_url,
-            public_url=f"http://127.0.0.1:{port_of(sock)}",  # type: ignore[arg-type]
-            demo_data=False,
-            secret_key="s" * 40,
-        )
-        async with serve(settings, sock) as base:
+        async with serve(served_settings(database_url, sock), sock) as base:
             yield Served(base, sofie, found)
     finally:
         await db.dispose()
@@ -117,10 +102,6 @@ async def shot(page: Page, name: str, request: pytest.FixtureRequest) -> None:
     path = artifact(name, request)
     await page.screenshot(path=str(path), full_page=True)
     print(f"screenshot: {path}")
-
-
-async def in_view(item: Locator) -> bool:
-    return bool(await item.evaluate(IN_VIEW))
 
 
 async def test_search_finds_and_opens_the_message_on_a_laptop_and_a_phone(
