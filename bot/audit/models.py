@@ -11,6 +11,55 @@ from sqlmodel import Field, SQLModel
 
 from bot.columns import created_at_field
 
+# Every action an event may record; `service.record` refuses others, so the inbox can name
+# each one (bot/inbox/labels.py).
+ACTIONS = frozenset(
+    {
+        # Reading a young person's data: inbox pages and the JSON API.
+        "view_conversation",
+        "view_messages",
+        "view_plan",
+        "read_plan",
+        "read_checkins",
+        "read_channels",
+        # Staff work on a young person.
+        "person_created",
+        "invite_created",
+        "take",
+        "assign",
+        "reply",
+        "reply_scheduled",
+        "reply_cancelled",
+        "note",
+        "hand_back",
+        "close",
+        "confidential_confirmed",
+        "digital_post",
+        "checkin_cadence",
+        "checkins.schedule",
+        "search_messages",
+        # Plan changes: "plan." and the plan event's action (bot/plans/changes.py).
+        "plan.goal.set",
+        "plan.milestone.add",
+        "plan.milestone.change",
+        "plan.milestone.done",
+        "plan.appointment.add",
+        "plan.appointment.change",
+        # Data rights and retention.
+        "export",
+        "erased",
+        "retention_deleted",
+        # Campaigns (no young person).
+        "campaign_created",
+        "campaign_started",
+        "campaign_paused",
+        "campaign_resumed",
+        "campaign_cancelled",
+        "campaign_previewed",
+        "campaign_results_viewed",
+    }
+)
+
 
 class AuditEvent(SQLModel, table=True):
     """An append-only record of a staff read or change."""

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.audit.models import AuditEvent
+from bot.audit.models import ACTIONS, AuditEvent
 from bot.clock import utcnow
 from bot.people.models import YoungPerson
 from bot.staff.models import StaffMember
@@ -26,8 +26,10 @@ async def record(
     """Append one audit event in the caller's transaction (never a message body).
 
     `staff=None` is the system itself (e.g. retention); then the municipality is given or
-    taken from the young person.
+    taken from the young person. `action` is one of ACTIONS (a ValueError otherwise).
     """
+    if action not in ACTIONS:
+        raise ValueError(f"unknown audit action {action!r}: add it to bot.audit.models.ACTIONS")
     owner = (
         municipality_id
         if municipality_id is not None
@@ -42,7 +44,7 @@ async def record(
         municipality_id=owner,
         staff_id=staff.id if staff else None,
         young_person_id=young_person_id,
-        action=action[:40],
+        action=action,
         detail=detail[:300],
         at=now or utcnow(),
     )

@@ -12,6 +12,7 @@ from bot.columns import created_at_field, json_field, utc_field
 
 # A campaign's life: drafted, started (running), paused and resumed, cancelled or done.
 DRAFT, RUNNING, PAUSED, CANCELLED, DONE = "draft", "running", "paused", "cancelled", "done"
+STATUSES = (DRAFT, RUNNING, PAUSED, CANCELLED, DONE)
 
 
 class Campaign(SQLModel, table=True):
@@ -32,6 +33,7 @@ class Campaign(SQLModel, table=True):
 # A delivery's life: planned, claimed by a sweep, queued in the outbox; or never sent.
 PLANNED, CLAIMED, QUEUED = "planned", "claimed", "queued"
 SKIPPED, HOLDOUT, WITHDRAWN = "skipped", "holdout", "withdrawn"
+DELIVERY_STATUSES = (PLANNED, CLAIMED, QUEUED, SKIPPED, HOLDOUT, WITHDRAWN)
 
 
 class CampaignDelivery(SQLModel, table=True):

@@ -12,6 +12,11 @@ from bot.columns import created_at_field, json_field, utc_field
 
 INBOUND = "in"
 OUTBOUND = "out"
+AUTHORS = ("young_person", "bot", "staff")
+# Internal notes are stored with the conversation on this channel (never sent).
+NOTE_CHANNEL = "inbox"
+# The statuses we set; channels report their own on top (sent, delivered, read, …).
+STATUSES = ("received", "queued", "note", "cancelled", "failed")
 
 
 class ConversationState(SQLModel, table=True):

@@ -12,6 +12,18 @@ from bot.columns import created_at_field, utc_field
 # A handoff a human holds or is about to hold; a young person has at most one.
 OPEN_STATUSES = ("open", "held")
 _IS_OPEN = text("status IN ('open', 'held')")  # OPEN_STATUSES, as SQL
+STATUSES = (*OPEN_STATUSES, "closed")
+# Why a conversation was handed over; flows name theirs in `do: handoff:<reason>`.
+REASONS = (
+    "asked",
+    "crisis",
+    "not_understood",
+    "risk",
+    "plan_change",
+    "reschedule",
+    "staff",
+    "data_request",
+)
 
 
 class Handoff(SQLModel, table=True):
@@ -30,7 +42,6 @@ class Handoff(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     young_person_id: int = Field(foreign_key="young_person.id", index=True)
-    # asked, crisis, not_understood, risk, plan_change, reschedule or staff
     reason: str = Field(max_length=20)
     detail: str = Field(default="", max_length=300)
     urgent: bool = Field(default=False)

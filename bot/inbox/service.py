@@ -17,7 +17,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.audit import service as audit
-from bot.conversation.models import OUTBOUND, Message
+from bot.conversation.models import NOTE_CHANNEL, OUTBOUND, Message
 from bot.handoff import status
 from bot.handoff.models import OPEN_STATUSES, Handoff
 from bot.handoff.operations import Refused
@@ -263,7 +263,7 @@ async def note(
         raise Refused(tr("da", "Skriv en besked først."))
     message = Message(
         young_person_id=person.id,
-        channel="inbox",
+        channel=NOTE_CHANNEL,
         direction=OUTBOUND,
         author="staff",
         staff_id=login.staff.id,

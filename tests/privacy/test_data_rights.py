@@ -59,7 +59,7 @@ async def service_with_history(db: Database) -> dict[str, int]:
             Checkin(young_person_id=ids["Sofie"], score=2, text="svær uge", answered_at=utcnow())
         )
         mette = await service.staff_by_email(session, METTE)
-        await audit.record(session, staff=mette, young_person_id=ids["Sofie"], action="view")
+        await audit.record(session, staff=mette, young_person_id=ids["Sofie"], action="view_plan")
     return ids
 
 
@@ -82,7 +82,7 @@ async def test_export_has_everything_of_one_person_and_nothing_of_another(db: Da
     assert tables["checkin"][0]["text"] == "svær uge"
     assert tables["channel_identity"][0]["address"] == SOFIE
     assert [(e["action"], e["staff"]) for e in parsed["audit"]] == [
-        ("view", "Mette Hansen"),
+        ("view_plan", "Mette Hansen"),
         ("export", "Mette Hansen"),
     ]
     for other in ("Ahmed", "lagerjob", AHMED, AHMED_GOAL, "Skriv dit CV færdigt"):
@@ -154,7 +154,7 @@ async def test_erasure_by_admin_removes_everything_and_keeps_the_audit_trail(
         events = await service.audit_trail(session, person_id=ids["Sofie"])
         # Ahmed is untouched.
         assert await session.get(YoungPerson, ids["Ahmed"]) is not None
-    assert [e.action for e in events] == ["view", "erased"]
+    assert [e.action for e in events] == ["view_plan", "erased"]
     erased = events[-1]
     assert erased.staff_id == admin.id
     assert "tømrer" not in erased.detail and "Sofie" not in erased.detail
@@ -194,4 +194,4 @@ async def test_audit_events_cannot_be_changed_or_deleted(db: Database) -> None:
                 await session.exec(statement)  # type: ignore[call-overload]
     async with db.session() as session:
         [event] = await service.audit_trail(session, person_id=ids["Sofie"])
-    assert event.action == "view" and event.detail == ""
+    assert event.action == "view_plan" and event.detail == ""
