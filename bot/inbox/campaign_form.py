@@ -21,11 +21,6 @@ Form = ImmutableMultiDict[str, Any]
 CHOICES = 3
 # Where an answer button may lead (flow steps every municipality has).
 GOTO = {"menu.main": N_("Menuen"), "contact.open": N_("Kontakt en voksen")}
-OUTCOMES = {
-    "replied": N_("Svarede"),
-    "milestone_done": N_("Klarede trinnet (milepælens tag)"),
-    "appointment_kept": N_("Kom til mødet"),
-}
 # The form's fields by name, for the list of problems above the form.
 FIELD_LABELS = {
     "": N_("Kampagnen"),
@@ -308,7 +303,6 @@ def check_yaml(text: str) -> Checked:
 __all__ = [
     "FIELD_LABELS",
     "GOTO",
-    "OUTCOMES",
     "Checked",
     "Problem",
     "Values",

@@ -25,7 +25,7 @@ from bot.campaigns.spec import CampaignSpec, Condition
 from bot.clock import utcnow
 from bot.i18n import LANGUAGES, N_, tr
 from bot.inbox import campaign_form
-from bot.inbox.campaign_labels import LABELS
+from bot.inbox.labels import OUTCOME
 from bot.inbox.login import FormLogin, InboxSession, Login, PageLogin, find_login
 from bot.inbox.pages import render, settings_of, ui_language
 from bot.people.models import YoungPerson
@@ -115,7 +115,7 @@ async def campaign_list(request: Request) -> Response:
         )
         found = list(rows.all())
     counts = {c.id: await results.progress(db, c.id or 0) for c in found}
-    context = {"campaigns": found, "counts": counts, "labels": LABELS}
+    context = {"campaigns": found, "counts": counts}
     return render(request, "campaigns.html", context, login=login)
 
 
@@ -134,7 +134,7 @@ async def _choices(session: AsyncSession, login: Login) -> dict[str, Any]:
         "teams": sorted(t for t in teams.all() if t),
         "languages": sorted(set(LANGUAGES) | set(spoken.all())),
         "goto": campaign_form.GOTO,
-        "outcomes": campaign_form.OUTCOMES,
+        "outcomes": OUTCOME,
         "choice_rows": range(1, campaign_form.CHOICES + 1),
     }
 
@@ -223,8 +223,6 @@ async def campaign_page(request: Request, campaign_id: int) -> Response:
         "campaign": campaign,
         "spec": spec,
         "spec_yaml": yaml.safe_dump(campaign.spec, allow_unicode=True, sort_keys=False),
-        "outcome_label": campaign_form.OUTCOMES.get(spec.experiment.outcome, ""),
-        "labels": LABELS,
         "counts": await results.progress(db, campaign_id),
         "cannot": request.query_params.get("cannot", ""),
         "shown": None,

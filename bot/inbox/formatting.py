@@ -1,4 +1,4 @@
-"""How the inbox shows things: labels for stored keys, and dates in the reader's language."""
+"""How the inbox shows dates, durations and numbers: in the reader's language and time zone."""
 
 from __future__ import annotations
 
@@ -8,39 +8,8 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_datetime, format_timedelta
 from babel.numbers import format_currency, format_decimal, format_percent
 
-from bot.i18n import N_, babel_locale
+from bot.i18n import babel_locale
 from bot.plans.service import format_when
-
-REASON_LABELS = {
-    "asked": N_("Bad om et menneske"),
-    "crisis": N_("Krise"),
-    "not_understood": N_("Botten forstod ikke"),
-    "risk": N_("Risikosvar i check-in"),
-    "plan_change": N_("Ændring i planen"),
-    "reschedule": N_("Vil flytte et møde"),
-    "staff": N_("Medarbejder skrev først"),
-}
-STATUS_LABELS = {
-    "received": N_("Modtaget"),
-    "queued": N_("I kø"),
-    "accepted": N_("Afsendt"),
-    "sent": N_("Afsendt"),
-    "delivered": N_("Leveret"),
-    "read": N_("Læst"),
-    "undelivered": N_("Ikke leveret"),
-    "failed": N_("Fejlet"),
-    "cancelled": N_("Annulleret"),
-    "note": N_("Intern note"),
-}
-# An open handoff's place in the conversation (bot/handoff/status.py).
-HANDOFF_STATUS_LABELS = {
-    "waiting_on_us": N_("Venter på os"),
-    "waiting_on_young": N_("Venter på den unge"),
-    "scheduled": N_("Planlagt svar"),
-}
-# Audit events (bot/audit) as the audit list names them.
-AUDIT_LABELS = {"search_messages": N_("Så beskeder i en søgning")}
-AUTHOR_LABELS = {"young_person": N_("Den unge"), "bot": N_("Chatbot"), "staff": N_("Medarbejder")}
 
 
 class Formatter:

@@ -11,14 +11,8 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.responses import Response
 
 from bot.i18n import native_name, tr
-from bot.inbox.formatting import (
-    AUDIT_LABELS,
-    AUTHOR_LABELS,
-    HANDOFF_STATUS_LABELS,
-    REASON_LABELS,
-    STATUS_LABELS,
-    Formatter,
-)
+from bot.inbox import labels
+from bot.inbox.formatting import Formatter
 from bot.inbox.login import Login
 from bot.settings import Settings
 
@@ -77,10 +71,7 @@ def render(
         "csrf": login.row.csrf_token if login else "",
         "fmt": Formatter(language, timezone),
         "path": request.url.path,
-        "reason_label": lambda key: REASON_LABELS.get(key, key),
-        "status_label": lambda key: STATUS_LABELS.get(key, key),
-        "author_label": lambda key: AUTHOR_LABELS.get(key, key),
-        "handoff_status_label": lambda key: HANDOFF_STATUS_LABELS.get(key, key),
-        "audit_label": lambda key: AUDIT_LABELS.get(key, key),
+        # A stored code's name for the reader, e.g. label("role", "team_lead").
+        "label": lambda kind, code: labels.label(ui, kind, code),
     }
     return templates.TemplateResponse(request, name, {**base, **context}, status_code=status)

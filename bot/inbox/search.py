@@ -19,7 +19,6 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.audit import service as audit
 from bot.conversation.models import Message
 from bot.i18n import N_
-from bot.inbox.campaign_labels import CHANNELS
 from bot.inbox.login import Login
 from bot.inbox.service import visible_people_clause
 from bot.people.models import YoungPerson
@@ -31,8 +30,6 @@ LIMIT = 50
 CONTEXT = 60  # characters of the message shown on each side of the hit
 AUDIT_ACTION = "search_messages"
 AUDIT_DETAIL_LENGTH = 300  # bot.audit.models.AuditEvent.detail
-# Internal notes are stored on the "inbox" channel.
-CHANNEL_LABELS = {**CHANNELS, "inbox": N_("Intern note")}
 
 TOO_SHORT = N_("Skriv mindst {n} tegn for at søge.")
 NO_CPR = N_(

@@ -35,7 +35,6 @@ async def search_page(
             "results": results,
             # Staff by id, former staff too: who wrote a message, who is a contact person.
             "names": await inbox.staff_names(session, login) if results else {},
-            "channel_label": lambda key: search.CHANNEL_LABELS.get(key, key),
             "limit": search.LIMIT,
             "min_length": search.MIN_LENGTH,
             "max_length": search.MAX_LENGTH,
