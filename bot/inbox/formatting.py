@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime, format_timedelta
+from babel.dates import format_date, format_datetime, format_timedelta
 from babel.numbers import format_currency, format_decimal, format_percent
 
 from bot.i18n import babel_locale
@@ -25,6 +25,10 @@ class Formatter:
         if moment is None:
             return ""
         return format_datetime(moment.astimezone(self.zone), style, locale=self.locale)
+
+    def day(self, value: date | None) -> str:
+        """A date, e.g. '04.03.2026'."""
+        return format_date(value, "short", locale=self.locale) if value else ""
 
     def long(self, moment: datetime | None) -> str:
         """'torsdag den 5. marts 2026 kl. 10.30', as young people read it too."""

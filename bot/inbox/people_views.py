@@ -17,9 +17,10 @@ from bot.checkins.models import CheckinSchedule
 from bot.clock import utcnow
 from bot.handoff import operations
 from bot.i18n import LANGUAGES, N_, native_name
-from bot.inbox import service
+from bot.inbox import audit_trail, service
+from bot.inbox.formatting import Formatter
 from bot.inbox.login import FormLogin, InboxSession, Login, PageLogin
-from bot.inbox.pages import render
+from bot.inbox.pages import render, ui_language
 from bot.inbox.views import load_person, parse_local
 from bot.people import service as people
 from bot.people.models import YoungPerson
@@ -171,6 +172,13 @@ async def person_page(
         else []
     )
     staff = {s.id: s for s in await service.colleagues(session, login)}
+    language = ui_language(request)
+    trail = audit_trail.lines(
+        events,
+        language=language,
+        fmt=Formatter(language, login.municipality.timezone),
+        names=await service.staff_names(session, login) if events else {},
+    )
     context: dict[str, Any] = {
         "person": person,
         "identities": await service.identities(session, person_id=person.id),
@@ -183,7 +191,7 @@ async def person_page(
             if a.starts_at >= now - timedelta(days=1) and a.status != "cancelled"
         ],
         "cadence": await session.get(CheckinSchedule, person.id),
-        "events": events,
+        "events": trail,
         "staff": staff,
         "language_name": native_name(person.language),
     }
