@@ -7,7 +7,8 @@ from typing import IO, Any
 
 import yaml
 
-TRANSLATABLE_KEYS = frozenset({"say", "label", "text", "hours_text", "reply"})
+# `reason`: a check-in risk rule's reason (content/checkins/risk.yaml), which staff read.
+TRANSLATABLE_KEYS = frozenset({"say", "label", "text", "hours_text", "reply", "reason"})
 
 
 def extract_content(
