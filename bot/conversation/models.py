@@ -52,7 +52,7 @@ class Message(SQLModel, table=True):
     choices: list[dict[str, str]] = json_field(list)
     internal: bool = Field(default=False)
     provider_id: str | None = Field(default=None, max_length=80)
-    status: str = Field(default="received", max_length=16)
+    status: str = Field(default="received", max_length=24)  # Twilio: "partially_delivered"
     error_code: str | None = Field(default=None, max_length=16)
     encoding: str | None = Field(default=None, max_length=8)
     segments: int | None = None

@@ -210,6 +210,8 @@ async def test_mms_gets_only_text_reply(stack: Stack) -> None:
         ("status_delivered", None),
         ("status_undelivered_30003", "30003"),
         ("status_failed_30008", "30008"),
+        # The longest status Twilio reports (19 characters): the column must hold it.
+        ("status_partially_delivered", None),
     ],
 )
 async def test_status_callback_updates_the_message(
