@@ -602,6 +602,8 @@ async def test_no_inbox_page_shows_a_raw_code(
     ]
     assert unseen == []
     assert len({where.split(": ", 1)[-1] for where, _ in pages}) > 40
+    # A milestone's date is its own words, not glued to the title ("Besøg skolen20.03.2026").
+    assert "Besøg skolen · senest 20.03.2026" in text
     # And in English, English names.
     await ali.get("/inbox/lang/en")
     people, me = (await ali.get("/inbox/people")).text, (await ali.get("/inbox/me")).text
