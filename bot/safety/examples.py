@@ -141,23 +141,22 @@ class ExampleBank:
 
     def nearest(self, text: str) -> Nearest:
         """The most similar crisis example and the most similar other example."""
-        starts = self._starts
-        spans: list[slice] = []
-        factors: list[float] = []
-        lengths: list[int] = []
+        starts, ids, postings = self._starts, self._ids, self._weights
+        hit_ids: list[numpy.ndarray] = []
+        hit_weights: list[numpy.ndarray] = []
         for feature, weight in self._weigh(features(text)).items():
             slot = self._slots.get(feature)
-            if slot is None or starts[slot] == starts[slot + 1]:
+            if slot is None:
                 continue
-            spans.append(slice(starts[slot], starts[slot + 1]))
-            factors.append(weight)
-            lengths.append(starts[slot + 1] - starts[slot])
-        if not spans:
+            span = slice(starts[slot], starts[slot + 1])
+            hit_ids.append(ids[span])
+            hit_weights.append(postings[span] * weight)
+        if not hit_ids:
             return Nearest(None, None)
-        at = numpy.concatenate([numpy.arange(s.start, s.stop) for s in spans])
-        scale = numpy.repeat(numpy.array(factors), lengths)
         scores = numpy.bincount(
-            self._ids[at], weights=self._weights[at] * scale, minlength=len(self.examples)
+            numpy.concatenate(hit_ids),
+            weights=numpy.concatenate(hit_weights),
+            minlength=len(self.examples),
         )
         touched = scores > 0
         return Nearest(
