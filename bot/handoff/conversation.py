@@ -87,12 +87,21 @@ async def wait_for_human(turn: Turn, _steps: Steps) -> bool:
     """A human holds the conversation: the message waits for them in the inbox.
 
     The young person is told so (to keywords and worrying messages every time); a worrying
-    message makes the handoff urgent.
+    message makes the handoff urgent. "menu" still shows the menu, saying who holds the
+    conversation: the bot answers a number picked from it, free text goes to the human.
     """
     held = await handoffs.active_handoff(turn.session, person_id=turn.person.id or 0)
     if held is None:
         return False
     if turn.worry is None and await picks_from_menu(turn):
+        return False
+    if turn.worry is None and turn.keyword == "menu":
+        name = await _holder_name(turn, held)
+        turn.say(
+            system_text("handoff_held_menu", turn.lang, contact=name)
+            if name
+            else system_text("handoff_held_menu_team", turn.lang)
+        )
         return False
     if turn.worry is not None:
         await handoffs.open_handoff(
@@ -151,12 +160,7 @@ async def acknowledge(turn: Turn, held: Handoff, *, always: bool) -> None:
     ).one()
     if not always and last_sent is not None and turn.now - _aware(last_sent) < ACK_AFTER:
         return
-    staff = (
-        await turn.session.get(StaffMember, held.assignee_id)
-        if held.assignee_id is not None
-        else None
-    )
-    name = handoffs.first_name(staff) if staff is not None else None
+    name = await _holder_name(turn, held)
     if hours.in_working_hours(turn.municipality, turn.now):
         say = (
             system_text("handoff_ack", turn.lang, contact=name)
@@ -172,6 +176,14 @@ async def acknowledge(turn: Turn, held: Handoff, *, always: bool) -> None:
         )
     turn.say(say)
     turn.flush()
+
+
+async def _holder_name(turn: Turn, held: Handoff) -> str | None:
+    """The first name of the staff member holding the handoff; None while the team holds it."""
+    if held.assignee_id is None:
+        return None
+    staff = await turn.session.get(StaffMember, held.assignee_id)
+    return handoffs.first_name(staff) if staff is not None else None
 
 
 def _aware(moment: datetime) -> datetime:

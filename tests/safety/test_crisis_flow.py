@@ -397,7 +397,7 @@ async def test_english_reply_out_of_hours(db: Database) -> None:
             "If you are in danger, call 112.",
         ]
     )
-    [ack] = await chat.say("menu")
+    [ack] = await chat.say("help")
     assert ack.text == (
         "Your message has gone to Mette. We are closed now. "
         "Mette will answer on Monday at 08:00 at the earliest."
@@ -452,8 +452,14 @@ async def test_while_held_a_pause_or_a_keyword_is_acknowledged(db: Database) -> 
     clock.set(start + timedelta(minutes=5))
     assert await chat.say("er der nogen?") == []  # a burst right after the help reply
     clock.set(start + timedelta(minutes=6))
-    assert [r.text for r in await chat.say("menu")] == [ACK]
     assert [r.text for r in await chat.say("hjælp")] == [ACK]
+    # "menu" shows the menu, saying who holds the conversation; a number picked from it is
+    # the bot's, free text the human's.
+    [menu] = await chat.say("menu")
+    held_by = "Mette har stadig din samtale. Skriv her, hvis du vil skrive til Mette."
+    assert menu.text == f"{held_by}\n\n{MENU_QUESTION}"
+    assert menu.choices and menu.choices[0].key == "plan"
+    assert (await chat.say("1"))[0].text.startswith("Du har ikke en plan endnu.")
     clock.set(start + timedelta(minutes=15))
     assert await chat.say("hallo") == []  # 9 minutes after the last acknowledgement
     clock.set(start + timedelta(minutes=16))
@@ -469,7 +475,7 @@ async def test_while_held_a_pause_or_a_keyword_is_acknowledged(db: Database) -> 
 async def test_the_bot_speaks_again_after_a_human_closes_the_handoff(db: Database) -> None:
     chat = await sofie(db)
     await chat.say("jeg vil dø")
-    assert [r.text for r in await chat.say("menu")] == [ACK]
+    assert [r.text for r in await chat.say("hjælp")] == [ACK]
     await close_handoffs(db)
     [menu] = await chat.say("menu")
     assert menu.text == MENU_QUESTION
@@ -512,7 +518,7 @@ async def test_gentle_check_yes_opens_an_urgent_handoff_with_help_lines(
         "open",
         "gentle check: distress",
     )
-    assert [r.text for r in await chat.say("menu")] == [ACK]
+    assert [r.text for r in await chat.say("hjælp")] == [ACK]
 
 
 async def test_gentle_check_keeps_the_topic_for_the_lines(db: Database) -> None:
@@ -586,7 +592,7 @@ async def test_the_crisis_reply_names_whoever_got_the_handoff(db: Database) -> N
     assert assignee is not None
     name = assignee.name.split()[0]
     assert f"{name} får besked nu" in reply.text
-    assert [r.text for r in await chat.say("menu")] == [
+    assert [r.text for r in await chat.say("hjælp")] == [
         f"Din besked er sendt til {name}. {name} svarer dig her, så snart det er muligt."
     ]
 
