@@ -2,12 +2,14 @@
 
 One derivation for the queue, its waiting count and the conversation page: the young person
 wrote last (or nobody has answered yet) — waiting on us, due the team's reply target after
-the first message not answered; staff answered last — waiting on the young person; a staff
-reply is set to go later — scheduled.
+the first message not answered (an urgent handoff: the urgent target after staff are next at
+work, so a crisis at night is due in the morning, not a day later); staff answered last —
+waiting on the young person; a staff reply is set to go later — scheduled.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -51,11 +53,13 @@ def derive(
     unanswered: datetime | None,
     scheduled: datetime | None,
     target: timedelta,
+    urgent_due: Callable[[datetime], datetime] | None = None,
 ) -> HandoffStatus:
     """The status from the handoff and three times since it opened.
 
     `replied`: the last staff reply that went (or is going) out; `unanswered`: the young
     person's first message after it; `scheduled`: the first staff reply still set to go later.
+    `urgent_due` gives an urgent handoff's due time from when it started waiting.
     """
     if replied is None:
         since: datetime | None = _utc(handoff.opened_at)
@@ -68,9 +72,8 @@ def derive(
     if scheduled is not None:
         # An answer is planned: it is not waiting on anyone in the team.
         return HandoffStatus(SCHEDULED, since=since, scheduled_at=_utc(scheduled))
-    return HandoffStatus(
-        WAITING_ON_US, since=since, due=since + target, first_reply=replied is None
-    )
+    due = urgent_due(since) if handoff.urgent and urgent_due is not None else since + target
+    return HandoffStatus(WAITING_ON_US, since=since, due=due, first_reply=replied is None)
 
 
 def status_columns(now: datetime) -> tuple[Any, Any, Any]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from sqlalchemy import func, or_
@@ -24,6 +25,7 @@ from bot.handoff.operations import Refused
 from bot.handoff.status import HandoffStatus
 from bot.i18n import tr
 from bot.inbox.login import Login
+from bot.municipalities import hours
 from bot.outbox import service as outbox
 from bot.outbox.models import PENDING, OutboxItem
 from bot.people import service as people
@@ -124,6 +126,7 @@ def _status(login: Login, handoff: Handoff, times: tuple[Any, ...]) -> HandoffSt
         unanswered=unanswered,
         scheduled=scheduled_at,
         target=timedelta(hours=login.municipality.first_reply_target_hours),
+        urgent_due=partial(hours.urgent_reply_due, login.municipality),
     )
 
 

@@ -32,6 +32,13 @@ def next_work_start(municipality: Municipality, now: datetime) -> datetime:
     return datetime.combine(day, municipality.work_start, tzinfo=zone).astimezone(UTC)
 
 
+def urgent_reply_due(municipality: Municipality, since: datetime) -> datetime:
+    """When a reply to an urgent handoff waiting since `since` is due: the urgent target
+    after staff are next at work (at night the young person already has the help lines)."""
+    target = timedelta(minutes=municipality.urgent_reply_target_minutes)
+    return next_work_start(municipality, since) + target
+
+
 def next_working_day_start(municipality: Municipality, now: datetime) -> datetime:
     """The start of the next working day after today (e.g. tomorrow 08:00), in UTC."""
     zone = ZoneInfo(municipality.timezone)

@@ -23,6 +23,8 @@ class Municipality(SQLModel, table=True):
     default_language: str = Field(default="da", max_length=8)
     retention_days: int = Field(default=365)
     first_reply_target_hours: int = Field(default=24)
+    # An urgent (crisis) handoff is due this long after staff are next at work.
+    urgent_reply_target_minutes: int = Field(default=15)
     # Help lines not verified within a year are shown by default (better than none).
     hide_unverified_helplines: bool = Field(default=False)
     sms_number: str | None = Field(default=None, max_length=20, unique=True)

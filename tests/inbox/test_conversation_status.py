@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from itertools import count
 
 from fastapi import FastAPI
@@ -218,3 +218,35 @@ async def test_absence_hands_the_conversation_to_the_stand_in_and_tells_the_youn
         },
     )
     assert len(await sent_to(db, sofie)) == 1
+
+
+async def test_an_urgent_handoff_is_due_soon_after_staff_are_next_at_work(
+    db: Database, signed_in: SignedIn, world: TwoTowns
+) -> None:
+    """A crisis on Saturday night is due Monday 08:15, not a day later; by day, in 15 minutes."""
+    sofie = world.people["sofie"]
+    saturday_night = datetime(2026, 3, 7, 22, 0, tzinfo=UTC)  # 23:00 in Copenhagen
+    async with db.session() as session:
+        [handoff] = (
+            await session.exec(select(Handoff).where(Handoff.young_person_id == sofie))
+        ).all()
+        handoff.urgent, handoff.opened_at = True, saturday_night
+        session.add(handoff)
+    clock.set(datetime(2026, 3, 8, 9, 0, tzinfo=UTC))  # Sunday
+    when = Formatter("da", "Europe/Copenhagen").when
+    queue = await (await signed_in("mette")).get("/inbox")
+    monday = datetime(2026, 3, 9, 7, 15, tzinfo=UTC)  # 08:15 in Copenhagen
+    assert f"Første svar senest {when(monday)}" in queue.text
+    assert "Over svarfristen" not in queue.text
+
+    tuesday_morning = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)
+    async with db.session() as session:
+        [handoff] = (
+            await session.exec(select(Handoff).where(Handoff.young_person_id == sofie))
+        ).all()
+        handoff.opened_at = tuesday_morning
+        session.add(handoff)
+    clock.set(tuesday_morning + timedelta(minutes=16))
+    queue = await (await signed_in("mette")).get("/inbox")
+    assert f"Første svar senest {when(tuesday_morning + timedelta(minutes=15))}" in queue.text
+    assert "Over svarfristen" in queue.text
