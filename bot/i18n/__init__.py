@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from babel import Locale
+from babel import Locale, UnknownLocaleError
 from babel.messages.pofile import read_po
 
 from bot.paths import REPO_ROOT
@@ -55,6 +55,15 @@ def native_name(language: str) -> str:
     """The language's name in itself, capitalised ('dansk' -> 'Dansk')."""
     name = Locale.parse(language).get_display_name(language) or language
     return name[:1].upper() + name[1:]
+
+
+def language_name(language: str, reader: str) -> str:
+    """The language's name in the reader's language ('da' for an English reader: 'Danish';
+    'ar' for a Danish one: 'arabisk'), for running text and tables staff read."""
+    try:
+        return Locale.parse(language).get_display_name(babel_locale(reader)) or language
+    except (ValueError, TypeError, UnknownLocaleError):
+        return language
 
 
 def babel_locale(language: str) -> Locale:

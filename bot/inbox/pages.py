@@ -10,7 +10,7 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.responses import Response
 
-from bot.i18n import native_name, tr
+from bot.i18n import language_name, native_name, tr
 from bot.inbox import labels
 from bot.inbox.formatting import Formatter
 from bot.inbox.login import Login
@@ -67,6 +67,8 @@ def render(
         "lang": language,
         "other_lang": "en" if language == "da" else "da",
         "native_name": native_name,
+        # A language's name in the reader's language ('dansk', 'Danish').
+        "language_name": lambda code: language_name(code, ui),
         "login": login,
         "csrf": login.row.csrf_token if login else "",
         "fmt": Formatter(language, timezone),

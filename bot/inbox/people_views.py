@@ -16,7 +16,7 @@ from bot.checkins import service as checkins
 from bot.checkins.models import CheckinSchedule
 from bot.clock import utcnow
 from bot.handoff import operations
-from bot.i18n import LANGUAGES, N_, native_name
+from bot.i18n import LANGUAGES, N_
 from bot.inbox import audit_trail, service
 from bot.inbox.formatting import Formatter
 from bot.inbox.login import FormLogin, InboxSession, Login, PageLogin
@@ -193,7 +193,7 @@ async def person_page(
         "cadence": await session.get(CheckinSchedule, person.id),
         "events": trail,
         "staff": staff,
-        "language_name": native_name(person.language),
+        "person_language": person.language,
     }
     await audit.record(
         session, staff=login.staff, young_person_id=person.id, action="view_plan", now=now
@@ -346,13 +346,18 @@ async def set_cadence(
 @router.get("/me")
 async def me_page(request: Request, session: InboxSession, login: PageLogin) -> Response:
     """The staff member's own settings: absence and stand-in."""
+    return await _me(request, session, login, saved=request.query_params.get("saved") == "1")
+
+
+async def _me(
+    request: Request, session: AsyncSession, login: Login, *, saved: bool = False, error: str = ""
+) -> Response:
+    """The settings page, with a note that it was saved or why it was not (400)."""
     return render(
         request,
         "me.html",
-        {
-            "colleagues": await service.colleagues(session, login),
-            "saved": request.query_params.get("saved") == "1",
-        },
+        {"colleagues": await service.colleagues(session, login), "saved": saved, "error": error},
+        status=400 if error else 200,
         login=login,
     )
 
@@ -371,7 +376,9 @@ async def set_absence(
     start = parse_local(absent_from, zone) if absent_from else None
     end = parse_local(absent_until, zone) if absent_until else None
     if (start is None) != (end is None) or (start and end and end <= start):
-        raise HTTPException(status_code=400, detail="Give both times, the end after the start.")
+        return await _me(
+            request, session, login, error=N_("Skriv begge tider, og slut efter start.")
+        )
     stand_in = int(stand_in_id) if stand_in_id.isdigit() else None
     if stand_in is not None:
         colleague = await session.get(StaffMember, stand_in)
@@ -381,7 +388,9 @@ async def set_absence(
             or not colleague.active
             or colleague.id == login.staff.id
         ):
-            raise HTTPException(status_code=400, detail="Pick a colleague.")
+            return await _me(
+                request, session, login, error=N_("Vælg en kollega som stedfortræder.")
+            )
     staff = await session.get(StaffMember, login.staff.id)
     assert staff is not None
     staff.absent_from, staff.absent_until, staff.stand_in_id = start, end, stand_in

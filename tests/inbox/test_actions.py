@@ -272,6 +272,14 @@ async def test_english_switch(signed_in: SignedIn, world: TwoTowns) -> None:
     assert switched.status_code == 303 and switched.headers["location"] == "/inbox/people"
     page = await mette.get("/inbox")
     assert '<html lang="en">' in page.text and "Queue" in page.text
+    # The young person's language is named in the reader's language.
+    sofie = world.people["sofie"]
+    conversation = await mette.get(f"/inbox/people/{sofie}/conversation")
+    assert "Message to Sofie (in Danish)" in conversation.text
+    assert ">Danish</strong>" in conversation.text  # "Language: Danish"
+    await mette.get("/inbox/lang/da?next=/inbox")
+    conversation = await mette.get(f"/inbox/people/{sofie}/conversation")
+    assert "Besked til Sofie (på dansk)" in conversation.text
     assert (await mette.get("/inbox/lang/en?next=https://evil.example")).headers[
         "location"
     ] == "/inbox"

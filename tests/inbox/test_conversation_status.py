@@ -220,6 +220,29 @@ async def test_absence_hands_the_conversation_to_the_stand_in_and_tells_the_youn
     assert len(await sent_to(db, sofie)) == 1
 
 
+async def test_an_absence_that_cannot_be_saved_says_why_in_danish(
+    signed_in: SignedIn, world: TwoTowns
+) -> None:
+    mette = await signed_in("mette")
+    backwards = await mette.form(
+        "/inbox/me/absence",
+        {"absent_from": "2026-03-06T08:00", "absent_until": "2026-03-03T09:00"},
+    )
+    assert backwards.status_code == 400
+    assert "Skriv begge tider, og slut efter start." in backwards.text
+    assert 'name="absent_from"' in backwards.text  # the form is there to try again
+    herself = await mette.form(
+        "/inbox/me/absence",
+        {
+            "absent_from": "2026-03-03T09:00",
+            "absent_until": "2026-03-06T08:00",
+            "stand_in_id": str(world.staff["mette"]),
+        },
+    )
+    assert herself.status_code == 400
+    assert "Vælg en kollega som stedfortræder." in herself.text
+
+
 async def test_an_urgent_handoff_is_due_soon_after_staff_are_next_at_work(
     db: Database, signed_in: SignedIn, world: TwoTowns
 ) -> None:
