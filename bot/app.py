@@ -6,11 +6,12 @@ from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 
 import structlog
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.responses import RedirectResponse
 
 from bot import health
 from bot.checkins import views as checkins_views
+from bot.edges import ids_in_range
 from bot.http_headers import SecurityHeaders
 from bot.inbox.routes import router as inbox_router
 from bot.people import views as people_views
@@ -54,6 +55,7 @@ def create_app(
         version="0.1.0",
         lifespan=lifespan,
         description="One way in to the municipal youth service.",
+        dependencies=[Depends(ids_in_range)],
     )
     app.state.settings = settings
     app.state.channel_settings = service.channel_settings

@@ -55,6 +55,28 @@ class Inbound:
     # 'stop', 'start' or 'help' when the provider already answered that keyword itself.
     provider_answered: str | None = None
 
+    def __post_init__(self) -> None:
+        # What a young person typed is stored whatever odd bytes it carries: PostgreSQL
+        # refuses NUL, and no database encodes a lone surrogate.
+        for name in ("text", "choice", "start_payload"):
+            value = getattr(self, name)
+            if value:
+                object.__setattr__(self, name, clean_text(value))
+
+
+# C0 and C1 control characters except tab, line feed and carriage return.
+_CONTROLS = dict.fromkeys([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), *range(0x7F, 0xA0)])
+
+
+def clean_text(text: str) -> str:
+    """Text as it can be stored and shown: control characters removed, and a lone surrogate
+    (half of an emoji, cut or forged) replaced by U+FFFD; everything else is kept, including
+    the direction and joining marks Arabic, Persian and emoji need."""
+    if text.isprintable():
+        return text
+    whole = text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+    return whole.translate(_CONTROLS)
+
 
 @dataclass(frozen=True)
 class Outbound:

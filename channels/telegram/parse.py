@@ -47,6 +47,11 @@ _START = re.compile(r"^/start(?:@\w+)?(?:\s+(?P<payload>\S.*))?$", re.DOTALL)
 _DEEP_LINK_PAYLOAD = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 
+# Telegram's ids have at most 52 significant bits; anything past a signed 64-bit integer is
+# forged, and would not fit our columns: skipped with 200 so it is not sent again.
+ID_LIMIT = 2**63
+
+
 class MalformedUpdate(ValueError):
     """The body is not a Telegram Update; the message never contains user text."""
 
@@ -89,6 +94,8 @@ def update_to_inbound(update: Update, bot_id: str) -> ParsedUpdate | Ignored:
         kind = update.event_type
     except UpdateTypeLookupError:
         return Ignored("unknown update kind")
+    if not 0 <= update.update_id < ID_LIMIT:
+        return Ignored("update id out of range")
     provider_id = f"{bot_id}:{update.update_id}"
     if kind == "message" and update.message is not None:
         return _from_message(update.message, provider_id, bot_id)
@@ -104,6 +111,8 @@ def _from_message(message: Message, provider_id: str, bot_id: str) -> ParsedUpda
     if message.chat.type != ChatType.PRIVATE:
         # Group and channel ids are not a young person's identity.
         return Ignored(f"{message.chat.type} chat")
+    if not -ID_LIMIT < message.chat.id < ID_LIMIT:
+        return Ignored("chat id out of range")
     address = str(message.chat.id)
     if message.text is not None:
         start = _START.match(message.text.strip())
@@ -143,6 +152,8 @@ def _from_callback(query: CallbackQuery, provider_id: str, bot_id: str) -> Parse
         return Ignored("inline callback")
     if query.message.chat.type != ChatType.PRIVATE:
         return Ignored(f"{query.message.chat.type} chat")
+    if not -ID_LIMIT < query.message.chat.id < ID_LIMIT:
+        return Ignored("chat id out of range")
     return ParsedUpdate(
         Inbound(
             channel=CHANNEL,

@@ -52,7 +52,7 @@ def build_router(channel: TelegramChannel, secret: str, receive: Receive) -> API
         body = await _read_bounded(request)
         try:
             payload = json.loads(body)
-        except (UnicodeDecodeError, json.JSONDecodeError):
+        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
             raise HTTPException(status_code=400, detail="body is not valid JSON") from None
         try:
             parsed = parse_update(payload, channel.bot_id)

@@ -109,7 +109,7 @@ def build_router(
         summary="Messages of one simulated chat, after a given id",
     )
     async def get_messages(
-        visitor: str = Query(pattern=VISITOR_PATTERN), after: int = Query(default=0, ge=0)
+        visitor: str = Query(pattern=VISITOR_PATTERN), after: int = Query(default=0, ge=0, lt=2**63)
     ) -> list[dict[str, Any]]:
         return await history(visitor, after)
 

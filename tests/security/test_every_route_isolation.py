@@ -6,7 +6,7 @@ anyone remembering to add it to a list.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
@@ -21,46 +21,10 @@ from bot.database import Database
 from bot.plans.models import Appointment, Milestone, Plan, PlanEvent
 from bot.staff.service import create_session
 from tests.fixtures.inbox import Staff
+from tests.security.routes import FORMS, JSON, person_routes
 from tests.world import TwoTowns
 
 SignedIn = Callable[[str], Awaitable[Staff]]
-
-# Valid bodies, so that a refusal cannot hide behind a validation error.
-FORMS: dict[str, dict[str, str]] = {
-    "/assign": {"to": "0"},
-    "/reply": {"text": "Hej"},
-    "/note": {"text": "note"},
-    "/plan/goal": {"goal": "Noget andet"},
-    "/plan/milestones": {"title": "Nyt"},
-    "/plan/milestones/{milestone_id}": {"status": "done"},
-    "/plan/appointments": {"starts_at": "2026-03-10T10:00", "place": "Her"},
-    "/checkins": {"cadence_days": "3"},
-}
-JSON: dict[str, dict[str, Any]] = {
-    "/plan/goal": {"goal": "Noget andet"},
-    "/plan/milestones": {"title": "Nyt"},
-    "/plan/milestones/{milestone_id}": {"status": "done"},
-    "/plan/appointments": {"starts_at": "2026-03-10T10:00:00+01:00", "place": "Her"},
-    "/plan/appointments/{appointment_id}": {"place": "Et andet sted"},
-    "/checkins/schedule": {"cadence_days": 3},
-}
-
-
-def _walk(routes: list[Any], prefix: str = "") -> Iterator[tuple[str, str]]:
-    for route in routes:
-        included = getattr(route, "original_router", None)
-        if included is not None:  # FastAPI keeps included routers as wrappers
-            context = getattr(route, "include_context", None)
-            yield from _walk(included.routes, prefix + (getattr(context, "prefix", "") or ""))
-        else:
-            for method in sorted(getattr(route, "methods", None) or ()):
-                if method != "HEAD":
-                    yield method, prefix + getattr(route, "path", "")
-
-
-def person_routes(app: FastAPI) -> list[tuple[str, str]]:
-    """(method, path template) of every route about one young person."""
-    return sorted({r for r in _walk(app.routes) if "{person_id}" in r[1]})
 
 
 async def _snapshot(db: Database, person_id: int) -> tuple[Any, ...]:
