@@ -65,7 +65,12 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 
 def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
-    """Create the async engine; SQLite gets WAL, a busy timeout and immediate transactions."""
+    """Create the async engine; SQLite gets WAL, a busy timeout and immediate transactions.
+
+    Bound parameters are a young person's messages, names and numbers: SQLAlchemy leaves
+    them out of its errors and logs (`hide_parameters`), so a failed statement logs no body.
+    """
+    kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         engine = create_async_engine(url, **kwargs)
         _tune_sqlite(engine)

@@ -53,6 +53,10 @@ _MASKS = (
         re.compile(r"input_value=(?:'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|\S+)"),
         "input_value=[redacted]",
     ),
+    # PostgreSQL's error detail quotes the failing row or key ("Failing row contains (…)",
+    # "Key (address)=(…) already exists"), and SQLAlchemy its bound parameters if not hidden.
+    (re.compile(r"(DETAIL:\s*)[^\n]*"), r"\1[redacted]"),
+    (re.compile(r"\[parameters: [^\n]*"), "[parameters: redacted]"),
     # Phone numbers, chat ids and CPR numbers: any run of 8 or more digits.
     (re.compile(r"\+?\d[\d\s-]{6,}\d"), "[digits]"),
 )
