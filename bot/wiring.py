@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.campaigns import conversation as campaigns
 from bot.checkins import conversation as checkins
-from bot.conversation import preferences
+from bot.conversation import flood, preferences
 from bot.conversation.engine import Engine
 from bot.conversation.registry import ConversationPlugin, Registry
 from bot.handoff import conversation as handoff
@@ -48,6 +48,7 @@ if TYPE_CHECKING:
 # Every domain's part of the conversation.
 CONVERSATION: tuple[ConversationPlugin, ...] = (
     preferences.plugin,
+    flood.plugin,
     safety.plugin,
     handoff.plugin,
     plans.plugin,
@@ -62,6 +63,7 @@ GUARDS = (
     "privacy.cpr_notice",
     "safety.crisis",
     "preferences.opt_out",
+    "flood.fast_sender",
     "handoff.held",
     "safety.worry",
 )

@@ -25,6 +25,9 @@ class Municipality(SQLModel, table=True):
     first_reply_target_hours: int = Field(default=24)
     # An urgent (crisis) handoff is due this long after staff are next at work.
     urgent_reply_target_minutes: int = Field(default=15)
+    # Past this many messages a minute from one young person the bot answers once that it
+    # waits (crises are always answered, every message is stored); 0 turns it off.
+    inbound_per_minute: int = Field(default=20)
     # Help lines not verified within a year are shown by default (better than none).
     hide_unverified_helplines: bool = Field(default=False)
     sms_number: str | None = Field(default=None, max_length=20, unique=True)
