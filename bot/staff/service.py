@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import secrets
 from dataclasses import dataclass
@@ -9,6 +10,7 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import case, or_, update
 from sqlmodel import col, delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -47,28 +49,55 @@ class SignIn:
 async def authenticate(
     session: AsyncSession, *, email: str, password: str, now: datetime
 ) -> SignIn:
-    """Check a password; five failures in a row lock the account for a while."""
+    """Check a password; five failures in a row lock the account for a while.
+
+    An attempt is counted before its password is checked, by one conditional UPDATE that
+    only an unlocked account matches; it holds the row until the attempt's transaction ends
+    (PostgreSQL; on SQLite the transaction is the lock), so the next attempt counts after
+    it: however many wrong passwords arrive together, exactly five are checked against the
+    account's hash and the fifth locks it; a right password clears the count. An attempt
+    on a locked account matches no row and holds nothing. Every refusal verifies one hash,
+    so unknown, locked and wrong take the same time; argon2 runs in a thread, off the loop.
+    """
     wanted = email.strip().lower()
-    result = await session.exec(select(StaffMember).where(StaffMember.email == wanted))
-    staff = result.first()
-    if staff is None or not staff.active or not staff.password_hash:
-        _verify(_DUMMY_HASH, password)
+    staff = (await session.exec(select(StaffMember).where(StaffMember.email == wanted))).first()
+    if staff is None or not staff.active or not staff.password_hash or staff.id is None:
+        await _verify_off_loop(_DUMMY_HASH, password)
         return SignIn(None)
-    if staff.locked_until is not None and staff.locked_until > now:
+    if not await _count_attempt(session, staff.id, now):
+        await _verify_off_loop(_DUMMY_HASH, password)
         return SignIn(None, locked=True)
-    if not _verify(staff.password_hash, password):
-        staff.failed_logins += 1
-        if staff.failed_logins >= MAX_FAILURES:
-            staff.locked_until = now + LOCKOUT
-            staff.failed_logins = 0
-        session.add(staff)
+    await session.refresh(staff)
+    if not await _verify_off_loop(staff.password_hash or _DUMMY_HASH, password):
         return SignIn(None, locked=staff.locked_until is not None and staff.locked_until > now)
     staff.failed_logins = 0
     staff.locked_until = None
-    if _hasher.check_needs_rehash(staff.password_hash):
+    if staff.password_hash and _hasher.check_needs_rehash(staff.password_hash):
         staff.password_hash = hash_password(password)
     session.add(staff)
     return SignIn(staff)
+
+
+async def _count_attempt(session: AsyncSession, staff_id: int, now: datetime) -> bool:
+    """Count one attempt against an unlocked account (the fifth locks it); False if locked."""
+    open_account = or_(
+        col(StaffMember.locked_until).is_(None), col(StaffMember.locked_until) <= now
+    )
+    fifth = col(StaffMember.failed_logins) + 1 >= MAX_FAILURES
+    counted = await session.exec(
+        update(StaffMember)
+        .where(col(StaffMember.id) == staff_id, open_account)
+        .values(
+            failed_logins=case((fifth, 0), else_=col(StaffMember.failed_logins) + 1),
+            locked_until=case((fifth, now + LOCKOUT), else_=None),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return bool(counted.rowcount)
+
+
+async def _verify_off_loop(password_hash: str, password: str) -> bool:
+    return await asyncio.to_thread(_verify, password_hash, password)
 
 
 def _verify(password_hash: str, password: str) -> bool:

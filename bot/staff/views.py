@@ -100,10 +100,12 @@ async def login(
     outcome = await service.authenticate(session, email=email, password=password, now=now)
     if outcome.staff is None or outcome.staff.id is None:
         throttle.failed(address, now)
-        message = (
-            tr(lang, "Kontoen er låst i 15 minutter efter for mange forkerte forsøg.")
-            if outcome.locked
-            else tr(lang, "Forkert e-mail eller adgangskode.")
+        # One answer for a wrong password, an unknown address and a locked account, so the
+        # page does not tell which addresses exist.
+        message = tr(
+            lang,
+            "Forkert e-mail eller adgangskode. Efter fem forkerte forsøg "
+            "er kontoen låst i 15 minutter.",
         )
         return _login_page(request, error=message, email=email, status=401)
     token, _row = await service.create_session(session, staff_id=outcome.staff.id, now=now)
