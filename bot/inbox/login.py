@@ -15,6 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.clock import utcnow
 from bot.municipalities.models import Municipality
+from bot.staff import permissions
 from bot.staff import service as staff_service
 from bot.staff.deps import CSRF_HEADER, SessionDep, request_token
 from bot.staff.models import StaffMember, StaffSession
@@ -40,7 +41,8 @@ class Login:
 
 
 async def find_login(request: Request, session: AsyncSession) -> Login | None:
-    """The signed-in staff member (session cookie or Bearer token), or None."""
+    """The signed-in staff member (session cookie or Bearer token), or None; 403 when their
+    role may not use this route (bot/staff/permissions.py)."""
     token, bearer = request_token(request)
     if not token:
         return None
@@ -48,6 +50,7 @@ async def find_login(request: Request, session: AsyncSession) -> Login | None:
     if found is None:
         return None
     row, staff = found
+    permissions.require(request, staff.role)
     municipality = await session.get(Municipality, staff.municipality_id)
     assert municipality is not None
     return Login(staff=staff, row=row, municipality=municipality, via_bearer=bearer)

@@ -15,6 +15,7 @@ from bot.inbox import labels
 from bot.inbox.formatting import Formatter
 from bot.inbox.login import Login
 from bot.settings import Settings
+from bot.staff import permissions
 
 HERE = Path(__file__).parent
 LANG_COOKIE = "indgang_lang"
@@ -70,6 +71,8 @@ def render(
         # A language's name in the reader's language ('dansk', 'Danish').
         "language_name": lambda code: language_name(code, ui),
         "login": login,
+        # Whether the signed-in staff member's role may open a path (links they may follow).
+        "can": lambda path: login is not None and permissions.allowed(login.staff.role, path),
         "csrf": login.row.csrf_token if login else "",
         "fmt": Formatter(language, timezone),
         "path": request.url.path,

@@ -11,7 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.clock import utcnow
 from bot.database import Database
-from bot.staff import service
+from bot.staff import permissions, service
 from bot.staff.models import StaffMember, StaffSession
 
 SESSION_COOKIE = "indgang_session"
@@ -53,6 +53,7 @@ async def current_login(request: Request, session: SessionDep) -> tuple[StaffSes
         raise HTTPException(
             status_code=401, detail="Sign in first.", headers={"WWW-Authenticate": "Bearer"}
         )
+    permissions.require(request, found[1].role)
     if not bearer and request.method not in SAFE_METHODS:
         # The browser sends the cookie by itself; only our own pages know the session's token.
         sent = request.headers.get(CSRF_HEADER, "")

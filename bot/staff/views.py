@@ -14,7 +14,7 @@ from bot.clock import utcnow
 from bot.i18n import tr
 from bot.inbox.login import FormLogin, InboxSession
 from bot.inbox.pages import render, secure_cookies, ui_language
-from bot.staff import service
+from bot.staff import permissions, service
 from bot.staff.deps import SESSION_COOKIE
 
 LOGIN_CSRF_COOKIE = "indgang_login_csrf"
@@ -109,7 +109,9 @@ async def login(
         )
         return _login_page(request, error=message, email=email, status=401)
     token, _row = await service.create_session(session, staff_id=outcome.staff.id, now=now)
-    response = RedirectResponse("/inbox", status_code=303)
+    # Where the role may start: the queue, or (a content editor) their own settings.
+    start = "/inbox" if permissions.allowed(outcome.staff.role, "/inbox") else "/inbox/me"
+    response = RedirectResponse(start, status_code=303)
     response.set_cookie(
         SESSION_COOKIE,
         token,

@@ -30,12 +30,12 @@ JSON: dict[str, dict[str, Any]] = {
 }
 
 
-def _walk(routes: list[Any], prefix: str = "") -> Iterator[tuple[str, str]]:
+def walk(routes: list[Any], prefix: str = "") -> Iterator[tuple[str, str]]:
     for route in routes:
         included = getattr(route, "original_router", None)
         if included is not None:  # FastAPI keeps included routers as wrappers
             context = getattr(route, "include_context", None)
-            yield from _walk(included.routes, prefix + (getattr(context, "prefix", "") or ""))
+            yield from walk(included.routes, prefix + (getattr(context, "prefix", "") or ""))
         else:
             for method in sorted(getattr(route, "methods", None) or ()):
                 if method != "HEAD":
@@ -44,4 +44,4 @@ def _walk(routes: list[Any], prefix: str = "") -> Iterator[tuple[str, str]]:
 
 def person_routes(app: FastAPI) -> list[tuple[str, str]]:
     """(method, path template) of every route about one young person."""
-    return sorted({r for r in _walk(app.routes) if "{person_id}" in r[1]})
+    return sorted({r for r in walk(app.routes) if "{person_id}" in r[1]})
