@@ -23,6 +23,8 @@ from bot.workers import scheduling
 from channels.base import ChannelSettings
 
 log = structlog.get_logger(__name__)
+# No page, form or API call of ours takes more: the longest staff reply is a few KiB.
+MAX_BODY_BYTES = 1024 * 1024
 
 
 def create_app(
@@ -56,6 +58,9 @@ def create_app(
         lifespan=lifespan,
         description="One way in to the municipal youth service.",
         dependencies=[Depends(ids_in_range)],
+        # Counted as the body arrives, before a route reads or parses it and before anyone
+        # is signed in: a larger body is refused with 413 (webhooks keep tighter limits).
+        max_body_size=MAX_BODY_BYTES,
     )
     app.state.settings = settings
     app.state.channel_settings = service.channel_settings

@@ -5,7 +5,7 @@ Issue 17, defect 5: the inputs an attack run found."""
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import pytest
@@ -17,7 +17,7 @@ from bot.conversation.models import INBOUND, Message
 from bot.database import Database
 from bot.staff.service import create_session
 from tests.fakes.telegram_api import text_update
-from tests.fixtures.inbox import Staff
+from tests.fixtures.inbox import Staff, client
 from tests.fixtures.stack import SECRET, Stack
 from tests.security.routes import FORMS, JSON, person_routes
 from tests.world import TwoTowns
@@ -148,3 +148,40 @@ async def test_json_nested_deeply_to_the_api_is_400(world: TwoTowns, signed_in: 
         headers={"Content-Type": "application/json"},
     )
     assert answer.status_code in (400, 422)
+
+
+async def test_a_huge_body_without_a_session_is_refused_before_it_is_read(
+    app: FastAPI, world: TwoTowns
+) -> None:
+    """50 MB to any route, unsigned: 413 after reading little more than the limit."""
+    from bot.app import MAX_BODY_BYTES
+
+    sofie = world.people["sofie"]
+    for method, path in (
+        ("PUT", f"/api/young/{sofie}/plan/goal"),
+        ("POST", f"/inbox/people/{sofie}/reply"),
+        ("POST", "/inbox/login"),
+    ):
+        sent = 0
+
+        async def body() -> AsyncIterator[bytes]:
+            nonlocal sent
+            chunk = b"x" * 65536
+            for _ in range(50 * 16):  # 50 MiB
+                sent += len(chunk)
+                yield chunk
+
+        async with client(app) as http:
+            answer = await http.request(
+                method, path, content=body(), headers={"Content-Type": "application/json"}
+            )
+        # 413 once the limit is passed, or a refusal (401, 403) that comes before reading.
+        assert answer.status_code in (401, 403, 413), (path, answer.status_code)
+        assert sent <= MAX_BODY_BYTES + 2 * 65536, (path, sent)
+    async with client(app) as http:  # declared too long: refused before a byte is read
+        answer = await http.put(
+            f"/api/young/{sofie}/plan/goal",
+            content=b"{}",
+            headers={"Content-Type": "application/json", "Content-Length": str(50 * 2**20)},
+        )
+    assert answer.status_code == 413
