@@ -95,7 +95,9 @@ async def wait_for_human(turn: Turn, _steps: Steps) -> bool:
         return False
     if turn.worry is None and await picks_from_menu(turn):
         return False
-    if turn.worry is None and turn.keyword == "menu":
+    # Someone who has never been shown anything (a first message that was a crisis) is
+    # answered by the human, not walked into the welcome.
+    if turn.worry is None and turn.keyword == "menu" and turn.state.step != "":
         name = await _holder_name(turn, held)
         turn.say(
             system_text("handoff_held_menu", turn.lang, contact=name)
