@@ -57,6 +57,9 @@ def create_app(
         version="0.1.0",
         lifespan=lifespan,
         description="One way in to the municipal youth service.",
+        # The API's own documentation is for developers, not served in production.
+        docs_url=None if settings.env == "production" else "/docs",
+        redoc_url=None if settings.env == "production" else "/redoc",
         dependencies=[Depends(ids_in_range)],
         # Counted as the body arrives, before a route reads or parses it and before anyone
         # is signed in: a larger body is refused with 413 (webhooks keep tighter limits).
@@ -70,7 +73,7 @@ def create_app(
     app.state.inbox_changes = service.inbox_changes
     app.state.channels = channels
     app.state.measure = measure_as_sent(service.channel_settings)
-    app.add_middleware(SecurityHeaders)
+    app.add_middleware(SecurityHeaders, https=settings.public_base.startswith("https://"))
     app.include_router(health.router)
     app.include_router(inbox_router)
     app.include_router(people_views.router)
