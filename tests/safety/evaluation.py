@@ -23,8 +23,16 @@ examples, and concept rules were added from the misses of fresh4 to fresh7. `fre
 measured once, unseen: crisis recall 0.905, precision 0.979 (0.871 and 0.979 with the
 content as it was before the round). UNMATCHED_RESEMBLANCE lowered from 0.35 to 0.30
 (chosen on fresh4+fresh5+ordinary) gave fresh7 0.879 and fresh6 0.853, but answered the
-reminder button "I need another time" as a crisis, so it was not kept. Run
-`python -m tests.safety.evaluation [tune|…|fresh7|ordinary|all|every]
+reminder button "I need another time" as a crisis, so it was not kept. The sixth round
+(2026-12-01) then read fresh8's misses (20 crisis messages read as none or gentle, 2 ordinary
+ones as crisis) and added concept rules for what they lacked ("sjette runde" and "sixth
+round" in the concept files); fresh8 joined the examples and moved to MEASURED. Left out of
+the examples it now reads crisis recall 1.000, precision 0.981, but that is the share the
+rules were written from, no longer a figure for unseen messages. Over `every` crisis recall
+went from 0.953 to 0.969 (precision 0.965 both; fresh4-fresh7 together gained 4 of 728);
+`ordinary` kept 8 of 340 read as crisis (gentle checks 11 -> 12). `fresh9.yaml` is the next
+unseen share, written by someone who has read none of this. Run
+`python -m tests.safety.evaluation [tune|…|fresh8|ordinary|all|every]
 [--misses]` for the report the test prints; `all` is the tuned shares, `every` adds the others.
 """
 
@@ -43,10 +51,12 @@ from bot.safety.screen import CrisisMatch, load_screener
 EVAL_DIR = Path(__file__).resolve().parents[1] / "data" / "safety" / "eval"
 SHARES = ("tune", "holdout", "fresh", "fresh2", "fresh3")
 """Shares the concept files were tuned on; the acceptance test holds its thresholds here."""
-MEASURED = ("fresh4", "fresh5", "ordinary", "fresh6", "fresh7")
-"""Shares the concept files were never tuned on, now among the examples (left out when
-measured): the figure printed for them is the screen's on messages it has not seen."""
-UNSEEN = ("fresh8",)
+MEASURED = ("fresh4", "fresh5", "ordinary", "fresh6", "fresh7", "fresh8")
+"""Shares measured once while unseen, now among the examples (left out when measured). The
+fifth round's rules were written from the misses of fresh4-fresh7 and the sixth round's from
+fresh8's, so their figures now say how the screen does on messages the examples have not
+seen, not on messages nobody tuned for: only an UNSEEN share says that."""
+UNSEEN = ("fresh9",)
 """Shares nobody tuning may read; skipped while their file does not exist yet."""
 
 
