@@ -30,8 +30,12 @@ round" in the concept files); fresh8 joined the examples and moved to MEASURED. 
 the examples it now reads crisis recall 1.000, precision 0.981, but that is the share the
 rules were written from, no longer a figure for unseen messages. Over `every` crisis recall
 went from 0.953 to 0.969 (precision 0.965 both; fresh4-fresh7 together gained 4 of 728);
-`ordinary` kept 8 of 340 read as crisis (gentle checks 11 -> 12). `fresh9.yaml` is the next
-unseen share, written by someone who has read none of this. Run
+`ordinary` kept 8 of 340 read as crisis (gentle checks 11 -> 12). `fresh9.yaml` (450
+messages, 2026-12-01, by a writer who had read none of the content or other shares; 74 hard
+negatives and near pairs across labels) was then measured once, unseen: crisis recall 0.833,
+precision 0.921; with the content as it was before the sixth round 0.833 and 0.916. The
+round's rules lifted the share they were written from and not this one: tuning on one
+writer's misses does not carry to the next writer. Run
 `python -m tests.safety.evaluation [tune|…|fresh8|ordinary|all|every]
 [--misses]` for the report the test prints; `all` is the tuned shares, `every` adds the others.
 """
