@@ -6,6 +6,7 @@ import base64
 import contextvars
 import dataclasses
 import email.utils
+import json
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -13,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import aiohttp
-from twilio.base.exceptions import TwilioRestException, TwilioServiceException
+from twilio.base.exceptions import TwilioException, TwilioRestException, TwilioServiceException
 from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.http.response import Response
 from twilio.rest import Client
@@ -269,7 +270,16 @@ async def _twilio_errors(
         yield
     except (TwilioRestException, TwilioServiceException) as exc:
         error = _send_error(int(exc.status), _int_or_none(exc.code), _retry_after.get())
-    except (TimeoutError, aiohttp.ClientError, OSError) as exc:
+    except TwilioException as exc:
+        # A list page that failed: twilio raises ("Unable to fetch page", response).
+        response = exc.args[1] if len(exc.args) > 1 else None
+        if not isinstance(response, Response):
+            raise
+        error = _send_error(response.status_code, _code_of(response), _retry_after.get())
+    except TimeoutError:
+        # Twilio may have taken it all the same: asked before it is tried again.
+        error = SendError("twilio unreachable (TimeoutError)", in_doubt=True)
+    except (aiohttp.ClientError, OSError) as exc:
         # Not done as far as we know: worth another try later.
         error = SendError(f"twilio unreachable ({type(exc).__name__})")
     else:
@@ -278,6 +288,15 @@ async def _twilio_errors(
         error = dataclasses.replace(error, permanent=False, unreachable=False)
     log.warning("sms %s failed: message_id=%s %s", action, message_id, error.reason)
     raise error from None
+
+
+def _code_of(response: Response) -> int | None:
+    """Twilio's error code in an error response's JSON, if any."""
+    try:
+        body = json.loads(response.text or "{}")
+    except ValueError:
+        return None
+    return _int_or_none(body.get("code")) if isinstance(body, dict) else None
 
 
 def _int_or_none(value: object) -> int | None:
