@@ -39,7 +39,7 @@ from bot.database import Database
 from bot.outbox import doubt, leases
 from bot.outbox.gate import PriorityGate
 from bot.outbox.limits import PaceTooLate, recipient_key
-from bot.outbox.models import CANCELLED, FAILED, PENDING, SENDING, SENT
+from bot.outbox.models import CANCELLED, FAILED, PENDING, SENT
 from bot.outbox.pace_store import pace_for
 from bot.outbox.pool import Held
 from bot.settings import Settings
@@ -155,14 +155,14 @@ class Dispatcher:
         """For a row in doubt: the provider's message that is this row's, or a SendError when
         asking failed; None when the row is not in doubt or the provider has none of it."""
         item = claimed.item
-        if item.status != SENDING:
+        if item.sending_at is None:
             return None
         verdict = await doubt.reconcile(
             self.db,
             channel,
             outbound,
             name=claimed.message.channel,
-            since=item.sending_at or item.created_at,
+            since=item.sending_at,
             seconds=self.settings.outbox.call_timeout,
         )
         log.info(

@@ -61,8 +61,9 @@ class OutboxItem(SQLModel, table=True):
     last_error: str | None = Field(default=None, max_length=200)
     lease_owner: str | None = Field(default=None, max_length=64)
     lease_until: datetime | None = utc_field()
-    # When the attempt now in doubt began (set as a row is marked 'sending'): what the
-    # provider created since then may be this row's message.
+    # When the attempt now in doubt began (set as a row is marked 'sending', cleared when its
+    # outcome is recorded): what the provider created since then may be this row's message.
+    # Kept when a row in doubt waits out quiet hours, so it is still reconciled when it goes.
     sending_at: datetime | None = utc_field()
     created_at: datetime = created_at_field()
     done_at: datetime | None = utc_field()

@@ -31,7 +31,8 @@ from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import suppress
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import update
@@ -40,6 +41,7 @@ from sqlmodel import col, select
 from bot.clock import utcnow
 from bot.conversation.models import Message
 from bot.database import Database
+from bot.municipalities.models import Municipality
 from bot.outbox.dispatcher import Dispatcher
 from bot.outbox.models import PENDING, SENDING, SENT, OutboxItem
 from bot.people.models import ChannelIdentity
@@ -248,3 +250,58 @@ async def test_every_sms_row_is_one_message_at_twilio_whatever_dies(
     # The run tested what it claims: every fault struck, and reconciling found messages.
     assert set(channel.struck) == set(FAULTS), f"seed {seed}: {channel.struck}"
     assert channel.adopted > 0
+
+
+async def test_a_row_in_doubt_that_waits_out_quiet_hours_is_still_reconciled(
+    db: Database, fake: FakeTwilio
+) -> None:
+    [identity] = await chats(db, "sms", ADDRESSES[:1])
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        database_url=db.url,
+        outbox=OutboxSettings(send_rates={"sms": 100_000}),
+    )
+    real = SmsChannel(
+        account_sid=fake.account_sid,
+        auth_token=fake.auth_token,
+        messaging_service_sid=SERVICE,
+        api_base=fake.base_url,
+    )
+    channel = Faulty(real, fake)
+    try:
+        await _quiet(db, around=None)
+        message_ids = await queue(db, [identity], BODIES[0])
+        async with db.session() as session:
+            await session.exec(update(OutboxItem).values(nudge=True))  # a reminder
+        channel.arm("after", 0)
+        assert await _life(Dispatcher(db, {"sms": channel}, settings), channel)
+        assert len(fake.messages) == 1  # Twilio has it; we never recorded it
+        await _quiet(db, around=utcnow())
+        await _time_passes(db)
+        channel.arm(None, 0)
+        assert not await _life(Dispatcher(db, {"sms": channel}, settings), channel)
+        [(item, _, _)] = await _rows(db, message_ids)
+        assert item.status == PENDING and item.sending_at is not None, "deferred, still in doubt"
+        assert fake.lists() == [], "nothing asked or sent in quiet hours"
+        await _quiet(db, around=None)
+        await _time_passes(db)
+        channel.arm(None, 0)
+        assert not await _life(Dispatcher(db, {"sms": channel}, settings), channel)
+    finally:
+        await real.close()
+    [(item, message, _)] = await _rows(db, message_ids)
+    assert item.status == SENT and item.sending_at is None
+    assert [m["sid"] for m in fake.messages] == [message.provider_id]
+
+
+async def _quiet(db: Database, *, around: datetime | None) -> None:
+    """Quiet hours from an hour before `around` to an hour after it; None: no quiet hours."""
+    async with db.session() as session:
+        for town in (await session.exec(select(Municipality))).all():
+            if around is None:
+                town.quiet_start = town.quiet_end = time(0, 0)
+            else:
+                local = around.astimezone(ZoneInfo(town.timezone))
+                town.quiet_start = (local - timedelta(hours=1)).time().replace(microsecond=0)
+                town.quiet_end = (local + timedelta(hours=1)).time().replace(microsecond=0)
+            session.add(town)
