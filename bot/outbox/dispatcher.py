@@ -168,6 +168,7 @@ class Dispatcher:
         log.info(
             "dispatcher.in_doubt",
             outbox_id=item.id,
+            channel=claimed.message.channel,
             found=isinstance(verdict, SendResult),
             failed=isinstance(verdict, SendError),
         )

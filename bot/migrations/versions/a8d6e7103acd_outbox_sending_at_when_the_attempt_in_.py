@@ -1,7 +1,7 @@
 """outbox sending_at: when the attempt in doubt began
 
 Revision ID: a8d6e7103acd
-Revises: 3a65aeb43086
+Revises: f8c64ac8e3b2
 Create Date: 2026-12-01 00:41:36.327004
 """
 
@@ -15,7 +15,7 @@ import bot.database
 
 
 revision: str = 'a8d6e7103acd'
-down_revision: str | None = '3a65aeb43086'
+down_revision: str | None = 'f8c64ac8e3b2'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
