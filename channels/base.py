@@ -11,6 +11,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable, Coroutine
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Generic, Literal, NoReturn, Protocol, TypeVar
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -144,7 +145,9 @@ class SendError(Exception):
     """A failed send. `permanent` errors are never retried.
 
     `unreachable` marks the channel identity as not reachable (bot blocked, number
-    unsubscribed); `retry_after` is the provider's requested wait in seconds.
+    unsubscribed); `retry_after` is the provider's requested wait in seconds. `in_doubt`
+    says the provider may have the message all the same (a call that timed out, a listing
+    that failed): before it is tried again, the channel is asked to reconcile it.
     """
 
     reason: str
@@ -153,13 +156,32 @@ class SendError(Exception):
     retry_after: float | None = None
     code: str | None = None
     details: dict[str, str] = field(default_factory=dict)
+    in_doubt: bool = False
 
     def __str__(self) -> str:
         return self.reason
 
 
+@dataclass(frozen=True)
+class Reconciled:
+    """What a provider says about a send whose outcome we never recorded (an *in-doubt* row).
+
+    `known` is False when the provider cannot tell (Telegram has no way to list what a bot
+    sent): the row is sent again, and a duplicate stays possible. When it is True, `found`
+    holds the provider's messages that match the row (same recipient, sender and rendered
+    body, created since the attempt began), oldest first; empty means none was sent.
+    """
+
+    known: bool
+    found: tuple[SendResult, ...] = ()
+
+
+# The answer of a channel whose provider cannot list what was sent.
+UNKNOWN = Reconciled(known=False)
+
+
 class Channel(Protocol):
-    """A channel: its name, its capabilities, how it renders and sends."""
+    """A channel: its name, its capabilities, how it renders, sends and reconciles."""
 
     name: str
     capabilities: Capabilities
@@ -170,6 +192,12 @@ class Channel(Protocol):
 
     async def send(self, outbound: Outbound) -> SendResult:
         """Deliver one message; raise SendError on failure."""
+        ...
+
+    async def reconcile(self, outbound: Outbound, since: datetime) -> Reconciled:
+        """Before an in-doubt row is sent again: did an attempt since `since` reach the
+        provider? `UNKNOWN` where the provider cannot tell; raise SendError when asking fails
+        (the row then waits and asks again, never sent blind)."""
         ...
 
     async def close(self) -> None:

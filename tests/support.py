@@ -4,13 +4,22 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from bot.conversation.service import Receipt, Receiver
 from bot.database import Database
 from bot.outbox.dispatcher import Dispatcher
 from bot.settings import OutboxSettings, Settings
 from bot.wiring import build_engine
-from channels.base import Capabilities, Choice, Outbound, SendError, SendResult
+from channels.base import (
+    UNKNOWN,
+    Capabilities,
+    Choice,
+    Outbound,
+    Reconciled,
+    SendError,
+    SendResult,
+)
 
 # The engine the composition root builds, for sweeps and staff actions that start turns.
 ENGINE = build_engine()
@@ -35,6 +44,9 @@ class CollectingChannel:
             raise self.failures.pop(0)
         self.sent.append(outbound)
         return SendResult(provider_id=f"{self.name}-{outbound.message_id}", status="delivered")
+
+    async def reconcile(self, outbound: Outbound, since: datetime) -> Reconciled:
+        return UNKNOWN  # like Telegram: an in-doubt row is sent again
 
     async def close(self) -> None:
         return None

@@ -14,8 +14,12 @@ after that nobody can cancel it, and before it a cancel makes it fail, so a canc
 send never both win. The outcome is recorded only while the lease is ours
 (`leases.settle`). Marking renews the lease to its full length, and the call lasts at
 most INDGANG_SEND_TIMEOUT (and half the lease), so it ends before any other worker
-could claim the row again. What remains possible is a duplicate after a crash (or a
-timeout) between the provider accepting a message and our commit.
+could claim the row again.
+
+**In doubt.** A crash (or a timeout) between the provider accepting a message and our
+commit leaves a row 'sending' with no outcome. When it is claimed again, its channel is
+asked first (`bot/outbox/doubt.py`): SMS settles it with the message Twilio already holds,
+or sends it if Twilio has none; Telegram cannot tell, so there a duplicate remains possible.
 """
 
 from __future__ import annotations
@@ -28,10 +32,11 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 
 import structlog
+from sqlalchemy.exc import IntegrityError
 
 from bot.clock import utcnow
 from bot.database import Database
-from bot.outbox import leases
+from bot.outbox import doubt, leases
 from bot.outbox.gate import PriorityGate
 from bot.outbox.limits import PaceTooLate, recipient_key
 from bot.outbox.models import CANCELLED, FAILED, PENDING, SENT
@@ -126,26 +131,66 @@ class Dispatcher:
             choices=tuple(Choice(c["key"], c["label"]) for c in message.choices),
         )
         async with self._gates[message.channel].slot(item.priority):
-            outcome = await self._call(claimed, channel, outbound)
+            outcome = await self._reconcile(claimed, channel, outbound)
+            adopted = outcome is not None
+            if outcome is None:
+                outcome = await self._call(claimed, channel, outbound)
         if outcome is None:
             return
+        if isinstance(outcome, SendResult):
+            outcome = await self._sent(item.id, outcome, adopted=adopted)
         if isinstance(outcome, SendError):
             await self._failed(item.id, item.attempts, outcome, identity.address, message.channel)
             return
-        await self._settle(
-            item.id,
-            SENT,
-            outcome.status,
-            provider_id=outcome.provider_id,
-            encoding=outcome.encoding,
-            segments=outcome.segments,
-        )
         log.info(
-            "dispatcher.sent",
+            "dispatcher.reconciled" if adopted else "dispatcher.sent",
             outbox_id=item.id,
             channel=message.channel,
             latency_ms=int((utcnow() - now).total_seconds() * 1000),
         )
+
+    async def _reconcile(
+        self, claimed: leases.Claimed, channel: Channel, outbound: Outbound
+    ) -> SendResult | SendError | None:
+        """For a row in doubt: the provider's message that is this row's, or a SendError when
+        asking failed; None when the row is not in doubt or the provider has none of it."""
+        item = claimed.item
+        if item.sending_at is None:
+            return None
+        verdict = await doubt.reconcile(
+            self.db,
+            channel,
+            outbound,
+            name=claimed.message.channel,
+            since=item.sending_at,
+            seconds=self.settings.outbox.call_timeout,
+        )
+        log.info(
+            "dispatcher.in_doubt",
+            outbox_id=item.id,
+            channel=claimed.message.channel,
+            found=isinstance(verdict, SendResult),
+            failed=isinstance(verdict, SendError),
+        )
+        return verdict
+
+    async def _sent(self, item_id: int, outcome: SendResult, *, adopted: bool) -> SendError | None:
+        """Record a send; a provider message adopted for an in-doubt row that another row
+        recorded meanwhile (unique per channel) leaves the row in doubt, to ask again."""
+        try:
+            await self._settle(
+                item_id,
+                SENT,
+                outcome.status,
+                provider_id=outcome.provider_id,
+                encoding=outcome.encoding,
+                segments=outcome.segments,
+            )
+        except IntegrityError:
+            if not adopted:
+                raise
+            return SendError("the provider's message is another row's", in_doubt=True)
+        return None
 
     async def _call(
         self, claimed: leases.Claimed, channel: Channel, outbound: Outbound
@@ -195,7 +240,7 @@ class Dispatcher:
             return error
         except TimeoutError:
             log.warning("dispatcher.send_timeout", outbox_id=item.id)
-            return SendError("timeout")
+            return SendError("timeout", in_doubt=True)  # the provider may have it
         except Exception as error:  # a bug or an unexpected library error: retry, later
             log.warning(
                 "dispatcher.unexpected_error", outbox_id=item.id, error=type(error).__name__
@@ -237,7 +282,13 @@ class Dispatcher:
             await self.pace.hold(
                 recipient_key(self._limits[channel][0], address), error.retry_after
             )
-        log.info("dispatcher.retry", outbox_id=item_id, code=error.code, delay_s=round(delay, 1))
+        log.info(
+            "dispatcher.retry",
+            outbox_id=item_id,
+            code=error.code,
+            delay_s=round(delay, 1),
+            in_doubt=error.in_doubt,
+        )
         await self._settle(
             item_id,
             PENDING,
@@ -245,6 +296,7 @@ class Dispatcher:
             error=reason,
             error_code=error.code,
             retry_at=utcnow() + timedelta(seconds=delay),
+            in_doubt=error.in_doubt,
         )
         if delay < _WAKE_HORIZON:
             asyncio.get_running_loop().call_later(delay, self.wake)

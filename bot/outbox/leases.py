@@ -115,7 +115,9 @@ async def start_sending(
         result = await session.exec(
             _held([item_id], owner)
             .where(col(OutboxItem.lease_until) >= now + timedelta(seconds=spare))
-            .values(status=SENDING, lease_until=now + timedelta(seconds=lease_seconds))
+            .values(
+                status=SENDING, sending_at=now, lease_until=now + timedelta(seconds=lease_seconds)
+            )
             .returning(col(OutboxItem.id))
         )
         return result.first() is not None
@@ -180,19 +182,23 @@ async def settle(
     encoding: str | None = None,
     segments: int | None = None,
     unreachable: bool = False,
+    in_doubt: bool = False,
 ) -> bool:
     """Record a send's outcome, if our lease still holds. Returns False if it was lost.
 
     One conditional UPDATE on the row (`owner` holds it, not settled or cancelled), so two
-    workers, or a worker and a cancel, never both record an outcome.
+    workers, or a worker and a cancel, never both record an outcome. A retry `in_doubt` (the
+    provider may have the message) stays 'sending', unleased until `retry_at`, with its
+    attempt's start kept: it is claimed again then, and reconciled before it is sent.
     """
-    done: dict[str, Any] = (
-        {"status": PENDING, "due_at": retry_at} if status == PENDING else {"status": status}
-    )
+    done: dict[str, Any]
     if status == PENDING:
         assert retry_at is not None
+        done = {"status": PENDING, "due_at": retry_at, "sending_at": None}
+        if in_doubt:
+            done = {"status": SENDING, "due_at": retry_at, "lease_until": retry_at}
     else:
-        done["done_at"] = now
+        done = {"status": status, "done_at": now, "sending_at": None}
     async with db.session() as session:
         result = await session.exec(
             _held([item_id], owner)
@@ -200,8 +206,7 @@ async def settle(
                 attempts=OutboxItem.attempts + 1,
                 last_error=error[:200] if error else None,
                 lease_owner=None,
-                lease_until=None,
-                **done,
+                **{"lease_until": None, **done},
             )
             .returning(col(OutboxItem.message_id))
         )

@@ -11,7 +11,9 @@ from bot.columns import created_at_field, utc_field
 
 PENDING = "pending"
 # Handed to its channel by the dispatcher that leases it: no longer cancellable. A row left
-# in it by a crashed dispatcher is claimed again once its lease has run out.
+# in it by a crashed dispatcher is claimed again once its lease has run out; so is one whose
+# call timed out, once its retry is due. Such a row is *in doubt* (the provider may have it):
+# before it is sent again, its channel reconciles it (bot/outbox/doubt.py).
 SENDING = "sending"
 SENT = "sent"
 FAILED = "failed"
@@ -59,6 +61,10 @@ class OutboxItem(SQLModel, table=True):
     last_error: str | None = Field(default=None, max_length=200)
     lease_owner: str | None = Field(default=None, max_length=64)
     lease_until: datetime | None = utc_field()
+    # When the attempt now in doubt began (set as a row is marked 'sending', cleared when its
+    # outcome is recorded): what the provider created since then may be this row's message.
+    # Kept when a row in doubt waits out quiet hours, so it is still reconciled when it goes.
+    sending_at: datetime | None = utc_field()
     created_at: datetime = created_at_field()
     done_at: datetime | None = utc_field()
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from datetime import datetime
 
 from channels import rendering
-from channels.base import Capabilities, Choice, Outbound, SendResult
+from channels.base import UNKNOWN, Capabilities, Choice, Outbound, Reconciled, SendResult
 
 
 def _print(text: str) -> None:
@@ -34,6 +35,10 @@ class ConsoleChannel:
         return SendResult(
             provider_id=f"console:{outbound.message_id}", status="delivered", encoding="UTF-8"
         )
+
+    async def reconcile(self, outbound: Outbound, since: datetime) -> Reconciled:
+        """A terminal keeps no record to ask: printed again."""
+        return UNKNOWN
 
     async def close(self) -> None:
         """Nothing to release."""

@@ -4,19 +4,23 @@ from __future__ import annotations
 
 import base64
 import contextvars
+import dataclasses
 import email.utils
+import json
 import logging
-from datetime import UTC, datetime
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import aiohttp
-from twilio.base.exceptions import TwilioRestException, TwilioServiceException
+from twilio.base.exceptions import TwilioException, TwilioRestException, TwilioServiceException
 from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.http.response import Response
 from twilio.rest import Client
 
 from channels import rendering
-from channels.base import Capabilities, Choice, Outbound, SendError, SendResult
+from channels.base import Capabilities, Choice, Outbound, Reconciled, SendError, SendResult
 from channels.sms.encoding import analyse, plain_spaces, within_segments
 from channels.sms.phone import InvalidPhoneNumber, normalise
 
@@ -24,6 +28,12 @@ log = logging.getLogger(__name__)
 
 # Twilio error codes that say this number will not receive our messages.
 UNREACHABLE_CODES = frozenset({21610, 21211, 21614})
+
+# Twilio's clock and ours may differ: a message Twilio dates this much before our attempt
+# began still counts as that attempt's when an in-doubt row is reconciled.
+CLOCK_SKEW = timedelta(minutes=2)
+# Messages per page when listing what was sent to one number (Twilio allows up to 1,000).
+LIST_PAGE_SIZE = 100
 
 # The Retry-After of the last failed response in this task. A context variable, not an
 # attribute, because one client serves many concurrent sends.
@@ -185,29 +195,50 @@ class SmsChannel:
             kwargs["from_"] = self._from_number
         if self._status_callback_url:
             kwargs["status_callback"] = self._status_callback_url
-        client = self._twilio()
-        _retry_after.set(None)
+        async with _twilio_errors(outbound.message_id, "send"):
+            message = await self._twilio().messages.create_async(**kwargs)
+        return _result(message.sid, message.status, body)
+
+    async def reconcile(self, outbound: Outbound, since: datetime) -> Reconciled:
+        """The messages Twilio holds that an attempt begun at `since` may have sent.
+
+        Lists what went to the recipient from our sender (Twilio's `To`, `From` and
+        `DateSent>` filters, all pages; the date filter counts whole days in GMT, so the
+        rest is checked here): outgoing, from our number or Messaging Service, created since
+        `since` less `CLOCK_SKEW`, with exactly the body `send` would post now. Oldest first.
+        A failed listing raises a SendError that is never permanent: the row waits and asks
+        again, it is never sent blind.
+        """
         try:
-            message = await client.messages.create_async(**kwargs)
-        except TwilioRestException as exc:
-            error = _send_error(int(exc.status), _int_or_none(exc.code), _retry_after.get())
-            log.warning("sms send failed: message_id=%s %s", outbound.message_id, error.reason)
-            raise error from None
-        except TwilioServiceException as exc:
-            error = _send_error(int(exc.status), _int_or_none(exc.code), _retry_after.get())
-            log.warning("sms send failed: message_id=%s %s", outbound.message_id, error.reason)
-            raise error from None
-        except (TimeoutError, aiohttp.ClientError, OSError) as exc:
-            # Not sent as far as we know: worth another try later.
-            reason = f"twilio unreachable ({type(exc).__name__})"
-            log.warning("sms send failed: message_id=%s %s", outbound.message_id, reason)
-            raise SendError(reason) from None
-        shape = analyse(body)
-        return SendResult(
-            provider_id=message.sid,
-            status=str(message.status or "queued"),
-            encoding=shape.encoding,
-            segments=shape.segments,
+            to = normalise(outbound.address)
+        except InvalidPhoneNumber:
+            return Reconciled(known=True)  # `send` never posted to it
+        body = self.render(outbound.text, outbound.choices)
+        start = since - CLOCK_SKEW
+        filters: dict[str, Any] = {"to": to, "date_sent_after": start.strftime("%Y-%m-%d")}
+        if self._from_number:
+            filters["from_"] = self._from_number
+        async with _twilio_errors(outbound.message_id, "list", transient=True):
+            listed = await self._twilio().messages.stream_async(**filters, page_size=LIST_PAGE_SIZE)
+            found = [m async for m in listed if self._sent_by_us(m, to, body, start)]
+        found.sort(key=lambda m: m.date_created)
+        return Reconciled(known=True, found=tuple(_result(m.sid, m.status, body) for m in found))
+
+    def _sent_by_us(self, message: Any, to: str, body: str, start: datetime) -> bool:
+        """A listed message is ours to claim: outgoing to `to` from our sender, created since
+        `start`, with `body` exactly."""
+        sender_ok = (
+            message.messaging_service_sid == self._messaging_service_sid
+            if self._messaging_service_sid
+            else message.from_ == self._from_number
+        )
+        return bool(
+            sender_ok
+            and str(message.direction or "").startswith("outbound")
+            and message.to == to
+            and message.date_created is not None
+            and message.date_created >= start
+            and message.body == body
         )
 
     async def close(self) -> None:
@@ -215,6 +246,57 @@ class SmsChannel:
         http, self._http, self._client = self._http, None, None
         if http is not None:
             await http.close()
+
+
+def _result(sid: str, status: object, body: str) -> SendResult:
+    """What `send` records for a message Twilio holds: its sid, status and our body's shape."""
+    shape = analyse(body)
+    return SendResult(
+        provider_id=sid,
+        status=str(status or "queued"),
+        encoding=shape.encoding,
+        segments=shape.segments,
+    )
+
+
+@asynccontextmanager
+async def _twilio_errors(
+    message_id: int, action: str, *, transient: bool = False
+) -> AsyncIterator[None]:
+    """Turn what a Twilio call raises into a classified SendError, logged without the body
+    or number; `transient` makes every failure one to try again later."""
+    _retry_after.set(None)
+    try:
+        yield
+    except (TwilioRestException, TwilioServiceException) as exc:
+        error = _send_error(int(exc.status), _int_or_none(exc.code), _retry_after.get())
+    except TwilioException as exc:
+        # A list page that failed: twilio raises ("Unable to fetch page", response).
+        response = exc.args[1] if len(exc.args) > 1 else None
+        if not isinstance(response, Response):
+            raise
+        error = _send_error(response.status_code, _code_of(response), _retry_after.get())
+    except TimeoutError:
+        # Twilio may have taken it all the same: asked before it is tried again.
+        error = SendError("twilio unreachable (TimeoutError)", in_doubt=True)
+    except (aiohttp.ClientError, OSError) as exc:
+        # Not done as far as we know: worth another try later.
+        error = SendError(f"twilio unreachable ({type(exc).__name__})")
+    else:
+        return
+    if transient:
+        error = dataclasses.replace(error, permanent=False, unreachable=False)
+    log.warning("sms %s failed: message_id=%s %s", action, message_id, error.reason)
+    raise error from None
+
+
+def _code_of(response: Response) -> int | None:
+    """Twilio's error code in an error response's JSON, if any."""
+    try:
+        body = json.loads(response.text or "{}")
+    except ValueError:
+        return None
+    return _int_or_none(body.get("code")) if isinstance(body, dict) else None
 
 
 def _int_or_none(value: object) -> int | None:

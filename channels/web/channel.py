@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from channels import rendering
-from channels.base import Capabilities, Choice, Outbound, SendResult
+from channels.base import UNKNOWN, Capabilities, Choice, Outbound, Reconciled, SendResult
 
 
 class WebChannel:
@@ -21,6 +23,10 @@ class WebChannel:
         return SendResult(
             provider_id=f"web:{outbound.message_id}", status="delivered", encoding="UTF-8"
         )
+
+    async def reconcile(self, outbound: Outbound, since: datetime) -> Reconciled:
+        """Sending again is harmless here: the page reads each message once, by its id."""
+        return UNKNOWN
 
     async def close(self) -> None:
         """Nothing to release."""

@@ -12,10 +12,12 @@ What must hold, on SQLite and PostgreSQL:
   nothing is lost, and nothing confirmed is sent again;
 - the left out have none, and their deliveries say why;
 - the only other sends are *in doubt*: accepted by the provider in the moment between the
-  provider's answer and the commit of `settle`, when the process died. Nobody can know whether
-  such a send arrived (neither Bot API nor Twilio's Messages API takes an idempotency key), so
-  the row is sent again when its lease runs out: at least once, never lost. Their number is
-  counted and printed (run with `-s`), and bounded by what one process can have in flight.
+  provider's answer and the commit of `settle`, when the process died. Neither the Bot API
+  nor Twilio's Messages API takes an idempotency key. Twilio lists what it holds, so an SMS
+  in doubt is reconciled before it is sent again (bot/outbox/doubt.py): no SMS goes twice.
+  Telegram cannot be asked, so there the row is sent again when its lease runs out: at least
+  once, never lost. Their number is counted and printed per channel (run with `-s`), and
+  bounded by what one process can have in flight.
 
 INDGANG_CRASH_KILLS (default 2) and INDGANG_CRASH_SEED repeat it with more kills, or the
 same kill points; each kill's point and the in-doubt sends are printed.
@@ -207,10 +209,13 @@ async def _check(
     assert Counter(d.skip_reason for d in rows if d.status == SKIPPED) == Counter(LEFT_OUT)
 
     duplicates = sum(in_doubt.values())
+    sms = sum(in_doubt[address] for address in addresses["sms"])
     print(
         f"\n[crash {backend}] seed {seed}: {len(points)} SIGKILLs after {points} sends; "
         f"{len(eligible)} eligible, each one confirmed message; "
-        f"{duplicates} in-doubt resends (to {len(in_doubt)} recipients)"
+        f"{duplicates} in-doubt resends (to {len(in_doubt)} recipients): "
+        f"SMS {sms}, Telegram {duplicates - sms}"
     )
+    assert sms == 0, "an in-doubt SMS is reconciled with Twilio, never sent again"
     # In doubt are only sends a process had in flight when it died: one round's claim.
     assert duplicates <= len(points) * BATCH

@@ -4,51 +4,13 @@ from __future__ import annotations
 
 import re
 import socket
-from collections.abc import AsyncIterator, Callable
 
 import pytest
 
-from channels.base import Choice, Outbound, SendError
+from channels.base import Choice, SendError
 from channels.sms.channel import SmsChannel
+from tests.channels.sms_support import CALLBACK, SERVICE, YOUTH, MakeChannel, outbound
 from tests.fakes.twilio_api import FakeTwilio
-
-YOUTH = "+4520123456"
-SERVICE = "MG" + "0" * 31 + "1"
-CALLBACK = "https://indgang.example.dk/webhooks/twilio/status"
-
-MakeChannel = Callable[..., SmsChannel]
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeTwilio]:
-    async with FakeTwilio.start() as server:
-        yield server
-
-
-@pytest.fixture
-async def make_channel(fake: FakeTwilio) -> AsyncIterator[MakeChannel]:
-    made: list[SmsChannel] = []
-
-    def make(**overrides: object) -> SmsChannel:
-        options: dict[str, object] = {
-            "account_sid": fake.account_sid,
-            "auth_token": fake.auth_token,
-            "messaging_service_sid": SERVICE,
-            "status_callback_url": CALLBACK,
-            "api_base": fake.base_url,
-        }
-        options.update(overrides)
-        channel = SmsChannel(**options)  # type: ignore[arg-type]
-        made.append(channel)
-        return channel
-
-    yield make
-    for channel in made:
-        await channel.close()
-
-
-def outbound(text: str, *choices: Choice, address: str = YOUTH) -> Outbound:
-    return Outbound(message_id=7, address=address, text=text, choices=choices)
 
 
 async def test_send_reaches_twilio_with_service_and_callback(
@@ -173,6 +135,7 @@ async def test_timeout_is_transient(fake: FakeTwilio, make_channel: MakeChannel)
 
     assert not info.value.permanent
     assert "unreachable" in info.value.reason
+    assert info.value.in_doubt, "Twilio may have taken it: reconciled before a retry"
 
 
 async def test_connection_refused_is_transient(make_channel: MakeChannel) -> None:
@@ -186,6 +149,7 @@ async def test_connection_refused_is_transient(make_channel: MakeChannel) -> Non
 
     assert not info.value.permanent
     assert not info.value.unreachable
+    assert not info.value.in_doubt, "nothing reached Twilio"
 
 
 async def test_invalid_address_is_permanent_without_calling_twilio(

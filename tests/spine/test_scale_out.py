@@ -11,10 +11,10 @@ can send.
 What must hold: every message the database holds as sent reached the fakes, and every send
 at the fakes is a message the database holds; every reminder and every reply was sent; the
 survivor took over the lead. The only extra sends allowed are *in doubt*: calls a killed
-worker had in flight when it died, which are sent again when their lease runs out (neither
-provider takes an idempotency key, so nobody can know whether they arrived): at most what a
-worker can have in flight, `INDGANG_SEND_CONCURRENCY` per channel. The count is printed
-(`-s`).
+worker had in flight when it died. Neither provider takes an idempotency key; an SMS in doubt
+is reconciled with Twilio's message list when its lease runs out (bot/outbox/doubt.py), a
+Telegram message is sent again: at most what a worker can have in flight,
+`INDGANG_SEND_CONCURRENCY` per channel. The count is printed (`-s`).
 """
 
 from __future__ import annotations
