@@ -28,7 +28,8 @@ from bot.safety.concepts import (
     load_concept_files,
 )
 from bot.safety.content import content_dir
-from bot.safety.examples import MIN_WORDS, ExampleBank, Nearest, load_examples
+from bot.safety.example_cache import cache_dir, load_bank
+from bot.safety.examples import MIN_WORDS, ExampleBank, Nearest
 from bot.safety.normalise import normalise
 from bot.safety.vocabulary import Token, Vocabulary, tokenise
 
@@ -306,8 +307,8 @@ def _by_example(near: Nearest, by_rule: CrisisMatch | None) -> CrisisMatch | Non
 
 @lru_cache(maxsize=8)
 def _cached(directory: Path) -> Screener:
-    examples = load_examples(directory / "examples")
-    return Screener(load_concept_files(directory / "concepts"), ExampleBank(examples))
+    examples = load_bank(directory / "examples", cache_dir())
+    return Screener(load_concept_files(directory / "concepts"), examples)
 
 
 def load_screener(content: Path | str | None = None) -> Screener:
