@@ -222,11 +222,9 @@ class Screener:
         self._screens = {f.language: _LanguageScreen(f) for f in self.files}
         entries: list[tuple[str, str, str | None, bool]] = []
         for f in self.files:
-            entries += [
-                (f"{f.language}{_SEP}{concept}", entry, f.stemmer, True)
-                for concept, words in f.concepts.items()
-                for entry in words
-            ]
+            for concept, words in f.concepts.items():
+                key = f"{f.language}{_SEP}{concept}"  # one string for all its words
+                entries += [(key, entry, f.stemmer, True) for entry in words]
             # Softening words are function words: no misspellings ("igen" is not "ingen").
             entries += [
                 (kind, entry, f.stemmer, False)

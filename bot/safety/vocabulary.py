@@ -8,9 +8,10 @@ by stem, by a written prefix ("selvmord*") or within a small edit distance (miss
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TypeVar, cast
 
 import snowballstemmer
 from rapidfuzz import process
@@ -70,6 +71,19 @@ def _stem(name: str | None, folded: str) -> str:
     return _stemmer(name).stemWord(folded) if name else folded
 
 
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+def _compact(index: dict[K, set[V]] | dict[K, Collection[V]]) -> dict[K, Collection[V]]:
+    """The same index with each one-member set as a 1-tuple (48 bytes, not 216).
+
+    Thousands of words have one entry. A 1-tuple is read in the same order as the set it
+    replaces, and a set of several stays a set, so every reading is unchanged.
+    """
+    return {key: tuple(members) if len(members) == 1 else members for key, members in index.items()}
+
+
 # Spellings of one word that folding does not bring together: Danish "ik"/"ikk" for "ikke".
 _SAME_WORD = {"ik": "ike"}
 # Emoji carry tone that folding would drop: laughing faces make a message play.
@@ -114,8 +128,8 @@ class Vocabulary:
         for concept, entry, stemmer, misspellable in entries:
             ids = tuple(word_id(part, stemmer, misspellable) for part in entry.split())
             self.terms.append(Term(concept, ids))
-        self._exact: dict[str, set[int]] = {}
-        self._by_stem: dict[tuple[str | None, str], set[int]] = {}
+        self._exact: dict[str, Collection[int]] = {}
+        self._by_stem: dict[tuple[str | None, str], Collection[int]] = {}
         self._prefixes: list[tuple[str, int]] = []
         fuzzy: list[tuple[str, int]] = []
         self._number = index.get(Word(NUMBER, NUMBER, False, None, False))
@@ -125,10 +139,10 @@ class Vocabulary:
             if w.prefix:
                 self._prefixes.append((w.folded, i))
                 continue
-            self._exact.setdefault(w.folded, set()).add(i)
+            cast(set[int], self._exact.setdefault(w.folded, set())).add(i)
             # A short stem stands only for a short word: "tidligere" must not become "tid".
             if len(w.folded) >= _MIN_STEM and (len(w.stem) >= _MIN_STEM or len(w.folded) <= 5):
-                self._by_stem.setdefault((w.stemmer, w.stem), set()).add(i)
+                cast(set[int], self._by_stem.setdefault((w.stemmer, w.stem), set())).add(i)
             if w.fuzzy and _allowed_distance(len(w.folded)):
                 fuzzy.append((w.folded, i))
         self._fuzzy_text = [text for text, _ in fuzzy]
@@ -136,13 +150,19 @@ class Vocabulary:
         self._stemmers = {w.stemmer for w in self.words}
         self._cache: dict[str, frozenset[int]] = {}
         # Terms by their first word (or two), so a message is read once, not once per term.
-        self._one_word: dict[int, set[str]] = {}
-        self._two_words: dict[tuple[int, int], list[Term]] = {}
+        one_word: dict[int, set[str]] = {}
+        two_words: dict[tuple[int, int], list[Term]] = {}
         for t in self.terms:
             if len(t.words) == 1:
-                self._one_word.setdefault(t.words[0], set()).add(t.concept)
+                one_word.setdefault(t.words[0], set()).add(t.concept)
             else:
-                self._two_words.setdefault((t.words[0], t.words[1]), []).append(t)
+                two_words.setdefault((t.words[0], t.words[1]), []).append(t)
+        self._one_word = _compact(one_word)
+        self._two_words = {pair: tuple(terms) for pair, terms in two_words.items()}
+        self._exact = _compact(self._exact)
+        self._by_stem = _compact(self._by_stem)
+        # The concept words' stems were cached while building; messages fill it again.
+        _stem.cache_clear()
 
     def matching(self, token: str) -> frozenset[int]:
         """Ids of the concept words this folded token stands for."""
@@ -154,7 +174,7 @@ class Vocabulary:
             found.add(self._number)
         if len(token) >= _MIN_STEM:
             for stemmer in self._stemmers:
-                found |= self._by_stem.get((stemmer, _stem(stemmer, token)), set())
+                found.update(self._by_stem.get((stemmer, _stem(stemmer, token)), ()))
         found.update(i for prefix, i in self._prefixes if token.startswith(prefix))
         if len(token) >= _MIN_FUZZY:
             for _text, distance, at in process.extract(
