@@ -13,7 +13,7 @@ is explainable: the result names the rule that fired and why it was softened.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -220,18 +220,7 @@ class Screener:
         self.files = tuple(files)
         self.examples = examples
         self._screens = {f.language: _LanguageScreen(f) for f in self.files}
-        entries: list[tuple[str, str, str | None, bool]] = []
-        for f in self.files:
-            for concept, words in f.concepts.items():
-                key = f"{f.language}{_SEP}{concept}"  # one string for all its words
-                entries += [(key, entry, f.stemmer, True) for entry in words]
-            # Softening words are function words: no misspellings ("igen" is not "ingen").
-            entries += [
-                (kind, entry, f.stemmer, False)
-                for kind, words in f.soften.items()
-                for entry in words
-            ]
-        self._vocabulary = Vocabulary(entries)
+        self._vocabulary = Vocabulary(_entries(self.files))
         # The same text always reads the same: "ok", "tak", "hej", a menu word and an answer
         # button come again and again, and reading one against every example costs
         # milliseconds. A reading is small and frozen; the least recently used are forgotten.
@@ -274,6 +263,19 @@ class Screener:
         """The same screener with the examples of `texts` left out (for honest evaluation)."""
         bank = self.examples.without(texts) if self.examples else None
         return Screener(self.files, bank)
+
+
+def _entries(files: Iterable[ConceptFile]) -> Iterator[tuple[str, str, str | None, bool]]:
+    """(concept, entry, stemmer, misspellable) of every concept and softening word."""
+    for f in files:
+        for concept, words in f.concepts.items():
+            key = f"{f.language}{_SEP}{concept}"  # one string for all its words
+            for entry in words:
+                yield key, entry, f.stemmer, True
+        # Softening words are function words: no misspellings ("igen" is not "ingen").
+        for kind, words in f.soften.items():
+            for entry in words:
+                yield kind, entry, f.stemmer, False
 
 
 def _by_example(near: Nearest, by_rule: CrisisMatch | None) -> CrisisMatch | None:
