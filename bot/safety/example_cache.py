@@ -101,20 +101,29 @@ def load_bank(directory: Path, cache: Path | None = None) -> ExampleBank:
 
 
 def _store(index: ExampleIndex, entry: Path) -> None:
-    """Write the entry whole or not at all (another process may be writing the same one)."""
+    """Write the entry whole or not at all: built aside, then renamed into place. Another
+    process may have stored the same entry meanwhile; a broken one is replaced."""
     entry.parent.mkdir(parents=True, exist_ok=True)
     building = Path(tempfile.mkdtemp(prefix=f".{entry.name}.", dir=entry.parent))
     try:
         index.write(building)
-        if entry.exists():
-            # A broken entry of this key (one that was readable is never replaced).
+        try:
+            building.rename(entry)
+        except OSError:
+            if _readable(entry):
+                return
             shutil.rmtree(entry, ignore_errors=True)
-        building.rename(entry)
-    except OSError:
-        if not entry.is_dir():
-            raise
+            building.rename(entry)
     finally:
         shutil.rmtree(building, ignore_errors=True)
+
+
+def _readable(entry: Path) -> bool:
+    try:
+        ExampleIndex.read(entry)
+    except (OSError, ValueError, KeyError):
+        return False
+    return True
 
 
 def _touch(entry: Path) -> None:

@@ -119,6 +119,16 @@ def test_a_broken_entry_is_built_again(tmp_path: Path) -> None:
     assert _readings(load_bank(examples, tmp_path / "cache")) == _readings(built)
 
 
+def test_an_entry_another_process_stored_first_is_kept(tmp_path: Path) -> None:
+    examples = _copy(tmp_path)
+    bank = load_bank(examples, tmp_path / "cache")
+    [entry] = (tmp_path / "cache").iterdir()
+    stored = (entry / "weights.npy").stat().st_ino
+    example_cache._store(bank.index, entry)  # a second process, a moment later
+    assert (entry / "weights.npy").stat().st_ino == stored
+    assert [p.name for p in (tmp_path / "cache").iterdir()] == [entry.name]
+
+
 def test_a_cache_that_cannot_be_written_only_costs_the_build(tmp_path: Path) -> None:
     examples = _copy(tmp_path)
     blocked = tmp_path / "a-file"
