@@ -18,7 +18,6 @@ import hashlib
 import os
 import shutil
 import tempfile
-import time
 from contextlib import suppress
 from pathlib import Path
 from typing import Final
@@ -84,18 +83,12 @@ def load_bank(directory: Path, cache: Path | None = None) -> ExampleBank:
     else:
         _touch(entry)
         return bank
-    began = time.perf_counter()
     bank = ExampleBank(load_examples(directory))
     try:
         _store(bank.index, entry)
     except OSError as error:
         log.warning("safety.example_cache_not_written", cache=str(cache), error=repr(error))
     else:
-        log.info(
-            "safety.example_index_built",
-            examples=len(bank.index),
-            seconds=round(time.perf_counter() - began, 2),
-        )
         _prune(cache)
     return bank
 

@@ -20,12 +20,16 @@ import numpy
 
 FORMAT: Final = 1
 _META = "meta.json"
-_SMALLEST_WIDTH: Final = 8
+_SMALLEST_WIDTH: Final = 16
+"""Word pieces (3 to 5 letters) and most word pairs fit 16 bytes: one table for most."""
 
 
 def _width(size: int) -> int:
     """The byte width of the table that holds features of `size` bytes (a power of two)."""
     return max(_SMALLEST_WIDTH, 1 << (size - 1).bit_length())
+
+
+_WIDTHS: Final = tuple(_width(size) for size in range(1, 65))
 
 
 class FeatureTable:
@@ -57,26 +61,22 @@ class FeatureTable:
 
     def slots(self, features: Sequence[str]) -> list[int]:
         """The slot of each feature, -1 for one the examples do not hold."""
-        found = [-1] * len(features)
-        asked: dict[int, tuple[list[int], list[bytes]]] = {}
-        for at, feature in enumerate(features):
-            key = feature.encode()
-            width = _width(len(key))
-            if width in self.tables:
-                positions, keys = asked.setdefault(width, ([], []))
-                positions.append(at)
-                keys.append(key)
-        for width, (positions, keys) in asked.items():
+        keys = [feature.encode() for feature in features]
+        asked: dict[int, list[int]] = {}
+        for at, key in enumerate(keys):
+            size = len(key)
+            asked.setdefault(_WIDTHS[size - 1] if size <= 64 else _width(size), []).append(at)
+        found = [-1] * len(keys)
+        for width, positions in asked.items():
+            if width not in self.tables:
+                continue
             table, slots = self.tables[width]
-            wanted = numpy.array(keys, dtype=table.dtype)
+            wanted = numpy.array([keys[at] for at in positions], dtype=table.dtype)
             where = numpy.searchsorted(table, wanted)
             where[where == len(table)] = 0
-            hit = table[where] == wanted
-            for position, is_hit, slot in zip(
-                positions, hit.tolist(), slots[where].tolist(), strict=True
-            ):
-                if is_hit:
-                    found[position] = slot
+            hits = numpy.where(table[where] == wanted, slots[where].astype(numpy.int64), -1)
+            for at, slot in zip(positions, hits.tolist(), strict=True):
+                found[at] = slot
         return found
 
 

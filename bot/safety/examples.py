@@ -135,21 +135,19 @@ class ExampleBank:
     def nearest(self, text: str) -> Nearest:
         """The most similar crisis example and the most similar other example."""
         starts, ids, postings = self.index.starts, self.index.ids, self.index.weights
-        hit_ids: list[numpy.ndarray] = []
-        hit_weights: list[numpy.ndarray] = []
         slots, weights = self._weigh(features(text))
         known = [(slot, weight) for slot, weight in zip(slots, weights, strict=True) if slot >= 0]
         if not known:
             return Nearest(None, None)
-        firsts = starts[[slot for slot, _ in known]].tolist()
-        lasts = starts[[slot + 1 for slot, _ in known]].tolist()
-        for (_, weight), first, last in zip(known, firsts, lasts, strict=True):
-            hit_ids.append(ids[first:last])
-            # Each product in float64, of the stored float32 weight: the same figure always.
-            hit_weights.append(numpy.multiply(postings[first:last], weight, dtype=numpy.float64))
+        at = numpy.array([slot for slot, _ in known])
+        firsts, lasts = starts[at], starts[at + 1]
+        spans = list(zip(firsts.tolist(), lasts.tolist(), strict=True))
+        # Each posting's weight (float32) times its feature's weight, in float64: the same
+        # products, in the same order, as one multiplication per feature.
+        scale = numpy.repeat(numpy.array([weight for _, weight in known]), lasts - firsts)
         scores = numpy.bincount(
-            numpy.concatenate(hit_ids),
-            weights=numpy.concatenate(hit_weights),
+            numpy.concatenate([ids[first:last] for first, last in spans]),
+            weights=numpy.concatenate([postings[first:last] for first, last in spans]) * scale,
             minlength=self._count,
         )
         touched = scores > 0
