@@ -136,12 +136,16 @@ async def _start(service: Service) -> None:
         step = time.perf_counter()
         if await ensure_demo(service.db):
             log.info("demo.created", seconds=_since(step))
-    # The crisis screen takes most of a second to build: now, not on a young person's first
-    # message. The language detector is built here too; lingua loads a language's model when
-    # a message in its script first needs it (about 70 ms, once), not every model up front.
+    # The crisis screen is built now, not on a young person's first message: its word index
+    # (a few tenths of a second) and its example index (mapped from the cache directory, or
+    # built and stored there on a first start; bot/safety/example_cache.py). On this thread:
+    # nothing else runs before start-up ends, and built on a worker thread, its objects held
+    # that thread's own malloc arena (about 3 MB) for good. The language detector is built
+    # here too; lingua loads a language's model when a message in its script first needs it
+    # (about 70 ms, once), not every model up front.
     log.info("safety.screen_loading")
     step = time.perf_counter()
-    await asyncio.to_thread(load_screener)
+    load_screener()
     detect.warm_up()
     log.info("safety.screen_loaded", seconds=_since(step))
 

@@ -22,7 +22,6 @@ import asyncio
 from collections.abc import Callable, Mapping
 from contextlib import suppress
 
-import psycopg
 import structlog
 from sqlalchemy.engine import make_url
 
@@ -114,6 +113,9 @@ class Listener:
                 await listening
 
     async def _keep_listening(self) -> None:
+        # psycopg only here: a process on SQLite never listens, and never loads it (9 MB).
+        import psycopg
+
         delay = _RECONNECT_BASE
         while True:
             before = self.connections
@@ -129,6 +131,8 @@ class Listener:
             delay = min(delay * 2, _RECONNECT_CAP)
 
     async def _listen(self) -> None:
+        import psycopg
+
         connection = await psycopg.AsyncConnection.connect(self.dsn, autocommit=True)
         try:
             for channel in self.handlers:

@@ -27,6 +27,7 @@ import yaml
 
 from bot.content.yaml_files import load_yaml
 from bot.safety.concepts import CATEGORIES, Category, ConceptFileError
+from bot.safety.example_index import ExampleIndex, FeatureTable, id_type, texts_array
 from bot.safety.normalise import normalise
 
 Label = Literal["crisis", "gentle", "none"]
@@ -83,80 +84,71 @@ def features(text: str) -> Counter[str]:
 
 
 class ExampleBank:
-    """Every example in one inverted index of weighted features."""
+    """Every example in one inverted index of weighted features (bot/safety/example_index.py)."""
 
     def __init__(self, examples: Iterable[Example]) -> None:
-        self.examples = tuple(e for e in examples if len(normalise(e.text).split()) >= MIN_WORDS)
-        # Every feature gets a slot as it is first seen; each example is kept as two small
-        # arrays (slots, counts) until the weights are known, so the index is built without
-        # holding thousands of dictionaries at once.
-        self._slots: dict[str, int] = {}
-        documents = array("I")
-        kept: list[tuple[array[int], array[int]]] = []
-        for example in self.examples:
-            counts = features(example.text)
-            slots = array("I", (self._slots.setdefault(f, len(self._slots)) for f in counts))
-            documents.extend([0] * (len(self._slots) - len(documents)))
-            for slot in slots:
-                documents[slot] += 1
-            kept.append((slots, array("I", counts.values())))
-        total = len(self.examples) + 1
-        self._idf = array("f", (math.log(total / (n + 1)) for n in documents))
-        self._unseen_idf = math.log(total)
-        # Postings, compact: a slot's examples and weights lie in two flat arrays from
-        # starts[slot] to starts[slot + 1] (a few MB for thousands of examples).
-        starts = array("I", [0] * (len(documents) + 1))
-        for slot, n in enumerate(documents):
-            starts[slot + 1] = starts[slot] + n
-        ids = array("I", [0] * starts[-1])
-        postings = array("f", [0.0] * starts[-1])
-        filled = array("I", starts[:-1])
-        for index, (slots, times) in enumerate(kept):
-            weights = [
-                (1 + math.log(n)) * self._idf[slot] for slot, n in zip(slots, times, strict=True)
-            ]
-            norm = math.sqrt(sum(w * w for w in weights)) or 1.0
-            for slot, weight in zip(slots, weights, strict=True):
-                at = filled[slot]
-                ids[at], postings[at] = index, weight / norm
-                filled[slot] = at + 1
-        # Scoring sums a message's postings with numpy (one gather and one bincount), about
-        # ten times faster than a Python loop over them: the screen reads every message.
-        self._starts = starts
-        self._ids = numpy.frombuffer(ids, dtype=numpy.uint32)
-        self._weights = numpy.frombuffer(postings, dtype=numpy.float32).astype(numpy.float64)
-        self._is_crisis = numpy.array([e.label == "crisis" for e in self.examples], dtype=bool)
-        self.evidence = _evidence_words(self.examples)
+        """Build the index of `examples` (those of at least MIN_WORDS words)."""
+        self._use(_build(tuple(e for e in examples if len(normalise(e.text).split()) >= MIN_WORDS)))
 
-    def _weigh(self, counts: Counter[str]) -> dict[str, float]:
-        """A message's features weighted like the examples' (unknown ones as the rarest)."""
-        weights = {}
-        for feature, n in counts.items():
-            slot = self._slots.get(feature)
-            weights[feature] = (1 + math.log(n)) * (
-                self._idf[slot] if slot is not None else self._unseen_idf
-            )
-        norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
-        return {f: w / norm for f, w in weights.items()}
+    @classmethod
+    def of_index(cls, index: ExampleIndex) -> ExampleBank:
+        """The bank of an index built before (read from the cache)."""
+        bank = cls.__new__(cls)
+        bank._use(index)
+        return bank
+
+    def _use(self, index: ExampleIndex) -> None:
+        self.index = index
+        self.evidence = index.evidence
+        self._count = len(index)
+        self._unseen_idf = math.log(self._count + 1)
+        self._is_crisis = index.labels == LABELS.index("crisis")
+
+    @property
+    def examples(self) -> tuple[Example, ...]:
+        """Every example of the bank, in order."""
+        return tuple(self.example(i) for i in range(self._count))
+
+    def example(self, index: int) -> Example:
+        """One example of the bank."""
+        at = self.index
+        category = int(at.categories[index])
+        return Example(
+            at.text(index),
+            LABELS[int(at.labels[index])],
+            at.language_names[int(at.languages[index])],
+            CATEGORIES[category - 1] if category else None,
+        )
+
+    def _weigh(self, counts: Counter[str]) -> tuple[list[int], list[float]]:
+        """A message's features: their slots (-1: unknown to the examples), and their weights
+        as the examples' are weighed (unknown ones as the rarest), in the message's order."""
+        slots = self.index.table.slots(list(counts))
+        idf = iter(self.index.idf[[slot for slot in slots if slot >= 0]].tolist())
+        weights = [
+            (1 + math.log(n)) * (next(idf) if slot >= 0 else self._unseen_idf)
+            for slot, n in zip(slots, counts.values(), strict=True)
+        ]
+        norm = math.sqrt(sum(w * w for w in weights)) or 1.0
+        return slots, [w / norm for w in weights]
 
     def nearest(self, text: str) -> Nearest:
         """The most similar crisis example and the most similar other example."""
-        starts, ids, postings = self._starts, self._ids, self._weights
-        hit_ids: list[numpy.ndarray] = []
-        hit_weights: list[numpy.ndarray] = []
-        for feature, weight in self._weigh(features(text)).items():
-            slot = self._slots.get(feature)
-            if slot is None:
-                continue
-            span = slice(starts[slot], starts[slot + 1])
-            hit_ids.append(ids[span])
-            hit_weights.append(postings[span] * weight)
-        if not hit_ids:
+        starts, ids, postings = self.index.starts, self.index.ids, self.index.weights
+        slots, weights = self._weigh(features(text))
+        known = [(slot, weight) for slot, weight in zip(slots, weights, strict=True) if slot >= 0]
+        if not known:
             return Nearest(None, None)
+        at = numpy.array([slot for slot, _ in known])
+        firsts, lasts = starts[at], starts[at + 1]
+        spans = list(zip(firsts.tolist(), lasts.tolist(), strict=True))
+        # Each posting's weight (float32) times its feature's weight, in float64: the same
+        # products, in the same order, as one multiplication per feature.
+        scale = numpy.repeat(numpy.array([weight for _, weight in known]), lasts - firsts)
         scores = numpy.bincount(
-            numpy.concatenate(hit_ids),
-            weights=numpy.concatenate(hit_weights),
-            minlength=len(self.examples),
+            numpy.concatenate([ids[first:last] for first, last in spans]),
+            weights=numpy.concatenate([postings[first:last] for first, last in spans]) * scale,
+            minlength=self._count,
         )
         touched = scores > 0
         return Nearest(
@@ -169,7 +161,7 @@ class ExampleBank:
         if not among.any():
             return None
         index = int(numpy.flatnonzero(among)[numpy.argmax(scores[among])])
-        return Resemblance(float(scores[index]), self.examples[index])
+        return Resemblance(float(scores[index]), self.example(index))
 
     def has_evidence(self, text: str) -> bool:
         """True when the message holds a word far more common in crisis examples."""
@@ -179,6 +171,59 @@ class ExampleBank:
         """The same bank without examples whose folded text is one of `texts`."""
         left_out = {normalise(t) for t in texts}
         return ExampleBank(e for e in self.examples if normalise(e.text) not in left_out)
+
+
+def _build(examples: tuple[Example, ...]) -> ExampleIndex:
+    """The index of the examples: TF-IDF weights of their features, normalised per example."""
+    # Every feature gets a slot as it is first seen; each example is kept as two small
+    # arrays (slots, counts) until the weights are known, so the index is built without
+    # holding thousands of dictionaries at once.
+    slot_of: dict[str, int] = {}
+    documents = array("I")
+    kept: list[tuple[array[int], array[int]]] = []
+    for example in examples:
+        counts = features(example.text)
+        slots = array("I", (slot_of.setdefault(f, len(slot_of)) for f in counts))
+        documents.extend([0] * (len(slot_of) - len(documents)))
+        for slot in slots:
+            documents[slot] += 1
+        kept.append((slots, array("I", counts.values())))
+    total = len(examples) + 1
+    idf = array("f", (math.log(total / (n + 1)) for n in documents))
+    # Postings, compact: a slot's examples and weights lie in two flat arrays from
+    # starts[slot] to starts[slot + 1] (a few MB for thousands of examples).
+    starts = array("I", [0] * (len(documents) + 1))
+    for slot, n in enumerate(documents):
+        starts[slot + 1] = starts[slot] + n
+    ids = array("I", [0] * starts[-1])
+    postings = array("f", [0.0] * starts[-1])
+    filled = array("I", starts[:-1])
+    for index, (slots, times) in enumerate(kept):
+        weights = [(1 + math.log(n)) * idf[slot] for slot, n in zip(slots, times, strict=True)]
+        norm = math.sqrt(sum(w * w for w in weights)) or 1.0
+        for slot, weight in zip(slots, weights, strict=True):
+            at = filled[slot]
+            ids[at], postings[at] = index, weight / norm
+            filled[slot] = at + 1
+    languages = tuple(dict.fromkeys(e.language for e in examples))
+    text_starts, texts = texts_array([e.text for e in examples])
+    return ExampleIndex(
+        table=FeatureTable.of(list(slot_of)),
+        idf=numpy.frombuffer(idf, dtype=numpy.float32).copy(),
+        starts=numpy.frombuffer(starts, dtype=numpy.uint32).astype(numpy.int64),
+        ids=numpy.frombuffer(ids, dtype=numpy.uint32).astype(id_type(len(examples))),
+        weights=numpy.frombuffer(postings, dtype=numpy.float32).copy(),
+        text_starts=text_starts,
+        texts=texts,
+        labels=numpy.array([LABELS.index(e.label) for e in examples], dtype=numpy.uint8),
+        categories=numpy.array(
+            [CATEGORIES.index(e.category) + 1 if e.category else 0 for e in examples],
+            dtype=numpy.uint8,
+        ),
+        languages=numpy.array([languages.index(e.language) for e in examples], dtype=numpy.uint8),
+        language_names=languages,
+        evidence=_evidence_words(examples),
+    )
 
 
 def _evidence_words(examples: tuple[Example, ...]) -> frozenset[str]:

@@ -13,7 +13,7 @@ is explainable: the result names the rule that fired and why it was softened.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -28,7 +28,8 @@ from bot.safety.concepts import (
     load_concept_files,
 )
 from bot.safety.content import content_dir
-from bot.safety.examples import MIN_WORDS, ExampleBank, Nearest, load_examples
+from bot.safety.example_cache import cache_dir, load_bank
+from bot.safety.examples import MIN_WORDS, ExampleBank, Nearest
 from bot.safety.normalise import normalise
 from bot.safety.vocabulary import Token, Vocabulary, tokenise
 
@@ -219,20 +220,7 @@ class Screener:
         self.files = tuple(files)
         self.examples = examples
         self._screens = {f.language: _LanguageScreen(f) for f in self.files}
-        entries: list[tuple[str, str, str | None, bool]] = []
-        for f in self.files:
-            entries += [
-                (f"{f.language}{_SEP}{concept}", entry, f.stemmer, True)
-                for concept, words in f.concepts.items()
-                for entry in words
-            ]
-            # Softening words are function words: no misspellings ("igen" is not "ingen").
-            entries += [
-                (kind, entry, f.stemmer, False)
-                for kind, words in f.soften.items()
-                for entry in words
-            ]
-        self._vocabulary = Vocabulary(entries)
+        self._vocabulary = Vocabulary(_entries(self.files))
         # The same text always reads the same: "ok", "tak", "hej", a menu word and an answer
         # button come again and again, and reading one against every example costs
         # milliseconds. A reading is small and frozen; the least recently used are forgotten.
@@ -277,6 +265,19 @@ class Screener:
         return Screener(self.files, bank)
 
 
+def _entries(files: Iterable[ConceptFile]) -> Iterator[tuple[str, str, str | None, bool]]:
+    """(concept, entry, stemmer, misspellable) of every concept and softening word."""
+    for f in files:
+        for concept, words in f.concepts.items():
+            key = f"{f.language}{_SEP}{concept}"  # one string for all its words
+            for entry in words:
+                yield key, entry, f.stemmer, True
+        # Softening words are function words: no misspellings ("igen" is not "ingen").
+        for kind, words in f.soften.items():
+            for entry in words:
+                yield kind, entry, f.stemmer, False
+
+
 def _by_example(near: Nearest, by_rule: CrisisMatch | None) -> CrisisMatch | None:
     """A crisis or gentle reading from the examples a message most resembles."""
     crisis, other = near.crisis, near.other
@@ -306,8 +307,8 @@ def _by_example(near: Nearest, by_rule: CrisisMatch | None) -> CrisisMatch | Non
 
 @lru_cache(maxsize=8)
 def _cached(directory: Path) -> Screener:
-    examples = load_examples(directory / "examples")
-    return Screener(load_concept_files(directory / "concepts"), ExampleBank(examples))
+    examples = load_bank(directory / "examples", cache_dir())
+    return Screener(load_concept_files(directory / "concepts"), examples)
 
 
 def load_screener(content: Path | str | None = None) -> Screener:

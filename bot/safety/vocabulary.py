@@ -8,9 +8,10 @@ by stem, by a written prefix ("selvmord*") or within a small edit distance (miss
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TypeVar
 
 import snowballstemmer
 from rapidfuzz import process
@@ -70,6 +71,24 @@ def _stem(name: str | None, folded: str) -> str:
     return _stemmer(name).stemWord(folded) if name else folded
 
 
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+def _compact(index: dict[K, list[V]]) -> dict[K, Collection[V]]:
+    """Each key's members as a set, in the order they were added, or a 1-tuple for one.
+
+    Thousands of words have one entry: a 1-tuple takes 48 bytes, a set 216. A set made from
+    the list is the set that adding them one by one makes, so it is read in the same order;
+    and one member is read alike from a tuple and a set. Every reading is unchanged.
+    """
+    compact: dict[K, Collection[V]] = {}
+    for key, added in index.items():
+        members = set(added)
+        compact[key] = tuple(members) if len(members) == 1 else members
+    return compact
+
+
 # Spellings of one word that folding does not bring together: Danish "ik"/"ikk" for "ikke".
 _SAME_WORD = {"ik": "ike"}
 # Emoji carry tone that folding would drop: laughing faces make a message play.
@@ -114,8 +133,8 @@ class Vocabulary:
         for concept, entry, stemmer, misspellable in entries:
             ids = tuple(word_id(part, stemmer, misspellable) for part in entry.split())
             self.terms.append(Term(concept, ids))
-        self._exact: dict[str, set[int]] = {}
-        self._by_stem: dict[tuple[str | None, str], set[int]] = {}
+        exact: dict[str, list[int]] = {}
+        by_stem: dict[tuple[str | None, str], list[int]] = {}
         self._prefixes: list[tuple[str, int]] = []
         fuzzy: list[tuple[str, int]] = []
         self._number = index.get(Word(NUMBER, NUMBER, False, None, False))
@@ -125,10 +144,10 @@ class Vocabulary:
             if w.prefix:
                 self._prefixes.append((w.folded, i))
                 continue
-            self._exact.setdefault(w.folded, set()).add(i)
+            exact.setdefault(w.folded, []).append(i)
             # A short stem stands only for a short word: "tidligere" must not become "tid".
             if len(w.folded) >= _MIN_STEM and (len(w.stem) >= _MIN_STEM or len(w.folded) <= 5):
-                self._by_stem.setdefault((w.stemmer, w.stem), set()).add(i)
+                by_stem.setdefault((w.stemmer, w.stem), []).append(i)
             if w.fuzzy and _allowed_distance(len(w.folded)):
                 fuzzy.append((w.folded, i))
         self._fuzzy_text = [text for text, _ in fuzzy]
@@ -136,13 +155,19 @@ class Vocabulary:
         self._stemmers = {w.stemmer for w in self.words}
         self._cache: dict[str, frozenset[int]] = {}
         # Terms by their first word (or two), so a message is read once, not once per term.
-        self._one_word: dict[int, set[str]] = {}
-        self._two_words: dict[tuple[int, int], list[Term]] = {}
+        one_word: dict[int, list[str]] = {}
+        two_words: dict[tuple[int, int], list[Term]] = {}
         for t in self.terms:
             if len(t.words) == 1:
-                self._one_word.setdefault(t.words[0], set()).add(t.concept)
+                one_word.setdefault(t.words[0], []).append(t.concept)
             else:
-                self._two_words.setdefault((t.words[0], t.words[1]), []).append(t)
+                two_words.setdefault((t.words[0], t.words[1]), []).append(t)
+        self._one_word = _compact(one_word)
+        self._two_words = {pair: tuple(terms) for pair, terms in two_words.items()}
+        self._exact = _compact(exact)
+        self._by_stem = _compact(by_stem)
+        # The concept words' stems were cached while building; messages fill it again.
+        _stem.cache_clear()
 
     def matching(self, token: str) -> frozenset[int]:
         """Ids of the concept words this folded token stands for."""
@@ -154,7 +179,7 @@ class Vocabulary:
             found.add(self._number)
         if len(token) >= _MIN_STEM:
             for stemmer in self._stemmers:
-                found |= self._by_stem.get((stemmer, _stem(stemmer, token)), set())
+                found.update(self._by_stem.get((stemmer, _stem(stemmer, token)), ()))
         found.update(i for prefix, i in self._prefixes if token.startswith(prefix))
         if len(token) >= _MIN_FUZZY:
             for _text, distance, at in process.extract(

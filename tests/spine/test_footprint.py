@@ -1,4 +1,5 @@
-"""A small, quick process: no provider library without its channel, no Alembic once migrated.
+"""A small, quick process: no provider library without its channel, no PostgreSQL driver on
+SQLite, no Alembic once migrated.
 
 Measured by bench/bench_footprint.py; these tests keep the reasons from coming back.
 """
@@ -45,6 +46,15 @@ def test_the_app_without_credentials_loads_no_provider_library(tmp_path: Path) -
     )
     assert "fastapi" in loaded
     assert [name for name in PROVIDER_LIBRARIES if name in loaded] == []
+
+
+def test_the_app_on_sqlite_loads_no_postgresql_driver(tmp_path: Path) -> None:
+    # PostgreSQL's notifications (bot/signals.py) import psycopg once they start listening.
+    loaded = _loaded(
+        "from bot.cli import app\nfrom bot.app import create_app\ncreate_app()", _app(tmp_path)
+    )
+    assert "sqlalchemy" in loaded
+    assert "psycopg" not in loaded
 
 
 def test_a_configured_telegram_channel_loads_aiogram(tmp_path: Path) -> None:
