@@ -198,16 +198,7 @@ async def insert_new(session: AsyncSession, model: Any, rows: list[dict[str, Any
     # A column with one value in every row (the campaign, the time) is one parameter.
     single = {name for name in names[1:] if all(v == values[name][0] for v in values[name])}
     many = [name for name in names if name not in single]  # the first at least: the rows
-    arrays = (
-        func.unnest(
-            *(
-                bindparam(f"many_{name}", values[name], type_=ARRAY(table.c[name].type))
-                for name in many
-            )
-        )
-        .table_valued(*many)
-        .render_derived()
-    )
+    arrays = _unnest(table, {name: values[name] for name in many})
     statement = (
         postgresql_insert(table)
         .from_select(
@@ -224,6 +215,49 @@ async def insert_new(session: AsyncSession, model: Any, rows: list[dict[str, Any
         .on_conflict_do_nothing()
     )
     await session.exec(statement)
+
+
+def _unnest(table: Any, columns: dict[str, list[Any]]) -> Any:
+    """`unnest(:a, :b, …) AS anon(a, b, …)`: rows sent to PostgreSQL as one array per column."""
+    return (
+        func.unnest(
+            *(
+                bindparam(f"many_{name}", values, type_=ARRAY(table.c[name].type))
+                for name, values in columns.items()
+            )
+        )
+        .table_valued(*columns)
+        .render_derived()
+    )
+
+
+async def update_each(
+    session: AsyncSession, model: Any, rows: list[dict[str, Any]], **same: Any
+) -> None:
+    """For each row, `UPDATE model SET <its other columns>, <same> WHERE id = row["id"]`.
+
+    Every row names the same columns. On PostgreSQL one statement joins the table to the rows
+    sent as arrays (`UPDATE … FROM unnest(…)`); on SQLite, in process, an executemany.
+    """
+    if not rows:
+        return
+    table = model.__table__
+    names = [name for name in rows[0] if name != "id"]
+    connection = await session.connection()
+    if connection.dialect.name == "postgresql":
+        arrays = _unnest(table, {name: [row[name] for row in rows] for name in ["id", *names]})
+        await connection.execute(
+            update(table)
+            .where(table.c.id == arrays.c.id)
+            .values({**{name: arrays.c[name] for name in names}, **same})
+        )
+        return
+    await connection.execute(
+        update(table)
+        .where(table.c.id == bindparam("row_id"))
+        .values({**{name: bindparam(f"row_{name}") for name in names}, **same}),
+        [{f"row_{name}": value for name, value in row.items()} for row in rows],
+    )
 
 
 def among(session: AsyncSession, column: Any, ids: list[int]) -> ColumnElement[bool]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, insert, update
@@ -90,11 +90,24 @@ async def enqueue_answer(
         )
 
 
+class Recipient(Protocol):
+    """Where a message goes: a `ChannelIdentity`, or a plain row with its columns."""
+
+    @property
+    def id(self) -> int | None: ...
+
+    @property
+    def young_person_id(self) -> int: ...
+
+    @property
+    def channel(self) -> str: ...
+
+
 @dataclass(frozen=True)
 class Outgoing:
     """One message for `enqueue_many`: what `enqueue` takes, for rows written in bulk."""
 
-    identity: ChannelIdentity
+    identity: Recipient
     text: str
     due_at: datetime
     choices: Sequence[Choice] = ()

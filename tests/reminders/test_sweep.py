@@ -17,7 +17,7 @@ from bot.outbox.service import Outgoing
 from bot.people.models import YoungPerson
 from bot.plans import changes
 from bot.plans.models import Appointment, PlanEvent
-from bot.reminders import planning, sweep, wording
+from bot.reminders import planning, sweep, wording, writing
 from bot.reminders.models import Reminder
 from tests.support import ENGINE, Harness
 from tests.world import local, one_person, outbox_count
@@ -172,14 +172,14 @@ async def test_a_reminder_that_cannot_be_written_leaves_the_conversation_as_befo
             place="Torvet 2",
             now=clock.now(),
         )
-    original = sweep.enqueue_many
+    original = writing.enqueue_many
 
     async def refusing(session: Any, outgoing: list[Outgoing], **kwargs: Any) -> list[int]:
         if any("Torvet 2" in out.text for out in outgoing):
             raise RuntimeError("the database refused the row")
         return await original(session, outgoing, **kwargs)
 
-    monkeypatch.setattr(sweep, "enqueue_many", refusing)
+    monkeypatch.setattr(writing, "enqueue_many", refusing)
     result = await sweep.sweep_due(db, ENGINE, local(2026, 3, 10, 8, 30))
     assert result.outcomes == {"sent": 2, "failed": 2}
     async with db.session() as session:
