@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import sqlite3
 import time
 from collections.abc import AsyncIterator
@@ -13,13 +14,16 @@ from typing import Any
 
 from sqlalchemy import (
     ARRAY,
+    JSON,
     ColumnElement,
     DateTime,
     Integer,
     MetaData,
     Select,
+    Text,
     any_,
     bindparam,
+    cast,
     event,
     func,
     select,
@@ -192,49 +196,98 @@ async def insert_new(session: AsyncSession, model: Any, rows: list[dict[str, Any
     if dialect != "postgresql":
         await session.exec(sqlite_insert(table).on_conflict_do_nothing(), params=rows)
         return
+    await session.exec(_insert_unnested(table, rows).on_conflict_do_nothing())
+
+
+async def insert_many(session: AsyncSession, model: Any, rows: list[dict[str, Any]]) -> None:
+    """Insert rows (each naming the same columns) in one statement: on PostgreSQL as one
+    array per column, as `insert_new` does; on SQLite, in process, an executemany."""
+    if not rows:
+        return
+    connection = await session.connection()
+    table = model.__table__
+    if connection.dialect.name == "postgresql":
+        await connection.execute(_insert_unnested(table, rows))
+    else:
+        await connection.execute(table.insert(), rows)
+
+
+async def insert_many_ids(
+    session: AsyncSession, model: Any, rows: list[dict[str, Any]]
+) -> list[int]:
+    """Insert rows as `insert_many` does; their new ids, in the rows' order."""
+    if not rows:
+        return []
+    connection = await session.connection()
+    table = model.__table__
+    if connection.dialect.name != "postgresql":
+        # SQLite cannot promise RETURNING order for a multi-row insert. We hold the write
+        # lock (BEGIN IMMEDIATE), so the new rowids are the next ones after the current
+        # maximum, in order.
+        before = (await connection.execute(select(func.max(table.c.id)))).scalar() or 0
+        await connection.execute(table.insert(), rows)
+        return list(range(before + 1, before + 1 + len(rows)))
+    # Rows taken in order give ascending ids from the sequence (what SQLAlchemy's own
+    # ordered bulk insert relies on); sorted, the ids are in the rows' order.
+    statement = _insert_unnested(table, rows, ordered=True).returning(table.c.id)
+    return sorted((await connection.execute(statement)).scalars().all())
+
+
+def _insert_unnested(table: Any, rows: list[dict[str, Any]], *, ordered: bool = False) -> Any:
+    """`INSERT INTO table (…) SELECT … FROM unnest(arrays)` for PostgreSQL; `ordered` takes
+    the rows in their order."""
     names = list(rows[0])
     columns = [table.c[name] for name in names]
     values = {name: [row[name] for row in rows] for name in names}
     # A column with one value in every row (the campaign, the time) is one parameter.
     single = {name for name in names[1:] if all(v == values[name][0] for v in values[name])}
     many = [name for name in names if name not in single]  # the first at least: the rows
-    arrays = _unnest(table, {name: values[name] for name in many})
-    statement = (
-        postgresql_insert(table)
-        .from_select(
-            columns,
-            select(
-                *(
-                    bindparam(f"one_{name}", values[name][0], type_=table.c[name].type)
-                    if name in single
-                    else arrays.c[name]
-                    for name in names
-                )
-            ).select_from(arrays),
+    arrays = _unnest(table, {name: values[name] for name in many}, ordered=ordered)
+    rows_of = select(
+        *(
+            bindparam(f"one_{name}", values[name][0], type_=table.c[name].type)
+            if name in single
+            else _typed(table, arrays, name)
+            for name in names
         )
-        .on_conflict_do_nothing()
-    )
-    await session.exec(statement)
+    ).select_from(arrays)
+    if ordered:
+        rows_of = rows_of.order_by(arrays.c.ordinality)
+    return postgresql_insert(table).from_select(columns, rows_of)
 
 
-def _unnest(table: Any, columns: dict[str, list[Any]]) -> Any:
-    """`unnest(:a, :b, …) AS anon(a, b, …)`: rows sent to PostgreSQL as one array per column."""
+def _unnest(table: Any, columns: dict[str, list[Any]], *, ordered: bool = False) -> Any:
+    """`unnest(:a, :b, …) AS anon(a, b, …)`: rows sent to PostgreSQL as one array per column
+    (JSON values as text, cast back by `_typed`); `ordered` adds their `ordinality`."""
+    arrays = [
+        bindparam(f"many_{name}", [json.dumps(v) for v in values], type_=ARRAY(Text))
+        if isinstance(table.c[name].type, JSON)
+        else bindparam(f"many_{name}", values, type_=ARRAY(table.c[name].type))
+        for name, values in columns.items()
+    ]
     return (
-        func.unnest(
-            *(
-                bindparam(f"many_{name}", values, type_=ARRAY(table.c[name].type))
-                for name, values in columns.items()
-            )
-        )
-        .table_valued(*columns)
+        func.unnest(*arrays)
+        .table_valued(*columns, with_ordinality="ordinality" if ordered else None)
         .render_derived()
     )
 
 
+def _typed(table: Any, arrays: Any, name: str) -> Any:
+    """An unnested column as its table column's type (JSON arrives as text)."""
+    if isinstance(table.c[name].type, JSON):
+        return cast(arrays.c[name], table.c[name].type)
+    return arrays.c[name]
+
+
 async def update_each(
-    session: AsyncSession, model: Any, rows: list[dict[str, Any]], **same: Any
+    session: AsyncSession,
+    model: Any,
+    rows: list[dict[str, Any]],
+    *,
+    key: str = "id",
+    **same: Any,
 ) -> None:
-    """For each row, `UPDATE model SET <its other columns>, <same> WHERE id = row["id"]`.
+    """For each row, `UPDATE model SET <its other columns>, <same> WHERE key = row[key]`.
 
     Every row names the same columns. On PostgreSQL one statement joins the table to the rows
     sent as arrays (`UPDATE … FROM unnest(…)`); on SQLite, in process, an executemany.
@@ -242,19 +295,19 @@ async def update_each(
     if not rows:
         return
     table = model.__table__
-    names = [name for name in rows[0] if name != "id"]
+    names = [name for name in rows[0] if name != key]
     connection = await session.connection()
     if connection.dialect.name == "postgresql":
-        arrays = _unnest(table, {name: [row[name] for row in rows] for name in ["id", *names]})
+        arrays = _unnest(table, {name: [row[name] for row in rows] for name in [key, *names]})
         await connection.execute(
             update(table)
-            .where(table.c.id == arrays.c.id)
-            .values({**{name: arrays.c[name] for name in names}, **same})
+            .where(table.c[key] == arrays.c[key])
+            .values({**{name: _typed(table, arrays, name) for name in names}, **same})
         )
         return
     await connection.execute(
         update(table)
-        .where(table.c.id == bindparam("row_id"))
+        .where(table.c[key] == bindparam(f"row_{key}"))
         .values({**{name: bindparam(f"row_{name}") for name in names}, **same}),
         [{f"row_{name}": value for name, value in row.items()} for row in rows],
     )

@@ -16,12 +16,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, insert, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.conversation.models import ConversationState
-from bot.database import among
+from bot.database import among, insert_many, update_each
 
 
 def _locking(
@@ -142,27 +141,22 @@ async def take_rows(session: AsyncSession, person_ids: Iterable[int]) -> TakenRo
 
 
 async def save_rows(session: AsyncSession, states: Sequence[StateRow]) -> None:
-    """Write these states back: the new ones in one insert, the others in one executemany."""
-    table = ConversationState.__table__  # type: ignore[attr-defined]
-    connection = await session.connection()
-    fresh = [_values(s) for s in states if s.new]
-    if fresh:
-        await connection.execute(insert(table), fresh)
-    known = [{f"new_{k}": v for k, v in _values(s).items()} for s in states if not s.new]
-    if known:
-        await connection.execute(
-            update(table)
-            .where(table.c.young_person_id == bindparam("new_young_person_id"))
-            .values({name: bindparam(f"new_{name}") for name in _CHANGED}),
-            known,
-        )
-
-
-_CHANGED = ("flow", "step", "data", "misses", "updated_at")
+    """Write these states back: the new ones in one insert, the others in one update."""
+    await insert_many(session, ConversationState, [_values(s) for s in states if s.new])
+    await update_each(
+        session,
+        ConversationState,
+        [_values(s) for s in states if not s.new],
+        key="young_person_id",
+    )
 
 
 def _values(state: StateRow) -> dict[str, Any]:
     return {
         "young_person_id": state.young_person_id,
-        **{name: getattr(state, name) for name in _CHANGED},
+        "flow": state.flow,
+        "step": state.step,
+        "data": state.data,
+        "misses": state.misses,
+        "updated_at": state.updated_at,
     }
