@@ -13,7 +13,7 @@ from typing import Any
 
 import sqlalchemy as sa
 import structlog
-from sqlalchemy import and_, update
+from sqlalchemy import and_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -33,7 +33,6 @@ from bot.reminders.planning import (
     DROPPED,
     LIVE_APPOINTMENT,
     MILESTONE_OVERDUE,
-    PENDING,
     SKIPPED,
 )
 
@@ -91,7 +90,7 @@ class Batch:
     @classmethod
     async def load(cls, session: AsyncSession, ids: list[int]) -> Batch:
         """Read the batch; reminders of a young person someone else is changing right now
-        go back to pending and wait a round (their state stays unlocked by us)."""
+        are left out: untouched, they stay pending for the next round."""
         connection = await session.connection()
         reminders = list(
             (
@@ -119,11 +118,7 @@ class Batch:
             ).all()
         )
         taken = await take_rows(session, {r.young_person_id for r in reminders})
-        if taken.busy:
-            waiting = [r.id for r in reminders if r.young_person_id in taken.busy]
-            back = update(Reminder).where(among(session, col(Reminder.id), waiting))
-            await connection.execute(back.values(status=PENDING))
-            reminders = [r for r in reminders if r.young_person_id not in taken.busy]
+        reminders = [r for r in reminders if r.young_person_id not in taken.busy]
         place_ids = {r.municipality_id for r in reminders if r.municipality_id is not None}
         places = (
             await session.exec(select(Municipality).where(col(Municipality.id).in_(place_ids)))

@@ -1,10 +1,11 @@
 """The sweep that turns due reminders into outbox rows, exactly once.
 
-A batch is claimed in one conditional UPDATE (FOR UPDATE SKIP LOCKED on PostgreSQL), so two
-sweeps never take the same reminder; the young people's conversations are locked without
-waiting, and a busy one's reminders wait a round. The batch is then read, decided, said and
-written set-wise (`due`, `saying`, `writing`): a few queries and bulk statements per batch
-rather than per reminder, as a sweep may carry 100,000 reminders.
+A batch is claimed by locking its rows (FOR UPDATE SKIP LOCKED on PostgreSQL; SQLite's write
+transaction), so two sweeps never take the same reminder; the young people's conversations
+are locked without waiting, and a busy one's reminders stay pending for the next round. The
+batch is then read, decided, said and written set-wise (`due`, `saying`, `writing`): a few
+queries and bulk statements per batch rather than per reminder, as a sweep may carry 100,000
+reminders.
 """
 
 from __future__ import annotations
@@ -18,10 +19,10 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.conversation.engine import Engine
-from bot.database import Database, among, claim_ids
+from bot.database import Database, among
 from bot.reminders.due import Batch, Due
 from bot.reminders.models import Reminder
-from bot.reminders.planning import CLAIMED, FAILED, PENDING, SENT
+from bot.reminders.planning import FAILED, PENDING, SENT
 from bot.reminders.saying import say_all
 from bot.reminders.writing import Sending, write
 from bot.settings import get_settings
@@ -69,20 +70,21 @@ async def sweep_due(
 
 
 async def claim(session: AsyncSession, *, now: datetime, limit: int) -> list[int]:
-    """Atomically take up to `limit` due reminders for this transaction."""
+    """Take up to `limit` due reminders for this transaction, in due order.
+
+    On PostgreSQL they are locked (FOR UPDATE SKIP LOCKED), so a parallel sweep takes
+    others; on SQLite this transaction holds the database's write lock (BEGIN IMMEDIATE).
+    They stay pending until the batch writes their outcome in the same transaction: no
+    interim status to write and write again, and nothing to put back if it rolls back.
+    """
     due = (
-        select(Reminder.id)
+        select(col(Reminder.id))
         .where(Reminder.status == PENDING, Reminder.due_at <= now)
         .order_by(col(Reminder.due_at), col(Reminder.id))
         .limit(limit)
+        .with_for_update(skip_locked=True)
     )
-    return await claim_ids(
-        session,
-        Reminder,
-        due=due,
-        values={"status": CLAIMED},
-        still=col(Reminder.status) == PENDING,
-    )
+    return [int(rid) for rid in (await session.exec(due)).all() if rid is not None]
 
 
 async def sweep_batch(
