@@ -201,7 +201,7 @@ async def insert_new(session: AsyncSession, model: Any, rows: list[dict[str, Any
 
 async def insert_many(session: AsyncSession, model: Any, rows: list[dict[str, Any]]) -> None:
     """Insert rows (each naming the same columns) in one statement: on PostgreSQL as one
-    array per column, as `insert_new` does; on SQLite, in process, an executemany."""
+    array per column, as `insert_new` does; on SQLite as one JSON parameter."""
     if not rows:
         return
     connection = await session.connection()
@@ -209,7 +209,7 @@ async def insert_many(session: AsyncSession, model: Any, rows: list[dict[str, An
     if connection.dialect.name == "postgresql":
         await connection.execute(_insert_unnested(table, rows))
     else:
-        await connection.execute(table.insert(), rows)
+        await connection.execute(_insert_json(connection.dialect, table, rows))
 
 
 async def insert_many_ids(
@@ -225,7 +225,7 @@ async def insert_many_ids(
         # lock (BEGIN IMMEDIATE), so the new rowids are the next ones after the current
         # maximum, in order.
         before = (await connection.execute(select(func.max(table.c.id)))).scalar() or 0
-        await connection.execute(table.insert(), rows)
+        await connection.execute(_insert_json(connection.dialect, table, rows))
         return list(range(before + 1, before + 1 + len(rows)))
     # Rows taken in order give ascending ids from the sequence (what SQLAlchemy's own
     # ordered bulk insert relies on); sorted, the ids are in the rows' order.
@@ -236,16 +236,11 @@ async def insert_many_ids(
 def _insert_unnested(table: Any, rows: list[dict[str, Any]], *, ordered: bool = False) -> Any:
     """`INSERT INTO table (…) SELECT … FROM unnest(arrays)` for PostgreSQL; `ordered` takes
     the rows in their order."""
-    names = list(rows[0])
-    columns = [table.c[name] for name in names]
-    values = {name: [row[name] for row in rows] for name in names}
-    # A column with one value in every row (the campaign, the time) is one parameter.
-    single = {name for name in names[1:] if all(v == values[name][0] for v in values[name])}
-    many = [name for name in names if name not in single]  # the first at least: the rows
-    arrays = _unnest(table, {name: values[name] for name in many}, ordered=ordered)
+    names, single, many = _columns_of(rows)
+    arrays = _unnest(table, {name: [row[name] for row in rows] for name in many}, ordered=ordered)
     rows_of = select(
         *(
-            bindparam(f"one_{name}", values[name][0], type_=table.c[name].type)
+            bindparam(f"one_{name}", single[name], type_=table.c[name].type)
             if name in single
             else _typed(table, arrays, name)
             for name in names
@@ -253,7 +248,7 @@ def _insert_unnested(table: Any, rows: list[dict[str, Any]], *, ordered: bool = 
     ).select_from(arrays)
     if ordered:
         rows_of = rows_of.order_by(arrays.c.ordinality)
-    return postgresql_insert(table).from_select(columns, rows_of)
+    return postgresql_insert(table).from_select([table.c[name] for name in names], rows_of)
 
 
 def _unnest(table: Any, columns: dict[str, list[Any]], *, ordered: bool = False) -> Any:
@@ -289,8 +284,9 @@ async def update_each(
 ) -> None:
     """For each row, `UPDATE model SET <its other columns>, <same> WHERE key = row[key]`.
 
-    Every row names the same columns. On PostgreSQL one statement joins the table to the rows
-    sent as arrays (`UPDATE … FROM unnest(…)`); on SQLite, in process, an executemany.
+    Every row names the same columns. One statement joins the table to the rows: sent as
+    arrays on PostgreSQL (`UPDATE … FROM unnest(…)`), as one JSON parameter on SQLite
+    (`UPDATE … FROM json_each(…)`).
     """
     if not rows:
         return
@@ -305,12 +301,63 @@ async def update_each(
             .values({**{name: _typed(table, arrays, name) for name in names}, **same})
         )
         return
+    given = _json_rows(connection.dialect, table, rows).subquery()
     await connection.execute(
         update(table)
-        .where(table.c[key] == bindparam(f"row_{key}"))
-        .values({**{name: bindparam(f"row_{name}") for name in names}, **same}),
-        [{f"row_{name}": value for name, value in row.items()} for row in rows],
+        .where(table.c[key] == given.c[key])
+        .values({**{name: given.c[name] for name in names}, **same})
     )
+
+
+def _insert_json(dialect: Dialect, table: Any, rows: list[dict[str, Any]]) -> Any:
+    """`INSERT INTO table (…) SELECT … FROM json_each(:rows)` for SQLite, in the rows' order."""
+    return table.insert().from_select(list(rows[0]), _json_rows(dialect, table, rows))
+
+
+def _json_rows(dialect: Dialect, table: Any, rows: list[dict[str, Any]]) -> Any:
+    """For SQLite: the rows as one JSON parameter, read back by `json_each` in their order.
+
+    What `unnest` is on PostgreSQL: one statement and one parameter for a batch, where an
+    executemany builds and binds parameters row by row (most of a bulk write's time). Each
+    value goes as its column stores it (the column type's own bind processing), so the rows
+    stored are those an executemany stores; a column with one value in every row is one
+    ordinary parameter.
+    """
+    names, single, many = _columns_of(rows)
+    binds = [table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in many]
+    packed = json.dumps(
+        [
+            [
+                row[name] if bind is None else bind(row[name])
+                for name, bind in zip(many, binds, strict=True)
+            ]
+            for row in rows
+        ]
+    )
+    each = func.json_each(bindparam("rows", packed, type_=Text)).table_valued("value", "key")
+    at = {name: n for n, name in enumerate(many)}
+    return (
+        select(
+            *(
+                bindparam(f"one_{name}", single[name], type_=table.c[name].type).label(name)
+                if name in single
+                else func.json_extract(each.c.value, f"$[{at[name]}]").label(name)
+                for name in names
+            )
+        )
+        .select_from(each)
+        .order_by(each.c.key)
+    )
+
+
+def _columns_of(rows: list[dict[str, Any]]) -> tuple[list[str], dict[str, Any], list[str]]:
+    """The rows' column names; those with one value in every row (the campaign, the time),
+    with it; and the others, the first always among them (it carries the rows)."""
+    names = list(rows[0])
+    single = {
+        name: rows[0][name] for name in names[1:] if all(row[name] == rows[0][name] for row in rows)
+    }
+    return names, single, [name for name in names if name not in single]
 
 
 def among(session: AsyncSession, column: Any, ids: list[int]) -> ColumnElement[bool]:
