@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import sqlite3
 import time
 from collections.abc import AsyncIterator
@@ -13,13 +14,16 @@ from typing import Any
 
 from sqlalchemy import (
     ARRAY,
+    JSON,
     ColumnElement,
     DateTime,
     Integer,
     MetaData,
     Select,
+    Text,
     any_,
     bindparam,
+    cast,
     event,
     func,
     select,
@@ -197,38 +201,168 @@ async def insert_new(session: AsyncSession, model: Any, rows: list[dict[str, Any
     if dialect != "postgresql":
         await session.exec(sqlite_insert(table).on_conflict_do_nothing(), params=rows)
         return
-    names = list(rows[0])
-    columns = [table.c[name] for name in names]
-    values = {name: [row[name] for row in rows] for name in names}
-    # A column with one value in every row (the campaign, the time) is one parameter.
-    single = {name for name in names[1:] if all(v == values[name][0] for v in values[name])}
-    many = [name for name in names if name not in single]  # the first at least: the rows
-    arrays = (
-        func.unnest(
-            *(
-                bindparam(f"many_{name}", values[name], type_=ARRAY(table.c[name].type))
-                for name in many
-            )
+    await session.exec(_insert_unnested(table, rows).on_conflict_do_nothing())
+
+
+async def insert_many(session: AsyncSession, model: Any, rows: list[dict[str, Any]]) -> None:
+    """Insert rows (each naming the same columns) in one statement: on PostgreSQL as one
+    array per column, as `insert_new` does; on SQLite as one JSON parameter."""
+    if not rows:
+        return
+    connection = await session.connection()
+    table = model.__table__
+    if connection.dialect.name == "postgresql":
+        await connection.execute(_insert_unnested(table, rows))
+    else:
+        await connection.execute(_insert_json(connection.dialect, table, rows))
+
+
+async def insert_many_ids(
+    session: AsyncSession, model: Any, rows: list[dict[str, Any]]
+) -> list[int]:
+    """Insert rows as `insert_many` does; their new ids, in the rows' order."""
+    if not rows:
+        return []
+    connection = await session.connection()
+    table = model.__table__
+    if connection.dialect.name != "postgresql":
+        # SQLite cannot promise RETURNING order for a multi-row insert. We hold the write
+        # lock (BEGIN IMMEDIATE), so the new rowids are the next ones after the current
+        # maximum, in order.
+        before = (await connection.execute(select(func.max(table.c.id)))).scalar() or 0
+        await connection.execute(_insert_json(connection.dialect, table, rows))
+        return list(range(before + 1, before + 1 + len(rows)))
+    # Rows taken in order give ascending ids from the sequence (what SQLAlchemy's own
+    # ordered bulk insert relies on); sorted, the ids are in the rows' order.
+    statement = _insert_unnested(table, rows, ordered=True).returning(table.c.id)
+    return sorted((await connection.execute(statement)).scalars().all())
+
+
+def _insert_unnested(table: Any, rows: list[dict[str, Any]], *, ordered: bool = False) -> Any:
+    """`INSERT INTO table (…) SELECT … FROM unnest(arrays)` for PostgreSQL; `ordered` takes
+    the rows in their order."""
+    names, single, many = _columns_of(rows)
+    arrays = _unnest(table, {name: [row[name] for row in rows] for name in many}, ordered=ordered)
+    rows_of = select(
+        *(
+            bindparam(f"one_{name}", single[name], type_=table.c[name].type)
+            if name in single
+            else _typed(table, arrays, name)
+            for name in names
         )
-        .table_valued(*many)
+    ).select_from(arrays)
+    if ordered:
+        rows_of = rows_of.order_by(arrays.c.ordinality)
+    return postgresql_insert(table).from_select([table.c[name] for name in names], rows_of)
+
+
+def _unnest(table: Any, columns: dict[str, list[Any]], *, ordered: bool = False) -> Any:
+    """`unnest(:a, :b, …) AS anon(a, b, …)`: rows sent to PostgreSQL as one array per column
+    (JSON values as text, cast back by `_typed`); `ordered` adds their `ordinality`."""
+    arrays = [
+        bindparam(f"many_{name}", [json.dumps(v) for v in values], type_=ARRAY(Text))
+        if isinstance(table.c[name].type, JSON)
+        else bindparam(f"many_{name}", values, type_=ARRAY(table.c[name].type))
+        for name, values in columns.items()
+    ]
+    return (
+        func.unnest(*arrays)
+        .table_valued(*columns, with_ordinality="ordinality" if ordered else None)
         .render_derived()
     )
-    statement = (
-        postgresql_insert(table)
-        .from_select(
-            columns,
-            select(
-                *(
-                    bindparam(f"one_{name}", values[name][0], type_=table.c[name].type)
-                    if name in single
-                    else arrays.c[name]
-                    for name in names
-                )
-            ).select_from(arrays),
+
+
+def _typed(table: Any, arrays: Any, name: str) -> Any:
+    """An unnested column as its table column's type (JSON arrives as text)."""
+    if isinstance(table.c[name].type, JSON):
+        return cast(arrays.c[name], table.c[name].type)
+    return arrays.c[name]
+
+
+async def update_each(
+    session: AsyncSession,
+    model: Any,
+    rows: list[dict[str, Any]],
+    *,
+    key: str = "id",
+    **same: Any,
+) -> None:
+    """For each row, `UPDATE model SET <its other columns>, <same> WHERE key = row[key]`.
+
+    Every row names the same columns. One statement joins the table to the rows: sent as
+    arrays on PostgreSQL (`UPDATE … FROM unnest(…)`), as one JSON parameter on SQLite
+    (`UPDATE … FROM json_each(…)`).
+    """
+    if not rows:
+        return
+    table = model.__table__
+    names = [name for name in rows[0] if name != key]
+    connection = await session.connection()
+    if connection.dialect.name == "postgresql":
+        arrays = _unnest(table, {name: [row[name] for row in rows] for name in [key, *names]})
+        await connection.execute(
+            update(table)
+            .where(table.c[key] == arrays.c[key])
+            .values({**{name: _typed(table, arrays, name) for name in names}, **same})
         )
-        .on_conflict_do_nothing()
+        return
+    given = _json_rows(connection.dialect, table, rows).subquery()
+    await connection.execute(
+        update(table)
+        .where(table.c[key] == given.c[key])
+        .values({**{name: given.c[name] for name in names}, **same})
     )
-    await session.exec(statement)
+
+
+def _insert_json(dialect: Dialect, table: Any, rows: list[dict[str, Any]]) -> Any:
+    """`INSERT INTO table (…) SELECT … FROM json_each(:rows)` for SQLite, in the rows' order."""
+    return table.insert().from_select(list(rows[0]), _json_rows(dialect, table, rows))
+
+
+def _json_rows(dialect: Dialect, table: Any, rows: list[dict[str, Any]]) -> Any:
+    """For SQLite: the rows as one JSON parameter, read back by `json_each` in their order.
+
+    What `unnest` is on PostgreSQL: one statement and one parameter for a batch, where an
+    executemany builds and binds parameters row by row (most of a bulk write's time). Each
+    value goes as its column stores it (the column type's own bind processing), so the rows
+    stored are those an executemany stores; a column with one value in every row is one
+    ordinary parameter.
+    """
+    names, single, many = _columns_of(rows)
+    binds = [table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in many]
+    packed = json.dumps(
+        [
+            [
+                row[name] if bind is None else bind(row[name])
+                for name, bind in zip(many, binds, strict=True)
+            ]
+            for row in rows
+        ]
+    )
+    each = func.json_each(bindparam("rows", packed, type_=Text)).table_valued("value", "key")
+    at = {name: n for n, name in enumerate(many)}
+    return (
+        select(
+            *(
+                bindparam(f"one_{name}", single[name], type_=table.c[name].type).label(name)
+                if name in single
+                else func.json_extract(each.c.value, f"$[{at[name]}]").label(name)
+                for name in names
+            )
+        )
+        .select_from(each)
+        .order_by(each.c.key)
+    )
+
+
+def _columns_of(rows: list[dict[str, Any]]) -> tuple[list[str], dict[str, Any], list[str]]:
+    """The rows' column names; those with one value in every row (the campaign, the time),
+    with it; and the others, the first always among them (it carries the rows)."""
+    names = list(rows[0])
+    single = {
+        name: rows[0][name] for name in names[1:] if all(row[name] == rows[0][name] for row in rows)
+    }
+    return names, single, [name for name in names if name not in single]
 
 
 def among(session: AsyncSession, column: Any, ids: list[int]) -> ColumnElement[bool]:

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Mapping
-from typing import Any
+from datetime import datetime
+from typing import Any, Protocol
 
 from bot.content.flows import MENU, Flows, Step, flows
 from bot.content.texts import fold, keyword_of, system_text
@@ -34,6 +35,14 @@ KEYWORD_TARGETS = {
 }
 MAX_HOPS = 12
 MISSES_BEFORE_HUMAN = 2
+
+
+class Restartable(Protocol):
+    """What a started turn changes before its step: a `ConversationState`, or its row."""
+
+    data: dict[str, Any]
+    misses: int
+    updated_at: datetime
 
 
 class Engine:
@@ -77,12 +86,35 @@ class Engine:
         # A sweep starts many turns in one session: a human taking over someone else's
         # conversation earlier in it must not take this message's choices.
         turn.session.info.pop(HUMAN_TOOK_OVER, None)
-        if data:
-            turn.state.data = {**turn.state.data, **data}
-        turn.state.misses = 0
-        turn.state.updated_at = turn.now
+        self.restart(turn.state, data, turn.now)
         await self.enter(turn, ref)
         return turn.replies
+
+    def restart(self, state: Restartable, data: Mapping[str, Any] | None, now: datetime) -> None:
+        """What a turn the bot starts does to the conversation before its step: keep `data`
+        for the step's views and actions, forget earlier misses. A sweep that says one
+        message to many (`says_alike`) does this to each of their conversations."""
+        if data:
+            state.data = {**state.data, **data}
+        state.misses = 0
+        state.updated_at = now
+
+    def says_alike(self, ref: str) -> bool:
+        """True when `start` on `ref` says the same to everyone its views say the same to,
+        and changes nothing but the conversation's place: the walk to where it waits runs no
+        action, skips no step by who the person is, and offers fixed choices. A sweep may
+        then start one turn for many young people and give each the same messages."""
+        current: str | None = None
+        for _ in range(MAX_HOPS):
+            ref = self.flows.resolve(ref, current)
+            step = self.flows.step(ref)
+            current = ref.partition(".")[0]
+            if step.do or step.skip_if or step.choices_from or step.input or step.read:
+                return False
+            if step.waits or not step.goto:
+                return True
+            ref = step.goto
+        return False
 
     async def _answer(self, turn: Turn) -> None:
         ref = f"{turn.state.flow}.{turn.state.step}"

@@ -11,23 +11,35 @@ lock in bot/database.py and BEGIN IMMEDIATE), so there the transaction itself is
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.conversation.models import ConversationState
+from bot.database import among, insert_many, update_each
+
+
+def _locking(
+    session: AsyncSession, what: Sequence[Any], wanted: list[int], *, skip_locked: bool
+) -> Any:
+    """SELECT `what` of these states FOR UPDATE, in id order (no waiting in a circle)."""
+    return (
+        select(*what)
+        .where(among(session, col(ConversationState.young_person_id), wanted))
+        .order_by(col(ConversationState.young_person_id))
+        .with_for_update(skip_locked=skip_locked)
+    )
 
 
 async def _locked(
     session: AsyncSession, wanted: list[int], *, skip_locked: bool = False
 ) -> dict[int, ConversationState]:
     rows = await session.exec(
-        select(ConversationState)
-        .where(col(ConversationState.young_person_id).in_(wanted))
-        .order_by(col(ConversationState.young_person_id))
-        .with_for_update(skip_locked=skip_locked)
+        _locking(session, [ConversationState], wanted, skip_locked=skip_locked)
         # Read again even if this session loaded them before the lock was ours.
         .execution_options(populate_existing=True)
     )
@@ -68,9 +80,83 @@ async def take_states(session: AsyncSession, person_ids: Iterable[int]) -> Taken
     if not wanted:
         return Taken({}, frozenset())
     states = await _locked(session, wanted, skip_locked=True)
+    return Taken(states, await _held_elsewhere(session, wanted, set(states)))
+
+
+async def _held_elsewhere(
+    session: AsyncSession, wanted: list[int], taken: set[int]
+) -> frozenset[int]:
+    """Of `wanted`, the young people whose state exists but was not `taken` (locked)."""
     existing = await session.exec(
         select(ConversationState.young_person_id).where(
-            col(ConversationState.young_person_id).in_(wanted)
+            among(session, col(ConversationState.young_person_id), wanted)
         )
     )
-    return Taken(states, frozenset(set(existing.all()) - set(states)))
+    return frozenset(set(existing.all()) - taken)
+
+
+@dataclass
+class StateRow:
+    """A conversation state as plain values, for sweeps that change thousands at once
+    (an ORM object per state costs more than the rest of a reminder together)."""
+
+    young_person_id: int
+    flow: str
+    step: str
+    data: dict[str, Any]
+    misses: int
+    updated_at: datetime
+    # Not in the database yet: `save_rows` inserts it.
+    new: bool = False
+
+
+@dataclass(frozen=True)
+class TakenRows:
+    """What `take_rows` got: the states it holds, as rows, and the young people someone
+    else holds."""
+
+    states: dict[int, StateRow]
+    busy: frozenset[int]
+
+
+_COLUMNS = (
+    ConversationState.young_person_id,
+    ConversationState.flow,
+    ConversationState.step,
+    ConversationState.data,
+    ConversationState.misses,
+    ConversationState.updated_at,
+)
+
+
+async def take_rows(session: AsyncSession, person_ids: Iterable[int]) -> TakenRows:
+    """`take_states` as plain rows: the same locks (SKIP LOCKED), the same busy set."""
+    wanted = sorted(set(person_ids))
+    if not wanted:
+        return TakenRows({}, frozenset())
+    connection = await session.connection()
+    rows = await connection.execute(_locking(session, _COLUMNS, wanted, skip_locked=True))
+    states = {row[0]: StateRow(*row) for row in rows.all()}
+    return TakenRows(states, await _held_elsewhere(session, wanted, set(states)))
+
+
+async def save_rows(session: AsyncSession, states: Sequence[StateRow]) -> None:
+    """Write these states back: the new ones in one insert, the others in one update."""
+    await insert_many(session, ConversationState, [_values(s) for s in states if s.new])
+    await update_each(
+        session,
+        ConversationState,
+        [_values(s) for s in states if not s.new],
+        key="young_person_id",
+    )
+
+
+def _values(state: StateRow) -> dict[str, Any]:
+    return {
+        "young_person_id": state.young_person_id,
+        "flow": state.flow,
+        "step": state.step,
+        "data": state.data,
+        "misses": state.misses,
+        "updated_at": state.updated_at,
+    }

@@ -5,15 +5,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Protocol
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, insert, update
+from sqlalchemy import update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.conversation.models import OUTBOUND, Message
-from bot.database import Database
+from bot.database import Database, insert_many, insert_many_ids
 from bot.municipalities.models import Municipality
 from bot.outbox.models import (
     CANCELLED,
@@ -90,11 +90,24 @@ async def enqueue_answer(
         )
 
 
+class Recipient(Protocol):
+    """Where a message goes: a `ChannelIdentity`, or a plain row with its columns."""
+
+    @property
+    def id(self) -> int | None: ...
+
+    @property
+    def young_person_id(self) -> int: ...
+
+    @property
+    def channel(self) -> str: ...
+
+
 @dataclass(frozen=True)
 class Outgoing:
     """One message for `enqueue_many`: what `enqueue` takes, for rows written in bulk."""
 
-    identity: ChannelIdentity
+    identity: Recipient
     text: str
     due_at: datetime
     choices: Sequence[Choice] = ()
@@ -109,8 +122,8 @@ async def enqueue_many(
 ) -> list[int]:
     """Store many bot messages and their outbox rows in two statements; their message ids.
 
-    The same rows `enqueue` writes, inserted with Core rather than ORM objects: a reminder
-    sweep or a campaign may carry 100,000 messages.
+    The same rows `enqueue` writes, inserted with Core rather than ORM objects (on
+    PostgreSQL as one array per column): a reminder sweep or a campaign may carry 100,000.
     """
     if not outgoing:
         return []
@@ -129,10 +142,11 @@ async def enqueue_many(
         }
         for out in outgoing
     ]
-    message_ids = await _insert_messages(session, rows)
-    await session.exec(
-        insert(OutboxItem),
-        params=[
+    message_ids = await insert_many_ids(session, Message, rows)
+    await insert_many(
+        session,
+        OutboxItem,
+        [
             {
                 "message_id": message_id,
                 "status": PENDING,
@@ -151,19 +165,6 @@ async def enqueue_many(
         ],
     )
     return message_ids
-
-
-async def _insert_messages(session: AsyncSession, rows: list[dict[str, Any]]) -> list[int]:
-    """Insert message rows in one statement; their ids in the rows' order."""
-    if (await session.connection()).dialect.name == "sqlite":
-        # SQLite cannot promise RETURNING order for a multi-row insert, so SQLAlchemy would
-        # insert row by row. We hold the write lock (BEGIN IMMEDIATE), so the new rowids are
-        # the next ones after the current maximum, in order.
-        before = (await session.exec(select(func.max(Message.id)))).one() or 0
-        await session.exec(insert(Message), params=rows)
-        return list(range(before + 1, before + 1 + len(rows)))
-    statement = insert(Message).returning(col(Message.id), sort_by_parameter_order=True)
-    return list((await session.exec(statement, params=rows)).scalars().all())
 
 
 def after_quiet_hours(moment: datetime, municipality: Municipality) -> datetime:

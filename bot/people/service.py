@@ -7,11 +7,14 @@ import re
 import secrets
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from typing import Any
 
+from sqlalchemy import and_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.database import among
 from bot.municipalities.models import Municipality
 from bot.people.models import ChannelIdentity, Invite, YoungPerson
 from channels.base import Inbound
@@ -145,16 +148,42 @@ async def preferred_identities(
     wanted = list(person_ids)
     if not wanted:
         return {}
-    rows = (
-        await session.exec(
-            select(ChannelIdentity).where(
-                col(ChannelIdentity.young_person_id).in_(wanted),
-                col(ChannelIdentity.unreachable_at).is_(None),
-                col(ChannelIdentity.opted_out_at).is_(None),
-            )
-        )
-    ).all()
-    best: dict[int, ChannelIdentity] = {}
+    rows = (await session.exec(select(ChannelIdentity).where(_reachable_of(session, wanted)))).all()
+    return _best_of(rows)
+
+
+async def preferred_identity_rows(
+    session: AsyncSession, person_ids: Iterable[int]
+) -> dict[int, Any]:
+    """`preferred_identities` as plain rows (id, young_person_id, channel, last_inbound_at):
+    for sweeps that address thousands of young people at once."""
+    wanted = list(person_ids)
+    if not wanted:
+        return {}
+    connection = await session.connection()
+    rows = await connection.execute(
+        select(
+            ChannelIdentity.id,
+            ChannelIdentity.young_person_id,
+            ChannelIdentity.channel,
+            ChannelIdentity.last_inbound_at,
+        ).where(_reachable_of(session, wanted))
+    )
+    return _best_of(rows.all())
+
+
+def _reachable_of(session: AsyncSession, wanted: list[int]) -> Any:
+    """These young people's identities that are neither opted out nor unreachable."""
+    return and_(
+        among(session, col(ChannelIdentity.young_person_id), wanted),
+        col(ChannelIdentity.unreachable_at).is_(None),
+        col(ChannelIdentity.opted_out_at).is_(None),
+    )
+
+
+def _best_of(rows: Iterable[Any]) -> dict[int, Any]:
+    """For each young person, the identity `identity_rank` ranks highest."""
+    best: dict[int, Any] = {}
     for row in rows:
         current = best.get(row.young_person_id)
         if current is None or identity_rank(row) > identity_rank(current):

@@ -16,7 +16,9 @@ class Reminder(SQLModel, table=True):
     __table_args__ = (
         # The same reminder is never planned twice, whoever plans it.
         UniqueConstraint("kind", "target_id", "offset_key"),
-        Index("ix_reminder_status_due", "status", "due_at"),
+        # Due reminders are claimed in (due_at, id) order: the index gives it, a batch at a
+        # time, rather than sorting every pending reminder for every batch.
+        Index("ix_reminder_status_due", "status", "due_at", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

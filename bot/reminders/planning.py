@@ -22,7 +22,7 @@ log = structlog.get_logger(__name__)
 APPOINTMENT = "appointment"
 MILESTONE = "milestone"
 MILESTONE_OVERDUE = "milestone_overdue"
-PENDING, CLAIMED, SENT = "pending", "claimed", "sent"
+PENDING, SENT = "pending", "sent"
 DROPPED, CANCELLED, SKIPPED, FAILED = "dropped", "cancelled", "skipped", "failed"
 LIVE_APPOINTMENT = ("planned", "confirmed")
 

@@ -1,49 +1,31 @@
 """The sweep that turns due reminders into outbox rows, exactly once.
 
-Each reminder is said by its flow step through `Engine.start` (`reminder.appointment` or
-`reminder.milestone`), so it offers the choices its answer is read against; a batch is read
-in a few queries and written with `enqueue_many`, as a sweep may carry 100,000 reminders.
+A batch is claimed by locking its rows (FOR UPDATE SKIP LOCKED on PostgreSQL; SQLite's write
+transaction), so two sweeps never take the same reminder; the young people's conversations
+are locked without waiting, and a busy one's reminders stay pending for the next round. The
+batch is then read, decided, said and written set-wise (`due`, `saying`, `writing`): a few
+queries and bulk statements per batch rather than per reminder, as a sweep may carry 100,000
+reminders.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
-import structlog
-from sqlalchemy import bindparam, update
+from sqlalchemy import update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.conversation.engine import Engine
-from bot.conversation.models import ConversationState
-from bot.conversation.state import take_states
-from bot.conversation.turn import Turn
-from bot.database import Database, claim_ids
-from bot.municipalities.models import Municipality
-from bot.outbox.service import Outgoing, after_quiet_hours, enqueue_many
-from bot.people.models import ChannelIdentity, YoungPerson
-from bot.people.service import preferred_identities
-from bot.plans.models import Appointment, Milestone, Plan, PlanEvent
-from bot.reminders import conversation
+from bot.database import Database, among
+from bot.reminders.due import Batch, Due
 from bot.reminders.models import Reminder
-from bot.reminders.planning import (
-    APPOINTMENT,
-    CANCELLED,
-    CLAIMED,
-    DROPPED,
-    FAILED,
-    LIVE_APPOINTMENT,
-    MILESTONE_OVERDUE,
-    PENDING,
-    SENT,
-    SKIPPED,
-)
+from bot.reminders.planning import FAILED, PENDING, SENT
+from bot.reminders.saying import say_all
+from bot.reminders.writing import Sending, write
 from bot.settings import get_settings
-
-log = structlog.get_logger(__name__)
 
 
 @dataclass
@@ -53,9 +35,10 @@ class SweepResult:
     claimed: int = 0
     outcomes: dict[str, int] = field(default_factory=dict)
 
-    def add(self, status: str) -> None:
-        """Count one reminder's outcome."""
-        self.outcomes[status] = self.outcomes.get(status, 0) + 1
+    def add(self, status: str, count: int = 1) -> None:
+        """Count reminders with this outcome."""
+        if count:
+            self.outcomes[status] = self.outcomes.get(status, 0) + count
 
     @property
     def sent(self) -> int:
@@ -79,7 +62,7 @@ async def sweep_due(
             result = await sweep_batch(session, engine, now=now, limit=size)
         total.claimed += result.claimed
         for status, count in result.outcomes.items():
-            total.outcomes[status] = total.outcomes.get(status, 0) + count
+            total.add(status, count)
         if result.sent and on_sent is not None:
             on_sent()
         if result.claimed < size:
@@ -87,33 +70,21 @@ async def sweep_due(
 
 
 async def claim(session: AsyncSession, *, now: datetime, limit: int) -> list[int]:
-    """Atomically take up to `limit` due reminders for this transaction."""
+    """Take up to `limit` due reminders for this transaction, in due order.
+
+    On PostgreSQL they are locked (FOR UPDATE SKIP LOCKED), so a parallel sweep takes
+    others; on SQLite this transaction holds the database's write lock (BEGIN IMMEDIATE).
+    They stay pending until the batch writes their outcome in the same transaction: no
+    interim status to write and write again, and nothing to put back if it rolls back.
+    """
     due = (
-        select(Reminder.id)
+        select(col(Reminder.id))
         .where(Reminder.status == PENDING, Reminder.due_at <= now)
         .order_by(col(Reminder.due_at), col(Reminder.id))
         .limit(limit)
+        .with_for_update(skip_locked=True)
     )
-    return await claim_ids(
-        session,
-        Reminder,
-        due=due,
-        values={"status": CLAIMED},
-        still=col(Reminder.status) == PENDING,
-    )
-
-
-# A conversation's flow, step, data, misses and time.
-_Before = tuple[str, str, dict[str, Any], int, datetime]
-
-
-@dataclass
-class _Out:
-    reminder: Reminder
-    messages: list[Outgoing]
-    state: ConversationState
-    # The conversation as it was before this reminder, restored if its rows cannot be written.
-    before: _Before
+    return [int(rid) for rid in (await session.exec(due)).all() if rid is not None]
 
 
 async def sweep_batch(
@@ -122,233 +93,31 @@ async def sweep_batch(
     """Claim one batch and write its outbox rows in the caller's transaction."""
     result = SweepResult()
     ids = await claim(session, now=now, limit=limit)
-    result.claimed = len(ids)
     if not ids:
         return result
-    ctx = await _Context.load(session, ids)
-    result.claimed = len(ctx.reminders)  # less those whose young person was busy
-    conversation.preload(
-        session,
-        {
-            (r.young_person_id, r.target_id): ctx.appointments[r.target_id]
-            for r in ctx.reminders
-            if r.kind == APPOINTMENT and r.target_id in ctx.appointments
-        },
-    )
-    outgoing: list[_Out] = []
+    batch = await Batch.load(session, ids)
+    result.claimed = len(batch.reminders)  # less those whose young person was busy
     settled: dict[str, list[int]] = {}
-    for reminder in ctx.reminders:
-        try:
-            status, out = await _decide(ctx, engine, reminder, now)
-        except Exception:
-            # One broken row must not hold back the others; it is kept, marked failed.
-            log.exception("reminder.failed", reminder_id=reminder.id)
-            status, out = FAILED, None
-        if out is not None:
-            outgoing.append(out)
+    dues: list[Due] = []
+    for reminder in batch.reminders:
+        outcome = batch.decide(reminder, now)
+        if isinstance(outcome, Due):
+            dues.append(outcome)
         else:
-            settled.setdefault(status, []).append(reminder.id or 0)
-    try:
-        async with session.begin_nested():
-            await _write(session, outgoing, ctx, now)
-    except Exception:
-        log.exception("reminder.batch_write_failed", size=len(outgoing))
-        failed: list[_Out] = []
-        for out in outgoing:
-            try:
-                async with session.begin_nested():
-                    await _write(session, [out], ctx, now)
-            except Exception:
-                log.exception("reminder.failed", reminder_id=out.reminder.id)
-                settled.setdefault(FAILED, []).append(out.reminder.id or 0)
-                failed.append(out)
-            else:
-                result.add(SENT)
-        _unpoint(outgoing, failed)
-    else:
-        for _ in outgoing:
-            result.add(SENT)
+            settled.setdefault(outcome, []).append(reminder.id)
+    said = await say_all(session, engine, batch, dues, now)
+    sending = [Sending(due, said[due.reminder.id]) for due in dues if due.reminder.id in said]
+    written = await write(session, engine, sending, batch.states, now)
+    result.add(SENT, len(written))
+    done = {one.due.reminder.id for one in written}
+    unsaid = [due.reminder.id for due in dues if due.reminder.id not in done]
+    settled.setdefault(FAILED, []).extend(unsaid)
     for status, status_ids in settled.items():
-        await session.exec(
-            update(Reminder).where(col(Reminder.id).in_(status_ids)).values(status=status)
-        )
-        for _ in status_ids:
-            result.add(status)
-    return result
-
-
-@dataclass
-class _Context:
-    session: AsyncSession
-    reminders: list[Reminder]
-    people: dict[int, YoungPerson]
-    municipalities: dict[int, Municipality]
-    identities: dict[int, ChannelIdentity]
-    appointments: dict[int, Appointment]
-    milestones: dict[int, Milestone]
-    states: dict[int, ConversationState]
-
-    @classmethod
-    async def load(cls, session: AsyncSession, ids: list[int]) -> _Context:
-        # Load what a whole batch needs in a few queries: a sweep may hold 100,000 rows.
-        reminders = list(
-            (
-                await session.exec(
-                    select(Reminder).where(col(Reminder.id).in_(ids)).order_by(col(Reminder.id))
-                )
-            ).all()
-        )
-        person_ids = {r.young_person_id for r in reminders}
-        taken = await take_states(session, person_ids)
-        if taken.busy:
-            # Someone is changing these conversations right now: their reminders wait a round.
-            waiting = [r.id for r in reminders if r.young_person_id in taken.busy]
+        if status_ids:
             await session.exec(
-                update(Reminder).where(col(Reminder.id).in_(waiting)).values(status=PENDING)
+                update(Reminder)
+                .where(among(session, col(Reminder.id), status_ids))
+                .values(status=status)
             )
-            reminders = [r for r in reminders if r.young_person_id not in taken.busy]
-        people = await _by_id(session, YoungPerson, person_ids)
-        municipalities = await _by_id(
-            session, Municipality, {p.municipality_id for p in people.values()}
-        )
-        appointment_ids = {r.target_id for r in reminders if r.kind == APPOINTMENT}
-        milestone_ids = {r.target_id for r in reminders if r.kind != APPOINTMENT}
-        return cls(
-            session,
-            reminders,
-            people,
-            municipalities,
-            await preferred_identities(session, person_ids),
-            await _by_id(session, Appointment, appointment_ids),
-            await _by_id(session, Milestone, milestone_ids),
-            taken.states,
-        )
-
-
-async def _by_id(session: AsyncSession, model: Any, ids: Iterable[int]) -> dict[int, Any]:
-    wanted = list(ids)
-    if not wanted:
-        return {}
-    rows = (await session.exec(select(model).where(col(model.id).in_(wanted)))).all()
-    return {row.id: row for row in rows}
-
-
-async def _decide(
-    ctx: _Context, engine: Engine, reminder: Reminder, now: datetime
-) -> tuple[str, _Out | None]:
-    person = ctx.people.get(reminder.young_person_id)
-    if person is None or person.status not in ("active", "paused"):
-        return SKIPPED, None
-    municipality = ctx.municipalities[person.municipality_id]
-    identity = ctx.identities.get(reminder.young_person_id)
-    if identity is None:
-        log.info("reminder.unreachable", reminder_id=reminder.id)
-        return SKIPPED, None
-    send_at = after_quiet_hours(now, municipality)
-    if reminder.kind == APPOINTMENT:
-        appointment = ctx.appointments.get(reminder.target_id)
-        if appointment is None or appointment.status not in LIVE_APPOINTMENT:
-            return CANCELLED, None
-        if send_at >= appointment.starts_at:
-            log.info(
-                "reminder.dropped_too_late", reminder_id=reminder.id, offset=reminder.offset_key
-            )
-            return DROPPED, None
-        ref = conversation.APPOINTMENT_STEP
-        data: dict[str, Any] = {"appointment_id": appointment.id or 0}
-    else:
-        milestone = ctx.milestones.get(reminder.target_id)
-        if milestone is None or milestone.status != "open":
-            return CANCELLED, None
-        ref = conversation.MILESTONE_STEP
-        overdue = reminder.kind == MILESTONE_OVERDUE
-        data = {"milestone_id": milestone.id or 0, "milestone_overdue": overdue}
-    # The reminder is said by its step, which then reads the answer ("Jeg kommer").
-    # No conversation yet: as the first message would find it, should this one be undone.
-    person_id = reminder.young_person_id
-    state = ctx.states.get(person_id) or ConversationState(
-        young_person_id=person_id, flow="onboarding", step=""
-    )
-    before = (state.flow, state.step, state.data, state.misses, state.updated_at)
-    turn = Turn.started(
-        ctx.session,
-        person=person,
-        identity=identity,
-        municipality=municipality,
-        state=state,
-        now=now,
-    )
-    try:
-        replies = await engine.start(turn, ref, data=data)
-        if not replies:
-            raise RuntimeError(f"{ref} said nothing")
-    except Exception:
-        _restore(state, before)
-        raise
-    if person_id not in ctx.states:
-        ctx.states[person_id] = state
-        ctx.session.add(state)
-    messages = [Outgoing(identity, reply.text, send_at, reply.choices) for reply in replies]
-    return SENT, _Out(reminder, messages, state, before)
-
-
-def _restore(state: ConversationState, before: _Before) -> None:
-    state.flow, state.step, state.data, state.misses, state.updated_at = before
-
-
-def _unpoint(outgoing: list[_Out], failed: list[_Out]) -> None:
-    """Each young person's conversation as after their last reminder that was written."""
-    if not failed:
-        return
-    lost = {id(out) for out in failed}
-    written_later: set[int] = set()
-    for out in reversed(outgoing):
-        person_id = out.reminder.young_person_id
-        if id(out) not in lost:
-            written_later.add(person_id)
-        elif person_id not in written_later:
-            _restore(out.state, out.before)
-
-
-async def _write(session: AsyncSession, outgoing: list[_Out], ctx: _Context, now: datetime) -> None:
-    if not outgoing:
-        return
-    message_ids = iter(
-        await enqueue_many(session, [m for out in outgoing for m in out.messages], now=now)
-    )
-    first_ids = []
-    for out in outgoing:
-        ids = [next(message_ids) for _ in out.messages]
-        first_ids.append(ids[0])
-    raw = await session.connection()
-    await raw.execute(
-        update(Reminder)
-        .where(col(Reminder.id) == bindparam("rid"))
-        .values(status=SENT, message_id=bindparam("mid")),
-        [
-            {"rid": out.reminder.id, "mid": message_id}
-            for out, message_id in zip(outgoing, first_ids, strict=True)
-        ],
-    )
-    for out in outgoing:
-        if out.reminder.kind == MILESTONE_OVERDUE:
-            await _flag_overdue(session, ctx.milestones[out.reminder.target_id], now)
-    await session.flush()
-
-
-async def _flag_overdue(session: AsyncSession, milestone: Milestone, now: datetime) -> None:
-    if milestone.overdue_flagged_at is not None:
-        return
-    milestone.overdue_flagged_at = now
-    session.add(milestone)
-    plan = await session.get(Plan, milestone.plan_id)
-    if plan is not None:
-        session.add(
-            PlanEvent(
-                plan_id=milestone.plan_id,
-                actor="system",
-                action="milestone.overdue",
-                detail=milestone.title[:300],
-                at=now,
-            )
-        )
+        result.add(status, len(status_ids))
+    return result

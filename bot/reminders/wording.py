@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from babel.dates import format_date
 
 from bot.content.texts import system_text
@@ -31,3 +33,18 @@ def milestone_text(milestone: Milestone, *, overdue: bool, language: str) -> str
     due = format_date(milestone.due_date, "long", locale=babel_locale(language))
     name = "reminder_milestone_overdue" if overdue else "reminder_milestone"
     return system_text(name, language, title=milestone.title, date=due)
+
+
+# What each text depends on besides the reader's language and municipality (its timezone):
+# reminders alike in these read the same, so a sweep words them once. Keep them in step
+# with the functions above.
+
+
+def appointment_inputs(appointment: Any) -> tuple[Any, ...]:
+    """What `appointment_text` reads of an appointment (or a row with its columns)."""
+    return (appointment.starts_at, appointment.place, appointment.with_whom)
+
+
+def milestone_inputs(milestone: Any, *, overdue: bool) -> tuple[Any, ...]:
+    """What `milestone_text` reads of a milestone (or a row with its columns)."""
+    return (milestone.title, milestone.due_date, overdue)

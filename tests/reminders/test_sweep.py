@@ -9,7 +9,9 @@ import pytest
 from sqlmodel import select
 
 from bot.clock import clock
+from bot.conversation.engine import Engine
 from bot.conversation.models import ConversationState, Message
+from bot.conversation.turn import Reply, Turn
 from bot.database import Database
 from bot.handoff.models import Handoff
 from bot.outbox.models import OutboxItem
@@ -17,8 +19,10 @@ from bot.outbox.service import Outgoing
 from bot.people.models import YoungPerson
 from bot.plans import changes
 from bot.plans.models import Appointment, PlanEvent
-from bot.reminders import planning, sweep, wording
+from bot.reminders import planning, sweep, wording, writing
 from bot.reminders.models import Reminder
+from bot.wiring import build_registry
+from tests import world
 from tests.support import ENGINE, Harness
 from tests.world import local, one_person, outbox_count
 
@@ -172,14 +176,14 @@ async def test_a_reminder_that_cannot_be_written_leaves_the_conversation_as_befo
             place="Torvet 2",
             now=clock.now(),
         )
-    original = sweep.enqueue_many
+    original = writing.enqueue_many
 
     async def refusing(session: Any, outgoing: list[Outgoing], **kwargs: Any) -> list[int]:
         if any("Torvet 2" in out.text for out in outgoing):
             raise RuntimeError("the database refused the row")
         return await original(session, outgoing, **kwargs)
 
-    monkeypatch.setattr(sweep, "enqueue_many", refusing)
+    monkeypatch.setattr(writing, "enqueue_many", refusing)
     result = await sweep.sweep_due(db, ENGINE, local(2026, 3, 10, 8, 30))
     assert result.outcomes == {"sent": 2, "failed": 2}
     async with db.session() as session:
@@ -230,3 +234,65 @@ async def test_i_am_coming_confirms_the_appointment(db: Database) -> None:
         ).all()
         assert [e.action for e in events] == ["appointment.change"]
         assert (await session.exec(select(Handoff))).first() is None
+
+
+class StartCounting(Engine):
+    """The real engine, counting the turns it starts."""
+
+    def __init__(self) -> None:
+        super().__init__(build_registry())
+        self.started = 0
+
+    async def start(self, turn: Turn, ref: str, *, data: Any = None) -> list[Reply]:
+        self.started += 1
+        return await super().start(turn, ref, data=data)
+
+
+async def test_reminders_alike_are_said_once_and_each_reads_their_own(db: Database) -> None:
+    clock.set(local(2026, 3, 6, 12))
+    async with db.session() as session:
+        town = await world.municipality(session)
+        mette = await world.staff_member(session, town)
+        people = {}
+        for name, language in (("anna", "da"), ("bo", "da"), ("cleo", "en")):
+            person = await world.young_person(session, town, contact=mette, language=language)
+            await world.channel_identity(session, person, address=f"visitor-{name}")
+            if name != "bo":  # Bo has no conversation yet
+                await world.conversation(session, person)
+            people[name] = person.id
+    meetings = {
+        name: (await _book(db, person_id, (2026, 3, 10, 10)))[0]
+        for name, person_id in people.items()
+    }
+    engine = StartCounting()
+    result = await sweep.sweep_due(db, engine, local(2026, 3, 9, 16))
+    assert result.sent == 3
+    # Anna's and Bo's read alike (Danish, the same meeting time, place and person): said once.
+    assert engine.started == 2
+    async with db.session() as session:
+        for name, person_id in people.items():
+            state = await session.get(ConversationState, person_id)
+            assert state is not None
+            assert (state.flow, state.step) == ("reminder", "appointment")
+            assert state.data["appointment_id"] == meetings[name]
+            body = (
+                await session.exec(select(Message.body).where(Message.young_person_id == person_id))
+            ).one()
+            said = "Remember your meeting" if name == "cleo" else "Husk dit møde tirsdag"
+            assert body.startswith(said), (name, body)
+    # Bo's "1" confirms Bo's meeting, and nobody else's.
+    reply = await Harness(db, address="visitor-bo").say("1")
+    assert "Tak. Jeg har skrevet i din plan, at du kommer." in reply[-1].text
+    async with db.session() as session:
+        statuses = {
+            name: (await session.get(Appointment, meeting_id)).status  # type: ignore[union-attr]
+            for name, meeting_id in meetings.items()
+        }
+    assert statuses == {"anna": "planned", "bo": "confirmed", "cleo": "planned"}
+
+
+def test_reminder_steps_are_said_alike_and_steps_that_act_are_not() -> None:
+    assert ENGINE.says_alike("reminder.appointment")
+    assert ENGINE.says_alike("reminder.milestone")
+    # An answer that acts for the young person (confirms their meeting) is never shared.
+    assert not ENGINE.says_alike("reminder.coming")

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -19,7 +19,7 @@ from sqlmodel import col, select
 
 from bot.audit.models import AuditEvent
 from bot.clock import utcnow
-from bot.conversation.engine import Engine
+from bot.conversation.engine import Engine, Restartable
 from bot.conversation.models import INBOUND, ConversationState, Message
 from bot.conversation.service import Receiver
 from bot.conversation.turn import Reply, Turn
@@ -155,19 +155,17 @@ class CountingEngine(Engine):
     """
 
     async def handle(self, turn: Turn) -> list[Reply]:
-        self._count(turn)
+        self._count(turn.state)
         return await super().handle(turn)
 
-    async def start(
-        self, turn: Turn, ref: str, *, data: dict[str, Any] | None = None
-    ) -> list[Reply]:
-        replies = await super().start(turn, ref, data=data)
-        self._count(turn)
-        return replies
+    def restart(self, state: Restartable, data: Mapping[str, Any] | None, now: datetime) -> None:
+        # Every bot-started turn, also each young person a sweep says a shared message to.
+        super().restart(state, data, now)
+        self._count(state)
 
     @staticmethod
-    def _count(turn: Turn) -> None:
-        turn.state.data = {**turn.state.data, TURNS: int(turn.state.data.get(TURNS, 0)) + 1}
+    def _count(state: Restartable) -> None:
+        state.data = {**state.data, TURNS: int(state.data.get(TURNS, 0)) + 1}
 
 
 async def committed_turns(db: Database, person_id: int) -> tuple[int, int]:
