@@ -1,7 +1,7 @@
 """reminder claim index orders by due time and id
 
 Revision ID: bb1e927c5487
-Revises: 3a65aeb43086
+Revises: a8d6e7103acd
 Create Date: 2026-12-01 01:04:47.489228
 """
 
@@ -15,7 +15,7 @@ import bot.database
 
 
 revision: str = 'bb1e927c5487'
-down_revision: str | None = '3a65aeb43086'
+down_revision: str | None = 'a8d6e7103acd'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
