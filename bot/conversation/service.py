@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import structlog
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -19,6 +20,7 @@ from bot.conversation.turn import Turn
 from bot.database import Database
 from bot.outbox import service as outbox
 from bot.people import service as people
+from bot.people.models import ChannelIdentity
 from bot.safety.cpr import redact_cpr
 from channels.base import Inbound
 
@@ -52,64 +54,49 @@ class Receiver:
         """Store and handle one inbound; a provider's retry is recognised and skipped."""
         try:
             receipt = await self._receive(inbound)
-        except IntegrityError:
-            # Two deliveries of the same message raced; the other one won.
-            if await self._seen(inbound):
-                log.info("inbound.duplicate", channel=inbound.channel)
-                return Receipt(duplicate=True)
-            raise
-        if receipt.duplicate:
+        except _Duplicate:
             log.info("inbound.duplicate", channel=inbound.channel)
-        else:
-            log.info(
-                "inbound.handled",
-                channel=inbound.channel,
-                message_id=receipt.message_id,
-                replies=receipt.replies,
-            )
-            if self.on_commit is not None:
-                self.on_commit(receipt)
+            return Receipt(duplicate=True)
+        log.info(
+            "inbound.handled",
+            channel=inbound.channel,
+            message_id=receipt.message_id,
+            replies=receipt.replies,
+        )
+        if self.on_commit is not None:
+            self.on_commit(receipt)
         return receipt
-
-    async def _seen(self, inbound: Inbound) -> bool:
-        async with self.db.session() as session:
-            return await _find(session, inbound) is not None
 
     async def _receive(self, inbound: Inbound) -> Receipt:
         now = utcnow()
         text, cpr_found = redact_cpr(inbound.text[:MAX_TEXT])
         async with self.db.session() as session:
-            if await _find(session, inbound) is not None:
-                return Receipt(duplicate=True)
-            municipality = await people.municipality_for(session, inbound)
+            sender = await people.find_sender(session, inbound)
             identity, person, is_new = await people.resolve(
-                session, inbound=inbound, municipality=municipality, now=now
+                session, inbound=inbound, sender=sender, now=now
             )
-            message = Message(
-                young_person_id=person.id,
-                identity_id=identity.id,
-                channel=inbound.channel,
-                direction=INBOUND,
-                author="young_person",
-                body=text,
-                provider_id=inbound.provider_id,
-                created_at=now,
+            message_id = await _store_inbound(
+                session, inbound=inbound, text=text, identity=identity, now=now
             )
-            session.add(message)
-            await session.flush()  # the unique key rejects a racing duplicate here
-            state = await _state(session, person_id=identity.young_person_id, is_new=is_new)
+            if message_id is None:
+                # Stored before: leave, undoing what finding the sender did.
+                raise _Duplicate
+            state = await _state(
+                session, person_id=identity.young_person_id, is_new=is_new, now=now
+            )
             turn = Turn(
                 session=session,
                 inbound=inbound,
                 text=text,
                 person=person,
                 identity=identity,
-                municipality=municipality,
+                municipality=sender.municipality,
                 state=state,
                 now=now,
                 cpr_removed=cpr_found > 0,
-                message_id=message.id,
+                message_id=message_id,
             )
+            before = _position(state)
             replies = await self.engine.handle(turn)
             await outbox.enqueue_answer(session, identity=identity, replies=replies, now=now)
             identity.last_inbound_at = now
@@ -117,32 +104,67 @@ class Receiver:
                 # They wrote to us, so the chat works again (bot unblocked, number re-subscribed).
                 identity.unreachable_at = None
                 identity.unreachable_reason = None
-            state.updated_at = now
-            session.add_all([identity, person, state])
+            if _position(state) != before:
+                # Written when the conversation moved, not for every message.
+                state.updated_at = now
             return Receipt(
-                duplicate=False, message_id=message.id, replies=len(replies), person_id=person.id
+                duplicate=False, message_id=message_id, replies=len(replies), person_id=person.id
             )
 
 
-async def _find(session: AsyncSession, inbound: Inbound) -> Message | None:
-    result = await session.exec(
-        select(Message).where(
-            Message.channel == inbound.channel,
-            Message.direction == INBOUND,
-            Message.provider_id == inbound.provider_id,
+def _position(state: ConversationState) -> tuple[object, ...]:
+    """Where the conversation is and what it holds (a copy, to compare after the turn)."""
+    return (state.flow, state.step, dict(state.data), state.misses)
+
+
+class _Duplicate(Exception):
+    """The provider sent this message before (its retry, or two deliveries racing)."""
+
+
+async def _store_inbound(
+    session: AsyncSession, *, inbound: Inbound, text: str, identity: ChannelIdentity, now: datetime
+) -> int | None:
+    """Store the message; its id, or None when this provider message id is stored already.
+
+    The unique key (channel, direction, provider id) decides, in the insert itself: on
+    PostgreSQL a racing delivery of the same message waits for the first one's commit and
+    then inserts nothing.
+    """
+    dialect = (await session.connection()).dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    statement = (
+        insert(Message)
+        .values(
+            young_person_id=identity.young_person_id,
+            identity_id=identity.id,
+            channel=inbound.channel,
+            direction=INBOUND,
+            author="young_person",
+            body=text,
+            choices=[],
+            internal=False,
+            provider_id=inbound.provider_id,
+            status="received",
+            created_at=now,
         )
+        .on_conflict_do_nothing(index_elements=["channel", "direction", "provider_id"])
+        .returning(col(Message.id))
     )
-    return result.first()
+    return (await session.exec(statement)).scalar_one_or_none()
 
 
-async def _state(session: AsyncSession, *, person_id: int, is_new: bool) -> ConversationState:
+async def _state(
+    session: AsyncSession, *, person_id: int, is_new: bool, now: datetime
+) -> ConversationState:
     # Locked: another message, a sweep or a contact person changing this conversation waits.
     state = await locked_state(session, person_id)
     if state is None:
-        state = ConversationState(young_person_id=person_id, flow="onboarding", step="")
+        state = ConversationState(
+            young_person_id=person_id, flow="onboarding", step="", updated_at=now
+        )
     elif is_new:
         # A second channel linked: skip the introduction, start at the menu.
-        state.flow, state.step, state.misses = "menu", "", 0
+        state.flow, state.step, state.misses, state.updated_at = "menu", "", 0, now
     session.add(state)
     return state
 

@@ -6,11 +6,13 @@ import hashlib
 import re
 import secrets
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_
+from sqlalchemy import and_, func
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -30,24 +32,59 @@ class UnknownMunicipality(LookupError):
     """No municipality is set up to receive messages."""
 
 
-async def municipality_for(session: AsyncSession, inbound: Inbound) -> Municipality:
-    """The municipality that owns the number, bot or web page the message came to."""
-    if inbound.endpoint:
-        result = await session.exec(
-            select(Municipality).where(
-                (Municipality.sms_number == inbound.endpoint)
-                | (Municipality.telegram_bot == inbound.endpoint)
-                | (Municipality.code == inbound.endpoint)
+@dataclass(frozen=True)
+class Sender:
+    """Whom a message came to and from: the municipality that owns the endpoint, and the
+    channel identity and young person of the address, if the bot knows them."""
+
+    municipality: Municipality
+    identity: ChannelIdentity | None
+    person: YoungPerson | None
+
+
+async def find_sender(session: AsyncSession, inbound: Inbound) -> Sender:
+    """The municipality owning the number, bot or web page the message came to (the first
+    one when none names it: one municipality per installation is the common case), with
+    the sender's identity and young person: one statement."""
+    row = (
+        await session.exec(
+            select(Municipality, ChannelIdentity, YoungPerson)
+            .select_from(Municipality)
+            .outerjoin(
+                ChannelIdentity,
+                and_(
+                    col(ChannelIdentity.channel) == inbound.channel,
+                    col(ChannelIdentity.address) == inbound.address,
+                ),
             )
+            .outerjoin(YoungPerson, col(YoungPerson.id) == ChannelIdentity.young_person_id)
+            .where(col(Municipality.id) == _owner_id(inbound.endpoint))
         )
-        found = result.first()
-        if found is not None:
-            return found
-    # One municipality per installation is the common case: it owns every endpoint.
-    first = (await session.exec(select(Municipality).order_by(col(Municipality.id)))).first()
-    if first is None:
+    ).first()
+    if row is None:
         raise UnknownMunicipality("no municipality is configured")
-    return first
+    municipality, identity, person = row
+    return Sender(municipality, identity, person)
+
+
+def _owner_id(endpoint: str | None) -> Any:
+    """The id of the municipality owning `endpoint`, else of the first one, as SQL."""
+    other = aliased(Municipality)
+    first = select(func.min(col(other.id))).scalar_subquery()
+    if not endpoint:
+        return first
+    named = (
+        select(col(other.id))
+        .where(
+            (other.sms_number == endpoint)
+            | (other.telegram_bot == endpoint)
+            | (other.code == endpoint)
+        )
+        .order_by(col(other.id))
+        .limit(1)
+        .scalar_subquery()
+    )
+    return func.coalesce(named, first)
 
 
 async def find_identity(
@@ -63,13 +100,13 @@ async def find_identity(
 
 
 async def resolve(
-    session: AsyncSession, *, inbound: Inbound, municipality: Municipality, now: datetime
+    session: AsyncSession, *, inbound: Inbound, sender: Sender, now: datetime
 ) -> tuple[ChannelIdentity, YoungPerson, bool]:
     """Identity and young person for a sender; links invites, creates unknown senders.
 
     Returns (identity, person, is_new) where is_new means the conversation starts now.
     """
-    identity = await find_identity(session, channel=inbound.channel, address=inbound.address)
+    identity = sender.identity
     code = inbound.start_payload or (inbound.text if identity is None else None)
     invite = await redeem_invite(session, code=code, now=now) if code else None
     if invite is not None:
@@ -87,10 +124,9 @@ async def resolve(
         await session.flush()
         return identity, person, True
     if identity is not None:
-        person = await session.get(YoungPerson, identity.young_person_id)
-        assert person is not None
-        return identity, person, False
-    return await _first_contact(session, inbound=inbound, municipality=municipality)
+        assert sender.person is not None
+        return identity, sender.person, False
+    return await _first_contact(session, inbound=inbound, municipality=sender.municipality)
 
 
 async def _first_contact(

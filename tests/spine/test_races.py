@@ -122,7 +122,7 @@ async def test_concurrent_first_messages_from_one_new_number_are_all_answered(
         await world.municipality(session)
     if backend == "postgresql":
         # Every message has found no identity for the number before any creates one.
-        held_at_barrier(monkeypatch, people, "find_identity", RACERS)
+        held_at_barrier(monkeypatch, people, "find_sender", RACERS)
     receiver = Receiver(db, Engine(build_registry()))
     inbounds = [
         Inbound(channel="sms", address="+4520123456", provider_id=f"SM{n}", text="hej")
