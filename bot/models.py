@@ -8,7 +8,7 @@ from bot.handoff.models import Handoff
 from bot.municipalities.models import Municipality
 from bot.outbox.models import OutboxItem, SendPace
 from bot.people.models import ChannelIdentity, Invite, YoungPerson
-from bot.plans.models import Appointment, Milestone, Plan, PlanEvent
+from bot.plans.models import Appointment, FreeSlot, Milestone, Plan, PlanEvent
 from bot.privacy.models import RetentionCount
 from bot.reminders.models import Reminder
 from bot.staff.models import StaffMember, StaffSession
@@ -22,6 +22,7 @@ __all__ = [
     "Checkin",
     "CheckinSchedule",
     "ConversationState",
+    "FreeSlot",
     "Handoff",
     "Invite",
     "Message",

@@ -32,9 +32,11 @@ ENV_PREFIX = "INDGANG_"
 class ReminderSettings(BaseModel):
     """When reminders go, and how often the reminder and check-in sweeps run: INDGANG_REMINDER_*."""
 
-    appointment_offsets: list[str] = ["1d@16:00", "2h"]
+    appointment_offsets: list[str] = ["3d@16:00", "1d@16:00"]
     milestone_before: list[str] = ["2d@16:00"]
     milestone_overdue: list[str] = ["+1d@10:00"]
+    # "Vi savnede dig" after a meeting nobody marked held: the next day at 10:00 local.
+    appointment_missed: str = "+1d@10:00"
     sweep_seconds: float = Field(default=60, gt=0)
     checkin_sweep_seconds: float = Field(default=300, gt=0)
     batch: int = Field(default=500, gt=0)
@@ -44,6 +46,13 @@ class ReminderSettings(BaseModel):
     def _valid(cls, value: list[str]) -> list[str]:
         for key in value:
             parse_offset(key)
+        return value
+
+    @field_validator("appointment_missed")
+    @classmethod
+    def _valid_missed(cls, value: str) -> str:
+        if parse_offset(value).at is None:
+            raise ValueError("give a day and a local time, e.g. '+1d@10:00'")
         return value
 
 

@@ -20,6 +20,7 @@ from bot.handoff import conversation as handoff
 from bot.plans import conversation as plans
 from bot.privacy import conversation as privacy
 from bot.reminders import conversation as reminders
+from bot.reminders import moving
 from bot.safety import conversation as safety
 from bot.settings import Settings
 from channels import rendering
@@ -54,6 +55,7 @@ CONVERSATION: tuple[ConversationPlugin, ...] = (
     plans.plugin,
     checkins.plugin,
     reminders.plugin,
+    moving.plugin,
     privacy.plugin,
     campaigns.plugin,
 )

@@ -38,6 +38,7 @@ ACTIONS = frozenset(
         "checkin_cadence",
         "checkins.schedule",
         "search_messages",
+        "view_meetings",
         # Plan changes: "plan." and the plan event's action (bot/plans/changes.py).
         "plan.goal.set",
         "plan.milestone.add",

@@ -21,6 +21,7 @@ REASONS = (
     "risk",
     "plan_change",
     "reschedule",
+    "move_meeting",
     "staff",
     "data_request",
 )

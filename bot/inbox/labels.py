@@ -36,6 +36,7 @@ REASON = {
     "risk": N_("Risikosvar i check-in"),
     "plan_change": N_("Ændring i planen"),
     "reschedule": N_("Vil flytte et møde"),
+    "move_meeting": N_("Flyt et møde"),
     "staff": N_("Medarbejder skrev først"),
     "data_request": N_("Vil se sine data"),
 }
@@ -175,6 +176,7 @@ AUDIT_ACTION = {
     "campaign_previewed": N_("Så en kampagnes modtagere"),
     "campaign_results_viewed": N_("Så en kampagnes resultater"),
     "search_messages": N_("Så beskeder i en søgning"),
+    "view_meetings": N_("Så møder at følge op på"),
 }
 
 # The kinds templates ask for, by the name they use.

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from bot.inbox import campaign_views, events, people_views, reply_views, search_views, views
+from bot.inbox import (
+    campaign_views,
+    events,
+    meeting_views,
+    people_views,
+    reply_views,
+    search_views,
+    views,
+)
 from bot.staff import views as staff_views
 
 router = APIRouter()
@@ -14,5 +22,6 @@ router.include_router(events.router)
 router.include_router(campaign_views.router)
 router.include_router(people_views.router)
 router.include_router(search_views.router)
+router.include_router(meeting_views.router)
 router.include_router(views.router)
 router.include_router(reply_views.router)

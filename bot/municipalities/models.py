@@ -28,6 +28,9 @@ class Municipality(SQLModel, table=True):
     # Past this many messages a minute from one young person the bot answers once that it
     # waits (crises are always answered, every message is stored); 0 turns it off.
     inbound_per_minute: int = Field(default=20)
+    # When meeting reminders go here ("3d@16:00,1d@16:00"); empty: the installation default
+    # (INDGANG_REMINDER_APPOINTMENT_OFFSETS).
+    appointment_reminders: str = Field(default="", max_length=100)
     # Help lines not verified within a year are shown by default (better than none).
     hide_unverified_helplines: bool = Field(default=False)
     sms_number: str | None = Field(default=None, max_length=20, unique=True)

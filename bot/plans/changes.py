@@ -198,6 +198,7 @@ async def add_appointment(
     starts_at: datetime,
     place: str,
     with_whom: str = "",
+    bring: str = "",
     now: datetime,
     staff: StaffMember | None = None,
 ) -> Appointment:
@@ -209,6 +210,7 @@ async def add_appointment(
         starts_at=starts_at,
         place=place.strip()[:200],
         with_whom=with_whom.strip()[:100],
+        bring=bring.strip()[:200],
         created_at=now,
     )
     session.add(appointment)
@@ -237,16 +239,27 @@ async def update_appointment(
     starts_at: datetime | None = None,
     place: str | None = None,
     with_whom: str | None = None,
+    bring: str | None = None,
     status: str | None = None,
+    action: str = "appointment.change",
+    note: str = "",
 ) -> Appointment:
-    """Move, re-place or change the status of an appointment; reminders follow."""
+    """Move, re-place or change the status of an appointment; reminders follow.
+
+    `action` names the history entry ('appointment.moved' when a young person took a free time).
+    """
     plan, appointment = await appointment_of(session, person=person, appointment_id=appointment_id)
     if starts_at is not None:
+        if starts_at != appointment.starts_at:
+            # A new time may be missed again: "Vi savnede dig" may go out once for it.
+            appointment.missed_notice_at = None
         appointment.starts_at = starts_at
     if place is not None:
         appointment.place = place.strip()[:200]
     if with_whom is not None:
         appointment.with_whom = with_whom.strip()[:100]
+    if bring is not None:
+        appointment.bring = bring.strip()[:200]
     if status is not None:
         if status not in APPOINTMENT_STATUSES:
             raise ValueError(f"status must be one of {', '.join(APPOINTMENT_STATUSES)}")
@@ -256,8 +269,8 @@ async def update_appointment(
         session,
         plan=plan,
         person=person,
-        action="appointment.change",
-        detail=_appointment_detail(appointment),
+        action=action,
+        detail=f"{_appointment_detail(appointment)} {note}".strip(),
         now=now,
         staff=staff,
         actor=actor,

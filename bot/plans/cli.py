@@ -111,20 +111,25 @@ def appointment(
     starts_at: str,
     place: str,
     with_whom: str = typer.Option("", "--with"),
+    bring: str = typer.Option("", "--bring", help="What to bring, said in every reminder."),
     staff: str = STAFF,
 ) -> None:
-    """Book an appointment (STARTS_AT with offset, e.g. 2026-03-10T10:00+01:00)."""
-    from bot.plans import changes
+    """Book an appointment (STARTS_AT with offset, e.g. 2026-03-10T10:00+01:00); the young
+    person is told once."""
+    from bot.reminders import notices
+    from bot.wiring import build_engine
 
     async def work(session: AsyncSession, person: Any, who: Any, now: datetime) -> str:
-        row = await changes.add_appointment(
+        row = await notices.staff_book(
             session,
             person=person,
+            staff=who,
+            engine=build_engine(),
+            now=now,
             starts_at=_when(starts_at),
             place=place,
             with_whom=with_whom,
-            now=now,
-            staff=who,
+            bring=bring,
         )
         return f"appointment {row.id} booked"
 
@@ -135,18 +140,42 @@ def appointment(
 def appointment_move(
     person_id: int, appointment_id: int, starts_at: str, staff: str = STAFF
 ) -> None:
-    """Move an appointment; its reminders follow."""
-    from bot.plans import changes
+    """Move an appointment; its reminders follow and the young person is told once."""
+    _change(
+        person_id,
+        appointment_id,
+        staff,
+        f"appointment {appointment_id} moved",
+        starts_at=_when(starts_at),
+    )
+
+
+@plan_app.command("appointment-cancel")
+def appointment_cancel(person_id: int, appointment_id: int, staff: str = STAFF) -> None:
+    """Cancel an appointment; its reminders stop and the young person is told once."""
+    _change(
+        person_id,
+        appointment_id,
+        staff,
+        f"appointment {appointment_id} cancelled",
+        status="cancelled",
+    )
+
+
+def _change(person_id: int, appointment_id: int, staff: str, done: str, **fields: Any) -> None:
+    from bot.reminders import notices
+    from bot.wiring import build_engine
 
     async def work(session: AsyncSession, person: Any, who: Any, now: datetime) -> str:
-        await changes.update_appointment(
+        await notices.staff_change(
             session,
             person=person,
             appointment_id=appointment_id,
-            starts_at=_when(starts_at),
-            now=now,
             staff=who,
+            engine=build_engine(),
+            now=now,
+            **fields,
         )
-        return f"appointment {appointment_id} moved"
+        return done
 
     _go(person_id, staff, work)

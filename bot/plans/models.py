@@ -42,7 +42,27 @@ class Appointment(SQLModel, table=True):
     starts_at: datetime = utc_field(nullable=False, index=True)
     place: str = Field(max_length=200)
     with_whom: str = Field(default="", max_length=100)
+    # What the young person should bring ("dit sundhedskort"); said in every reminder.
+    bring: str = Field(default="", max_length=200)
     status: str = Field(default="planned", max_length=24)
+    # When "Vi savnede dig" went out the day after (bot/reminders/missed.py): never twice,
+    # and the contact person's meeting list shows it.
+    missed_notice_at: datetime | None = utc_field()
+    created_at: datetime = created_at_field()
+
+
+class FreeSlot(SQLModel, table=True):
+    """A time a staff member has published as free for meetings; a young person may take it."""
+
+    __tablename__ = "free_slot"
+
+    id: int | None = Field(default=None, primary_key=True)
+    staff_id: int = Field(foreign_key="staff_member.id", index=True)
+    starts_at: datetime = utc_field(nullable=False, index=True)
+    place: str = Field(default="", max_length=200)
+    # The meeting moved into it; None while it is free.
+    appointment_id: int | None = Field(default=None, foreign_key="appointment.id", index=True)
+    taken_at: datetime | None = utc_field()
     created_at: datetime = created_at_field()
 
 

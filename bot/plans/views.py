@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter, HTTPException, Request
 from pydantic import AwareDatetime, BaseModel, Field
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -14,6 +14,7 @@ from bot.people.models import YoungPerson
 from bot.plans import changes
 from bot.plans.models import Appointment, Milestone, PlanEvent
 from bot.plans.service import get_plan
+from bot.reminders import notices
 from bot.staff import access
 from bot.staff.deps import CurrentStaff, SessionDep
 from bot.staff.models import StaffMember
@@ -49,6 +50,7 @@ class AppointmentIn(BaseModel):
     starts_at: AwareDatetime
     place: str = Field(min_length=1, max_length=200)
     with_whom: str = Field(default="", max_length=100)
+    bring: str = Field(default="", max_length=200)
 
 
 class AppointmentChange(BaseModel):
@@ -57,6 +59,7 @@ class AppointmentChange(BaseModel):
     starts_at: AwareDatetime | None = None
     place: str | None = Field(default=None, min_length=1, max_length=200)
     with_whom: str | None = Field(default=None, max_length=100)
+    bring: str | None = Field(default=None, max_length=200)
     status: str | None = Field(default=None, max_length=24)
 
 
@@ -78,7 +81,9 @@ class AppointmentOut(BaseModel):
     starts_at: datetime
     place: str
     with_whom: str
+    bring: str
     status: str
+    missed_notice_at: datetime | None
 
 
 class PlanEventOut(BaseModel):
@@ -123,7 +128,13 @@ def _milestone(m: Milestone) -> MilestoneOut:
 
 def _appointment(a: Appointment) -> AppointmentOut:
     return AppointmentOut(
-        id=a.id or 0, starts_at=a.starts_at, place=a.place, with_whom=a.with_whom, status=a.status
+        id=a.id or 0,
+        starts_at=a.starts_at,
+        place=a.place,
+        with_whom=a.with_whom,
+        bring=a.bring,
+        status=a.status,
+        missed_notice_at=a.missed_notice_at,
     )
 
 
@@ -209,42 +220,48 @@ async def patch_milestone(
 
 @router.post("/{person_id}/plan/appointments", response_model=AppointmentOut, status_code=201)
 async def post_appointment(
-    person_id: int, body: AppointmentIn, staff: CurrentStaff, session: SessionDep
+    request: Request, person_id: int, body: AppointmentIn, staff: CurrentStaff, session: SessionDep
 ) -> AppointmentOut:
-    """Book an appointment; its reminders are planned."""
+    """Book an appointment; its reminders are planned and the young person is told once."""
     person = await person_of(session, staff, person_id)
-    appointment = await changes.add_appointment(
+    appointment = await notices.staff_book(
         session,
         person=person,
+        staff=staff,
+        engine=request.app.state.receiver.engine,
+        now=utcnow(),
         starts_at=body.starts_at,
         place=body.place,
         with_whom=body.with_whom,
-        now=utcnow(),
-        staff=staff,
+        bring=body.bring,
     )
     return _appointment(appointment)
 
 
 @router.patch("/{person_id}/plan/appointments/{appointment_id}", response_model=AppointmentOut)
 async def patch_appointment(
+    request: Request,
     person_id: int,
     appointment_id: int,
     body: AppointmentChange,
     staff: CurrentStaff,
     session: SessionDep,
 ) -> AppointmentOut:
-    """Move or change an appointment; its reminders follow."""
+    """Move or change an appointment; its reminders follow, and a move or a cancellation is
+    told to the young person once."""
     person = await person_of(session, staff, person_id)
     try:
-        appointment = await changes.update_appointment(
+        appointment = await notices.staff_change(
             session,
             person=person,
             appointment_id=appointment_id,
-            now=utcnow(),
             staff=staff,
+            engine=request.app.state.receiver.engine,
+            now=utcnow(),
             starts_at=body.starts_at,
             place=body.place,
             with_whom=body.with_whom,
+            bring=body.bring,
             status=body.status,
         )
     except changes.NotFound:

@@ -90,7 +90,7 @@ async def plan_appointment(
     zone = ZoneInfo(municipality.timezone)
     due: dict[str, datetime] = {}
     if appointment.status in LIVE_APPOINTMENT:
-        for key in settings.appointment_offsets:
+        for key in appointment_offsets(municipality, settings):
             raw = parse_offset(key).due(appointment.starts_at, zone)
             when = after_quiet_hours(raw, municipality)
             if when >= appointment.starts_at:
@@ -102,6 +102,17 @@ async def plan_appointment(
     return await _upsert(
         session, person_id=person.id, kind=APPOINTMENT, target_id=appointment.id, due=due, now=now
     )
+
+
+def appointment_offsets(municipality: Municipality, settings: ReminderSettings) -> list[str]:
+    """The municipality's own meeting reminders ("3d@16:00,1d@16:00"), else the default."""
+    own = []
+    for key in filter(None, (k.strip() for k in municipality.appointment_reminders.split(","))):
+        try:
+            own.append(parse_offset(key).key)
+        except ValueError:
+            log.warning("reminder.bad_offset", municipality_id=municipality.id, offset=key)
+    return own or list(settings.appointment_offsets)
 
 
 async def plan_milestone(

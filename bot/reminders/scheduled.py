@@ -9,6 +9,7 @@ import structlog
 from bot.clock import utcnow
 from bot.conversation.engine import Engine
 from bot.database import Database
+from bot.reminders.missed import MissedResult, sweep_missed
 from bot.reminders.sweep import SweepResult, sweep_due
 from bot.scheduler import Job
 from bot.settings import Settings
@@ -26,4 +27,16 @@ def jobs(settings: Settings, engine: Engine) -> list[Job]:
             log.info("reminders.swept", claimed=result.claimed, **result.outcomes)
         return result
 
-    return [Job("reminders.sweep", settings.reminder.sweep_seconds, sweep)]
+    async def missed(db: Database, on_sent: Callable[[], None] | None = None) -> MissedResult:
+        """Follow up meetings nobody marked held ("Vi savnede dig")."""
+        result = await sweep_missed(db, engine, utcnow())
+        if result.flagged:
+            log.info("reminders.missed", flagged=result.flagged, told=result.told)
+        if result.told and on_sent is not None:
+            on_sent()
+        return result
+
+    return [
+        Job("reminders.sweep", settings.reminder.sweep_seconds, sweep),
+        Job("reminders.missed", settings.reminder.sweep_seconds, missed),
+    ]

@@ -12,18 +12,22 @@ from bot.plans.models import Appointment, Milestone
 from bot.plans.service import format_when
 
 
-def appointment_text(appointment: Appointment, *, language: str, timezone: str) -> str:
-    """'Husk dit møde tirsdag den 10. marts 2026 kl. 10.00. Sted: …. Kommer du?'"""
+def meeting_text(appointment: Appointment, *, who: str, language: str, timezone: str) -> str:
+    """'… tirsdag den 10. marts 2026 kl. 10.00 med Mette. Sted: …. Tag med: ….' (no question)."""
     when = format_when(appointment.starts_at, language=language, timezone=timezone)
-    if appointment.with_whom:
-        return system_text(
-            "reminder_appointment_with",
-            language,
-            when=when,
-            who=appointment.with_whom,
-            place=appointment.place,
-        )
-    return system_text("reminder_appointment", language, when=when, place=appointment.place)
+    parts = [
+        system_text("meeting_when_where", language, when=when, who=who, place=appointment.place)
+    ]
+    if appointment.bring:
+        parts.append(system_text("meeting_bring", language, bring=appointment.bring))
+    return " ".join(parts)
+
+
+def appointment_text(appointment: Appointment, *, who: str, language: str, timezone: str) -> str:
+    """'Husk dit møde tirsdag den 10. marts 2026 kl. 10.00 med Mette. Sted: …. Tag med: ….
+    Kommer du?'"""
+    meeting = meeting_text(appointment, who=who, language=language, timezone=timezone)
+    return system_text("reminder_appointment", language, meeting=meeting)
 
 
 def milestone_text(milestone: Milestone, *, overdue: bool, language: str) -> str:
