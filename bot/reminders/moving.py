@@ -39,9 +39,10 @@ if TYPE_CHECKING:
 plugin = ConversationPlugin("meetings")
 MOVE_REASON = "move_meeting"
 REASONS = ("sick", "school", "other")
-# Conversation data: what the move step found ('times', 'human', 'gone'), and whether the
-# picked time was taken.
-MOVE, MOVED = "move", "moved"
+# Conversation data: what the move step found ('times', 'human', 'gone'), the free times it
+# offered (so a button pressed after someone else took its time is still read), and whether
+# the picked time was taken.
+MOVE, OFFERED, MOVED = "move", "offered_slots", "moved"
 # A meeting that is over or off can no longer be moved from the chat.
 SETTLED = ("cancelled", "done")
 
@@ -80,11 +81,11 @@ async def offer_times(turn: Turn, _argument: str) -> None:
     """Find the free times to offer; with none, the contact person finds one (a handoff)."""
     appointment = await current_appointment(turn)
     if appointment is None or appointment.status in SETTLED:
-        _remember(turn, **{MOVE: "gone"})
-    elif await _offered(turn):
-        _remember(turn, **{MOVE: "times"})
+        _remember(turn, **{MOVE: "gone", OFFERED: []})
+    elif offered := await _offered(turn):
+        _remember(turn, **{MOVE: "times", OFFERED: [slot.id for slot in offered]})
     else:
-        _remember(turn, **{MOVE: "human"})
+        _remember(turn, **{MOVE: "human", OFFERED: []})
         await ask_for_other_time(turn, MOVE_REASON)
 
 
@@ -110,13 +111,15 @@ async def free_times(turn: Turn) -> list[Option]:
     """Up to three free times, then '‹Mette› finder en ny tid'."""
     if turn.state.data.get(MOVE) != "times":
         return []
+    offered = [await turn.session.get(FreeSlot, int(i)) for i in turn.state.data.get(OFFERED, [])]
     options = [
         Option(
             Choice(f"t{slot.id}", slot_label(turn, slot)),
             goto="reminder.moved",
             do=f"appointment_take_time:{slot.id}",
         )
-        for slot in await _offered(turn)
+        for slot in offered
+        if slot is not None
     ]
     name = await contact_name(turn)
     label = capitalised(system_text("move_human_choice", turn.lang, contact=name))
