@@ -87,9 +87,8 @@ async def test_staff_build_a_plan_and_every_change_is_recorded(
             await session.exec(select(Reminder).where(Reminder.kind == "appointment"))
         ).all()
         assert {r.offset_key: r.due_at for r in reminders} == {
-            # 2 hours before 09:00 is 07:00, in quiet hours: moved to 08:00.
+            "3d@16:00": local(2026, 3, 8, 16),
             "1d@16:00": local(2026, 3, 10, 16),
-            "2h": local(2026, 3, 11, 8),
         }
 
 

@@ -36,12 +36,12 @@ async def _book(db: Database, person_id: int, starts_at: datetime) -> list[Remin
 @pytest.mark.parametrize(
     ("booked", "starts", "expected"),
     [
-        # Friday, for next Tuesday 10:00: Monday 16:00 and Tuesday 08:00.
-        ((2026, 3, 6, 12), (2026, 3, 10, 10), [(2026, 3, 9, 16, 0), (2026, 3, 10, 8, 0)]),
+        # Friday, for next Tuesday 10:00: Saturday 16:00 and Monday 16:00.
+        ((2026, 3, 6, 12), (2026, 3, 10, 10), [(2026, 3, 7, 16, 0), (2026, 3, 9, 16, 0)]),
         # Monday after the October change (summer time ended Sunday 25 October).
-        ((2026, 10, 20, 12), (2026, 10, 26, 10), [(2026, 10, 25, 16, 0), (2026, 10, 26, 8, 0)]),
+        ((2026, 10, 20, 12), (2026, 10, 26, 10), [(2026, 10, 23, 16, 0), (2026, 10, 25, 16, 0)]),
         # Monday after the March change (summer time began Sunday 29 March).
-        ((2026, 3, 25, 12), (2026, 3, 30, 10), [(2026, 3, 29, 16, 0), (2026, 3, 30, 8, 0)]),
+        ((2026, 3, 25, 12), (2026, 3, 30, 10), [(2026, 3, 27, 16, 0), (2026, 3, 29, 16, 0)]),
     ],
 )
 async def test_default_offsets_fall_at_local_wall_clock(
@@ -54,8 +54,8 @@ async def test_default_offsets_fall_at_local_wall_clock(
     world = await one_person(db)
     planned = await _book(db, world.person_id, local(*starts))
     assert [r.due_at for r in planned] == [local(*e) for e in expected]
-    assert [r.due_at.astimezone(CPH).hour for r in planned] == [16, 8]
-    assert [r.offset_key for r in planned] == ["1d@16:00", "2h"]
+    assert [r.due_at.astimezone(CPH).hour for r in planned] == [16, 16]
+    assert [r.offset_key for r in planned] == ["3d@16:00", "1d@16:00"]
 
 
 @pytest.fixture(autouse=True)
@@ -69,9 +69,9 @@ async def test_october_change_utc_hours(db: Database) -> None:
     clock.set(local(2026, 10, 20, 12))
     world = await one_person(db)
     planned = await _book(db, world.person_id, local(2026, 10, 26, 10))
-    # After the change Copenhagen is UTC+1: 16:00 local is 15:00 UTC, not 14:00.
-    assert planned[0].due_at.hour == 15
-    assert planned[1].due_at.hour == 7
+    # Before the change (Friday) 16:00 local is 14:00 UTC; after it (Sunday), 15:00.
+    assert planned[0].due_at.hour == 14
+    assert planned[1].due_at.hour == 15
 
 
 async def test_reminder_in_quiet_hours_moves_to_their_end(db: Database) -> None:
@@ -101,9 +101,18 @@ async def test_reminder_in_quiet_hours_moves_to_their_end(db: Database) -> None:
     assert [r.due_at for r in planned] == [local(2026, 3, 4, 8)]
 
 
+async def _remind_day_before_and_two_hours_before(db: Database, town_id: int) -> None:
+    async with db.session() as session:
+        town = await session.get(reminders.Municipality, town_id)
+        assert town is not None
+        town.appointment_reminders = "1d@16:00,2h"
+        session.add(town)
+
+
 async def test_too_late_after_quiet_hours_is_not_planned(db: Database) -> None:
     clock.set(local(2026, 3, 2, 9))
     world = await one_person(db)
+    await _remind_day_before_and_two_hours_before(db, world.town_id)
     # 07:30: the 2-hour reminder (05:30) would move to 08:00, after the meeting began.
     planned = await _book(db, world.person_id, local(2026, 3, 4, 7, 30))
     assert [r.offset_key for r in planned] == ["1d@16:00"]
@@ -132,8 +141,8 @@ async def test_moving_an_appointment_moves_its_reminders(db: Database) -> None:
         )
         rows = (await session.exec(select(Reminder).order_by(Reminder.offset_key))).all()
     assert {r.offset_key: r.due_at for r in rows} == {
+        "3d@16:00": local(2026, 3, 9, 16),
         "1d@16:00": local(2026, 3, 11, 16),
-        "2h": local(2026, 3, 12, 12),
     }
     async with db.session() as session:
         await changes.update_appointment(
