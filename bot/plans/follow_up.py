@@ -63,4 +63,3 @@ async def items_for(
     )
     items += [Item(MOVED, p, a, slot.taken_at or now) for slot, a, p in taken.all()]
     return sorted(items, key=lambda item: item.at, reverse=True)
-

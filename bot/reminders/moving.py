@@ -127,15 +127,15 @@ async def free_times(turn: Turn) -> list[Option]:
 
 
 def slot_label(turn: Turn, slot: FreeSlot) -> str:
-    """'tirsdag 10. marts kl. 10.00' (a button; short)."""
+    """'tirsdag 10. marts kl. 10.00' (a button; short, and plain spaces: Babel's English
+    '10:00\u202fAM' would make a whole SMS UCS-2)."""
     local = slot.starts_at.astimezone(ZoneInfo(turn.municipality.timezone))
     locale = babel_locale(turn.lang)
-    day = format_date(
-        local.date(), "EEEE d. MMMM" if turn.lang == "da" else "EEEE d MMMM", locale=locale
-    )
-    return system_text(
-        "date_at_time", turn.lang, date=day, time=format_time(local.time(), "short", locale=locale)
-    )
+    pattern = "EEEE d. MMMM" if turn.lang == "da" else "EEEE d MMMM"
+    day = format_date(local.date(), pattern, locale=locale)
+    time = format_time(local.time(), "short", locale=locale)
+    label = system_text("date_at_time", turn.lang, date=day, time=time)
+    return " ".join(label.split())
 
 
 @plugin.action("appointment_take_time")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -31,9 +31,11 @@ from bot.i18n import LANGUAGES, LOCALES_DIR, _catalog, native_name, tr
 from bot.municipalities.models import Municipality
 from bot.paths import REPO_ROOT
 from bot.people.models import ChannelIdentity, YoungPerson
-from bot.plans.models import Appointment, Milestone, Plan
+from bot.plans import slots
+from bot.plans.models import Appointment, FreeSlot, Milestone, Plan
 from bot.plans.service import format_when
 from bot.safety.conversation import GENTLE_CHECK
+from bot.staff.models import StaffMember
 from channels.base import Choice, Outbound
 from tests.support import Harness
 from tests.world import SOFIE, youth_service
@@ -51,6 +53,8 @@ ENTRIES = (
     "menu.main",
     "reminder.appointment",
     "reminder.milestone",
+    "reminder.missed",
+    "reminder.changed",
     "campaign.message",
     "checkin.ask",
     "handback.ask",
@@ -109,8 +113,15 @@ class Walker:
         """Enter every entry step, then press every choice of every step reached."""
         ids = await self._ids()
         other = "en" if self.language == "da" else "da"
+        meeting = {"appointment_id": ids["appointment"]}
+        free = {"move": "times", "offered_slots": ids["slots"]}
         data = {
-            "reminder.appointment": {"appointment_id": ids["appointment"]},
+            "reminder.appointment": meeting,
+            "reminder.cant_come": meeting,
+            "reminder.missed": meeting,
+            "reminder.changed": {**meeting, "meeting_change": "moved"},
+            "reminder.move": {**meeting, **free},
+            "reminder.moved": {**meeting, "moved": True},
             "reminder.milestone": {"milestone_id": ids["milestone"]},
             "campaign.message": {
                 "campaign_id": ids["campaign"],
@@ -142,7 +153,7 @@ class Walker:
                     queue.append((landed, data.get(landed, {}), offered))
         return self.walk
 
-    async def _ids(self) -> dict[str, int]:
+    async def _ids(self) -> dict[str, Any]:
         async with self.db.session() as session:
             person_id = await _person_id(session)
             plan = (await session.exec(select(Plan).where(Plan.young_person_id == person_id))).one()
@@ -158,6 +169,18 @@ class Walker:
             ).first()
             person = await session.get_one(YoungPerson, person_id)
             town = await session.get_one(Municipality, person.municipality_id)
+            # Free times of Sofie's contact person, for "Jeg kan ikke komme".
+            mette = await session.get_one(StaffMember, person.contact_person_id)
+            free = [
+                await slots.publish(
+                    session,
+                    staff=mette,
+                    starts_at=utcnow() + timedelta(days=days),
+                    place="Torvet 1",
+                    now=utcnow(),
+                )
+                for days in (5, 6, 7)
+            ]
             template = load_spec(REPO_ROOT / "content" / "campaigns" / "ansogning-1-marts.yaml")
             campaign = await campaigns.create(
                 session,
@@ -171,6 +194,7 @@ class Walker:
             "appointment": appointment.id,
             "milestone": milestone.id,
             "campaign": campaign.id or 0,
+            "slots": [slot.id or 0 for slot in free],
         }
 
     async def _place(self, ref: str, data: dict[str, Any], *, entering: bool) -> None:
@@ -195,6 +219,9 @@ class Walker:
             for appointment in (await session.exec(select(Appointment))).all():
                 appointment.status = "planned"
                 session.add(appointment)
+            for slot in (await session.exec(select(FreeSlot))).all():
+                slot.appointment_id = None  # a free time taken by the last turn is free again
+                session.add(slot)
             for identity in (await session.exec(select(ChannelIdentity))).all():
                 identity.opted_out_at = None  # "Ja, stop beskederne" opts out
                 session.add(identity)
