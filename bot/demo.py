@@ -14,7 +14,8 @@ from bot.conversation.models import ConversationState
 from bot.database import Database
 from bot.municipalities.models import Municipality
 from bot.people.models import ChannelIdentity, YoungPerson
-from bot.plans.models import Appointment, Milestone, Plan
+from bot.plans.models import Appointment, FreeSlot, Milestone, Plan
+from bot.reminders import planning as reminders
 from bot.staff.models import StaffMember
 
 DEMO_CODE = "demo"
@@ -105,11 +106,40 @@ async def _create(session: AsyncSession, now: datetime) -> None:
             session.add(Milestone(plan_id=plan.id, title=title, due_date=due, tag=tag))
         meeting_day = today + timedelta(days=3 + index)
         starts = datetime.combine(meeting_day, time(10, 0), tzinfo=zone).astimezone(UTC)
+        meeting = Appointment(
+            plan_id=plan.id,
+            starts_at=starts,
+            place="Ungeindsatsen, Torvet 1",
+            with_whom="Mette",
+            bring="dit sundhedskort" if name == "Sofie" else "dit CV",
+        )
+        session.add(meeting)
+        await session.flush()
+        # Its reminders (3 and 1 days before at 16:00): "Jeg kan ikke komme" can be tried.
+        await reminders.plan_appointment(
+            session, appointment=meeting, person=person, municipality=municipality, now=now
+        )
+        if name == "Ahmed":
+            # A meeting yesterday nobody marked held: "Vi savnede dig" goes out at 10:00 today
+            # (or at once, after 10:00), and it is on Mette's meeting list.
+            yesterday = datetime.combine(today - timedelta(days=1), time(13, 0), tzinfo=zone)
+            session.add(
+                Appointment(
+                    plan_id=plan.id,
+                    starts_at=yesterday.astimezone(UTC),
+                    place="Jobcentret, Vestergade 2",
+                    with_whom="Mette",
+                    created_at=now - timedelta(days=7),
+                )
+            )
+    # Mette's free times: a young person who cannot come is offered the first three.
+    for days, hour in ((5, 9), (6, 13), (8, 10), (9, 14)):
+        moment = datetime.combine(today + timedelta(days=days), time(hour, 0), tzinfo=zone)
         session.add(
-            Appointment(
-                plan_id=plan.id,
-                starts_at=starts,
+            FreeSlot(
+                staff_id=mette.id or 0,
+                starts_at=moment.astimezone(UTC),
                 place="Ungeindsatsen, Torvet 1",
-                with_whom="Mette",
+                created_at=now,
             )
         )

@@ -84,14 +84,14 @@ async def sweep_missed(db: Database, engine: Engine, now: datetime) -> MissedRes
         if at > now:
             continue
         async with db.session() as session:
-            told = await _follow_up(session, engine, appointment_id, now, send=now - at < TOO_LATE)
+            told = await follow_up_one(session, engine, appointment_id, now, send=now - at < TOO_LATE)
         if told is not None:
             result.flagged += 1
             result.told += told
     return result
 
 
-async def _follow_up(
+async def follow_up_one(
     session: AsyncSession, engine: Engine, appointment_id: int, now: datetime, *, send: bool
 ) -> bool | None:
     """Flag one meeting missed and, if `send`, ask the young person; None if already done."""

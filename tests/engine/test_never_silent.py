@@ -2,7 +2,10 @@
 
 Random sequences of messages (ordinary, questions, keywords, crisis and worrying messages,
 numbers, emoji, right-to-left text), button presses, staff actions (take, reply, close,
-transfer, hand back) and clock jumps (minutes, nights, weekends). After each inbound:
+transfer, hand back, move a meeting), messages the bot starts (a meeting reminder, "Vi
+savnede dig") and clock jumps (minutes, nights, weekends). Each young person has a meeting and
+their contact person free times, so button presses walk into "Jeg kan ikke komme", its
+reasons, the free times and the move. After each inbound:
 
 - the young person got at least one message, unless a human holds the conversation and
   they were told so (or written to) within the last ten minutes, or they opted out with STOP
@@ -28,13 +31,20 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.clock import clock
+from bot.conversation.state import locked_state
+from bot.conversation.turn import Turn
 from bot.database import Database
 from bot.handoff import operations
 from bot.handoff import service as handoffs
 from bot.municipalities.models import Municipality
+from bot.outbox.service import enqueue
+from bot.people import service as people
 from bot.people.models import YoungPerson
+from bot.plans import changes, slots
+from bot.reminders import missed, notices
 from bot.safety.screen import screen
 from bot.staff.models import StaffMember
 from channels.base import Outbound
@@ -112,6 +122,7 @@ class World:
     mette: StaffMember
     ali: StaffMember
     opted_out: bool = False
+    appointment_id: int = 0
     last_out_at: datetime | None = None
     steps: list[str] = field(default_factory=list)
 
@@ -137,8 +148,26 @@ async def _new_person(db: Database, n: int, rng: random.Random) -> World:
         address = f"prop-{n}-{rng.randrange(10**9)}"
         await channel_identity(session, person, address=address)
         await conversation(session, person, step="")
+        meeting = await changes.add_appointment(
+            session,
+            person=person,
+            starts_at=clock.now() + timedelta(days=rng.randint(2, 5), minutes=n),
+            place="Ungeindsatsen, Torvet 1",
+            bring=rng.choice(["", "dit sundhedskort"]),
+            now=clock.now(),
+        )
+        for days in range(rng.choice([0, 1, 4])):  # sometimes no free time at all
+            await slots.publish(
+                session,
+                staff=mette,
+                starts_at=clock.now() + timedelta(days=3 + days, minutes=n),
+                place="Torvet 1",
+                now=clock.now(),
+            )
         person_id = person.id
-    return World(Harness(db, address=address), person_id, town, mette, ali)
+    world = World(Harness(db, address=address), person_id, town, mette, ali)
+    world.appointment_id = meeting.id or 0
+    return world
 
 
 def _problems(world: World, did: str, got: list[Outbound], held: bool) -> list[str]:
@@ -167,7 +196,7 @@ async def _held(db: Database, person_id: int) -> bool:
 
 
 async def _staff_act(db: Database, world: World, rng: random.Random) -> str:
-    act = rng.choice(["take", "reply", "reply", "close", "transfer", "hand_back"])
+    act = rng.choice(["take", "reply", "reply", "close", "transfer", "hand_back", "move"])
     now = clock.now()
     async with db.session() as session:
         person = await session.get(YoungPerson, world.person_id)
@@ -176,6 +205,17 @@ async def _staff_act(db: Database, world: World, rng: random.Random) -> str:
         try:
             if act == "take":
                 await operations.take(session, staff=staff, person=person, now=now)
+            elif act == "move":
+                await notices.staff_change(
+                    session,
+                    person=person,
+                    appointment_id=world.appointment_id,
+                    staff=staff,
+                    engine=world.harness.receiver.engine,
+                    now=now,
+                    starts_at=now + timedelta(days=rng.randint(1, 4)),
+                    status="planned",
+                )
             elif act == "reply":
                 await operations.reply(
                     session, staff=staff, person=person, text="Hej, det er Mette.", now=now
@@ -214,6 +254,50 @@ async def _staff_act(db: Database, world: World, rng: random.Random) -> str:
     if len(world.harness.channel.sent) > before:
         world.last_out_at = clock.now()
     return f"staff {act}"
+
+
+async def _bot_starts(db: Database, world: World, rng: random.Random) -> Outbound | None:
+    """A meeting reminder falls due, or "Vi savnede dig" goes out: as the sweeps start them."""
+    kind = rng.choice(["reminder", "missed"])
+    async with db.session() as session:
+        if kind == "missed":
+            await missed.follow_up_one(
+                session, world.harness.receiver.engine, world.appointment_id, clock.now(), send=True
+            )
+        else:
+            await _remind(session, world)
+    before = len(world.harness.channel.sent)
+    while await world.harness.dispatcher.dispatch_once():
+        pass
+    got = world.harness.channel.sent[before:]
+    world.steps.append(f"bot {kind}")
+    if got:
+        world.last_out_at = clock.now()
+    return got[-1] if got else None
+
+
+async def _remind(session: AsyncSession, world: World) -> None:
+    """What the reminder sweep does for one due meeting reminder (bot/reminders/sweep.py)."""
+    person = await session.get_one(YoungPerson, world.person_id)
+    identity = await people.preferred_identity(session, person_id=world.person_id)
+    state = await locked_state(session, world.person_id)
+    if identity is None or state is None:
+        return
+    turn = Turn.started(
+        session,
+        person=person,
+        identity=identity,
+        municipality=await session.get_one(Municipality, person.municipality_id),
+        state=state,
+        now=clock.now(),
+    )
+    replies = await world.harness.receiver.engine.start(
+        turn, "reminder.appointment", data={"appointment_id": world.appointment_id}
+    )
+    for reply in replies:
+        await enqueue(
+            session, identity=identity, text=reply.text, now=clock.now(), choices=reply.choices
+        )
 
 
 def _jump(rng: random.Random) -> str:
@@ -261,8 +345,11 @@ async def _sequence(db: Database, n: int, seed: int) -> list[str]:
         if roll < 0.2:
             world.steps.append(await _staff_act(db, world, rng))
             continue
-        if roll < 0.35:
+        if roll < 0.3:
             world.steps.append(_jump(rng))
+            continue
+        if roll < 0.4:
+            last = await _bot_starts(db, world, rng) or last
             continue
         text, choice = _message(rng, last)
         held = await _held(db, world.person_id)
