@@ -45,6 +45,7 @@ from bot.inbox import labels
 from bot.municipalities.models import Municipality
 from bot.people import models as people_models
 from bot.plans import changes
+from bot.plans.models import Appointment
 from bot.privacy import export
 from bot.staff import models as staff_models
 from bot.staff.models import StaffMember
@@ -327,6 +328,7 @@ async def _seed(db: Database, world: TwoTowns, now: datetime) -> dict[str, int]:
             ("Freja", "active", "web", "visitor-freja", "data_request"),
             ("Karl", "active", "sms", "+4520000024", "asked"),
             ("Vera", "active", "telegram", "10002", "asked"),
+            ("Ella", "active", "sms", "+4520000025", "move_meeting"),
         )
         for name, status, channel, address, reason in rows:
             person = await young_person(
@@ -354,6 +356,19 @@ async def _seed(db: Database, world: TwoTowns, now: datetime) -> dict[str, int]:
             if status == "closed":
                 person.closed_at = now
             session.add(person)
+        # A meeting Sofie missed yesterday, on Mette's meeting list.
+        sofie_plan = await changes.ensure_plan(
+            session, person=await session.get_one(people_models.YoungPerson, ids["sofie"]), now=now
+        )
+        session.add(
+            Appointment(
+                plan_id=sofie_plan.id or 0,
+                starts_at=now - timedelta(days=1),
+                place="Torvet 1",
+                status="missed",
+                missed_notice_at=now,
+            )
+        )
         # Every delivery status a message can have, on Sofie's conversation.
         statuses = sorted(s for s in codes()["message_status"] - {"note"} if _storable(s))
         session.add(
@@ -505,6 +520,7 @@ async def _work(
     await form(mette, f"/inbox/people/{ids['karl']}/close")
     await form(mette, f"/inbox/people/{ids['vera']}/handback")
     await form(ali, f"/inbox/people/{ids['emil']}/assign", {"to": str(world.staff["nora"])})
+    shown.append(("GET /inbox/meetings", _page(await mette.get("/inbox/meetings"))))
     # The JSON API (reads, the check-in schedule, every milestone and appointment status).
     api = f"/api/young/{ids['sofie']}"
     csrf = {"X-CSRF-Token": ali.csrf}
