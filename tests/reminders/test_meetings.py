@@ -4,7 +4,7 @@ moves the meeting; "Vi savnede dig" the day after a meeting nobody marked held."
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import pytest
@@ -43,7 +43,7 @@ class Meeting:
     chat: Harness
 
 
-async def _meeting(db: Database, *, free: list[tuple[int, ...]] = FREE) -> Meeting:
+async def _meeting(db: Database, *, free: Sequence[tuple[int, ...]] = FREE) -> Meeting:
     """Sofie, Mette's, with a meeting on Tuesday 10:00 booked a week before, and Mette's
     published free times."""
     clock.set(local(2026, 3, 2, 9))
