@@ -25,7 +25,6 @@ from bot.inbox.views import load_person, parse_local
 from bot.people import service as people
 from bot.people.models import YoungPerson
 from bot.plans import changes
-from bot.reminders import notices
 from bot.staff.models import StaffMember
 from bot.wiring import invite_ways
 from channels.base import InviteWay
@@ -262,91 +261,6 @@ async def milestone_status(
     except changes.NotFound:
         raise HTTPException(status_code=404, detail="Not Found") from None
     return _to_person(person_id, "plan")
-
-
-@router.post("/people/{person_id}/plan/appointments")
-async def add_appointment(
-    request: Request,
-    session: InboxSession,
-    login: FormLogin,
-    person_id: int,
-    starts_at: str = Form(""),
-    place: str = Form(""),
-    with_whom: str = Form(""),
-    bring: str = Form(""),
-) -> Response:
-    """Book an appointment (local time); the young person is told once."""
-    person = await load_person(session, login, person_id)
-    moment = parse_local(starts_at, login.municipality.timezone)
-    if moment is None or not place.strip():
-        raise HTTPException(status_code=400, detail="A time and a place are needed.")
-    await notices.staff_book(
-        session,
-        person=person,
-        staff=login.staff,
-        engine=request.app.state.receiver.engine,
-        now=utcnow(),
-        starts_at=moment,
-        place=place,
-        with_whom=with_whom,
-        bring=bring,
-    )
-    return _to_person(person_id, "plan")
-
-
-@router.post("/people/{person_id}/plan/appointments/{appointment_id}")
-async def change_appointment(
-    request: Request,
-    session: InboxSession,
-    login: FormLogin,
-    person_id: int,
-    appointment_id: int,
-    starts_at: str = Form(""),
-    place: str = Form(""),
-    bring: str = Form(""),
-) -> Response:
-    """Move a meeting or change its place or what to bring; a move is told once."""
-    person = await load_person(session, login, person_id)
-    moment = parse_local(starts_at, login.municipality.timezone) if starts_at else None
-    if (starts_at and moment is None) or not place.strip():
-        raise HTTPException(status_code=400, detail="A time and a place are needed.")
-    await _staff_change(
-        request, session, login, person, appointment_id, starts_at=moment, place=place, bring=bring
-    )
-    return _to_person(person_id, "plan")
-
-
-@router.post("/people/{person_id}/plan/appointments/{appointment_id}/cancel")
-async def cancel_appointment(
-    request: Request, session: InboxSession, login: FormLogin, person_id: int, appointment_id: int
-) -> Response:
-    """Cancel an appointment; the young person is told once."""
-    person = await load_person(session, login, person_id)
-    await _staff_change(request, session, login, person, appointment_id, status="cancelled")
-    return _to_person(person_id, "plan")
-
-
-async def _staff_change(
-    request: Request,
-    session: AsyncSession,
-    login: Login,
-    person: YoungPerson,
-    appointment_id: int,
-    **fields: Any,
-) -> None:
-    try:
-        await notices.staff_change(
-            session,
-            person=person,
-            appointment_id=appointment_id,
-            staff=login.staff,
-            engine=request.app.state.receiver.engine,
-            now=utcnow(),
-            **fields,
-        )
-    except changes.NotFound:
-        raise HTTPException(status_code=404, detail="Not Found") from None
-    request.app.state.dispatcher.wake()
 
 
 @router.post("/people/{person_id}/checkins")

@@ -114,7 +114,7 @@ async def test_appointment_reminder_offers_what_its_step_reads(db: Database) -> 
             with_whom="Mette",
             now=clock.now(),
         )
-    clock.set(local(2026, 3, 9, 16))
+    clock.set(local(2026, 3, 7, 16))  # three days before at 16:00
     assert (await sweep.sweep_due(db, ENGINE, clock.now())).sent == 1
     await _each_choice_understood(db, Harness(db), world.person_id, "reminder.appointment")
 

@@ -18,6 +18,7 @@ FORMS: dict[str, dict[str, str]] = {
     "/plan/milestones": {"title": "Nyt"},
     "/plan/milestones/{milestone_id}": {"status": "done"},
     "/plan/appointments": {"starts_at": "2026-03-10T10:00", "place": "Her"},
+    "/plan/appointments/{appointment_id}": {"starts_at": "2026-03-12T10:00", "place": "Der"},
     "/checkins": {"cadence_days": "3"},
 }
 JSON: dict[str, dict[str, Any]] = {
