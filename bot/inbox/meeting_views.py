@@ -127,6 +127,22 @@ async def cancel_appointment(
     return RedirectResponse(f"/inbox/people/{person_id}#plan", status_code=303)
 
 
+@router.post("/people/{person_id}/plan/appointments/{appointment_id}/held")
+async def mark_held(
+    request: Request,
+    session: InboxSession,
+    login: FormLogin,
+    person_id: int,
+    appointment_id: int,
+    back: str = Form(""),
+) -> Response:
+    """The meeting was held: no "Vi savnede dig", and off the meeting list (nothing is sent)."""
+    person = await load_person(session, login, person_id)
+    await _staff_change(request, session, login, person, appointment_id, status="done")
+    where = "/inbox/meetings" if back == "meetings" else f"/inbox/people/{person_id}#plan"
+    return RedirectResponse(where, status_code=303)
+
+
 async def _staff_change(
     request: Request,
     session: AsyncSession,

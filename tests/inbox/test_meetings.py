@@ -110,3 +110,21 @@ async def test_a_missed_meeting_is_on_the_contact_persons_list_and_the_read_is_a
             )
         ).all()
         assert [a.young_person_id for a in audited] == [sofie]
+
+
+async def test_a_meeting_marked_held_gets_no_follow_up_and_leaves_the_list(
+    signed_in: SignedIn, world: TwoTowns, db: Database
+) -> None:
+    sofie = world.people["sofie"]
+    meeting = await _appointment(db, sofie)
+    mette = await signed_in("mette")
+    held = await mette.form(f"/inbox/people/{sofie}/plan/appointments/{meeting.id}/held")
+    assert held.status_code == 303
+    assert (await _appointment(db, sofie)).status == "done"
+    assert await _bot_messages(db, sofie) == []  # holding a meeting tells nothing
+    day = meeting.starts_at.astimezone(CPH).date() + timedelta(days=1)
+    clock.set(datetime.combine(day, time(10, 0), tzinfo=CPH).astimezone(UTC))
+    result = await sweep_missed(db, ENGINE, clock.now())
+    assert (result.flagged, result.told) == (1, 1)  # only Bo's, in the other town
+    assert await _bot_messages(db, sofie) == []
+    assert "Udeblevet" not in (await mette.get("/inbox/meetings")).text
