@@ -445,3 +445,16 @@ async def test_a_follow_up_a_day_late_is_not_sent_but_listed(db: Database) -> No
     assert await _deliver(meeting.chat) == []
     async with db.session() as session:
         assert [i.kind for i in await _list(session, meeting)] == ["missed"]
+
+
+async def test_the_scheduler_runs_the_missed_meeting_follow_up(db: Database) -> None:
+    from bot.reminders.scheduled import jobs
+    from bot.settings import get_settings
+
+    meeting = await _meeting(db)
+    job = next(j for j in jobs(get_settings(), ENGINE) if j.name == "reminders.missed")
+    clock.set(local(2026, 3, 11, 10, 1))
+    woken: list[bool] = []
+    await job.run(db, lambda: woken.append(True))
+    assert woken == [True]
+    assert len(await _deliver(meeting.chat)) == 1
