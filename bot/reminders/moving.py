@@ -91,7 +91,7 @@ async def offer_times(turn: Turn, _argument: str) -> None:
 
 @plugin.view("move_offer")
 async def show_move_offer(turn: Turn) -> str:
-    """'Mette har disse tider. Vælg den, der passer dig.' or who finds a new time."""
+    """'Mette har de her ledige tider. Hvilken tid passer dig?' or who finds a new time."""
     found = turn.state.data.get(MOVE)
     if found == "gone":
         return system_text("reminder_gone", turn.lang)
