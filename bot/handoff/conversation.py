@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
-from sqlalchemy import func
+from sqlalchemy import func, or_
 from sqlmodel import col, select
 
 from bot.content.flows import MENU
@@ -18,6 +18,7 @@ from bot.handoff import service as handoffs
 from bot.handoff.models import Handoff
 from bot.i18n import babel_locale
 from bot.municipalities import hours
+from bot.outbox.models import OutboxItem
 from bot.staff.models import StaffMember
 
 if TYPE_CHECKING:
@@ -153,10 +154,15 @@ async def acknowledge(turn: Turn, held: Handoff, *, always: bool) -> None:
     """
     last_sent = (
         await turn.session.exec(
-            select(func.max(Message.created_at)).where(
+            select(func.max(Message.created_at))
+            .join(OutboxItem, col(OutboxItem.message_id) == Message.id, isouter=True)
+            .where(
                 Message.young_person_id == turn.person.id,
                 Message.direction == OUTBOUND,
                 col(Message.internal).is_(False),
+                # A message held for the end of quiet hours (a meeting notice, say) has told
+                # them nothing yet.
+                or_(col(OutboxItem.id).is_(None), col(OutboxItem.due_at) <= turn.now),
             )
         )
     ).one()
