@@ -28,6 +28,7 @@ ROUTE_PERMISSIONS: dict[str, str] = {
     "/inbox/events": YOUNG_PEOPLE,
     "/inbox/people": YOUNG_PEOPLE,
     "/inbox/search": YOUNG_PEOPLE,
+    "/inbox/meetings": YOUNG_PEOPLE,  # missed and moved meetings, and one's free times
     "/inbox/measure": YOUNG_PEOPLE,
     "/api/young": YOUNG_PEOPLE,
     "/inbox/campaigns": CAMPAIGNS,
