@@ -84,7 +84,9 @@ async def sweep_missed(db: Database, engine: Engine, now: datetime) -> MissedRes
         if at > now:
             continue
         async with db.session() as session:
-            told = await follow_up_one(session, engine, appointment_id, now, send=now - at < TOO_LATE)
+            told = await follow_up_one(
+                session, engine, appointment_id, now, send=now - at < TOO_LATE
+            )
         if told is not None:
             result.flagged += 1
             result.told += told
