@@ -75,6 +75,7 @@ async def test_a_content_editor_gets_nothing_about_young_people(
                 person_id=world.people["sofie"],
                 milestone_id=1,
                 appointment_id=1,
+                slot_id=1,
                 message_id=1,
                 campaign_id=1,
                 action="start",
