@@ -1,7 +1,7 @@
 """meetings: bring, missed notice, free slots, reminder offsets per municipality
 
 Revision ID: 075c22b428e5
-Revises: a8d6e7103acd
+Revises: bb1e927c5487
 Create Date: 2026-12-01 00:39:17.072701
 """
 
@@ -15,7 +15,7 @@ import bot.database
 
 
 revision: str = '075c22b428e5'
-down_revision: str | None = 'a8d6e7103acd'
+down_revision: str | None = 'bb1e927c5487'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
