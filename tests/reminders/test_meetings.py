@@ -124,7 +124,7 @@ async def test_cannot_come_sick_pick_a_free_time_moves_the_meeting(db: Database)
     assert [c.label for c in chat.channel.sent[-1].choices] == [
         "Jeg kommer",
         "Jeg kan ikke komme",
-        "Skriv med Mette",
+        "Skriv med min kontaktperson",
         "Menu",
     ]
 
