@@ -132,9 +132,12 @@ async def _create(session: AsyncSession, now: datetime) -> None:
                     created_at=now - timedelta(days=7),
                 )
             )
-    # Mette's free times: a young person who cannot come is offered the first three.
-    for days, hour in ((5, 9), (6, 13), (8, 10), (9, 14)):
-        moment = datetime.combine(today + timedelta(days=days), time(hour, 0), tzinfo=zone)
+    # Mette's free times, on working days: a young person who cannot come is offered three.
+    working_days = [
+        day for day in (today + timedelta(days=n) for n in range(4, 16)) if day.weekday() < 5
+    ]
+    for day, hour in zip(working_days[::2], (9, 13, 10, 14), strict=False):
+        moment = datetime.combine(day, time(hour, 0), tzinfo=zone)
         session.add(
             FreeSlot(
                 staff_id=mette.id or 0,
