@@ -46,3 +46,19 @@ def walk(routes: list[Any], prefix: str = "") -> Iterator[tuple[str, str]]:
 def person_routes(app: FastAPI) -> list[tuple[str, str]]:
     """(method, path template) of every route about one young person."""
     return sorted({r for r in walk(app.routes) if "{person_id}" in r[1]})
+
+
+async def call_person_route(
+    staff: Any, method: str, template: str, path: str, bearer: dict[str, str]
+) -> int:
+    """Call one person route as the staff member would: the API with their Bearer token and a
+    valid JSON body, pages by GET, forms with the CSRF token and a valid form; the status."""
+    tail = template.split("{person_id}", 1)[1]
+    if template.startswith("/api/"):
+        body = JSON.get(tail) if method != "GET" else None
+        answer = await staff.request(method, path, headers=bearer, json=body)
+    elif method == "GET":
+        answer = await staff.get(path)
+    else:
+        answer = await staff.form(path, FORMS.get(tail, {}))
+    return int(answer.status_code)
