@@ -73,6 +73,14 @@ async def _added(session: AsyncSession, row: Any) -> Any:
     return row
 
 
+async def without_flood_limit(session: AsyncSession) -> None:
+    """Turn every municipality's messages-a-minute limit off (bot/conversation/flood.py), for
+    tests that send a table or a walk of messages from one young person, not a flood."""
+    for town in (await session.exec(select(Municipality))).all():
+        town.inbound_per_minute = 0
+        session.add(town)
+
+
 async def municipality(
     session: AsyncSession, *, name: str = "Testby Kommune", code: str = "test", **fields: Any
 ) -> Municipality:

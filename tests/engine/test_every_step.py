@@ -38,7 +38,7 @@ from bot.safety.conversation import GENTLE_CHECK
 from bot.staff.models import StaffMember
 from channels.base import Choice, Outbound
 from tests.support import Harness
-from tests.world import SOFIE, youth_service
+from tests.world import SOFIE, without_flood_limit, youth_service
 
 pytestmark = pytest.mark.usefixtures("frozen_clock")
 
@@ -357,9 +357,7 @@ def _untranslated(danish: Walk, english: Walk) -> list[str]:
 async def test_every_step_in_both_languages(db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
     await youth_service(db)
     async with db.session() as session:  # a walk of hundreds of turns, not a flood
-        for town in (await session.exec(select(Municipality))).all():
-            town.inbound_per_minute = 0
-            session.add(town)
+        await without_flood_limit(session)
     content = flows()
     everything = {f"{name}.{step}" for name, flow in content.flows.items() for step in flow.steps}
     walks: dict[str, Walk] = {}

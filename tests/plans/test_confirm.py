@@ -17,13 +17,12 @@ from bot.conversation.models import ConversationState
 from bot.conversation.preferences import OFFERED
 from bot.database import Database
 from bot.i18n import LANGUAGES, tr
-from bot.municipalities.models import Municipality
 from bot.people.models import YoungPerson
 from bot.plans import changes
 from bot.plans.models import Milestone
 from channels.base import Outbound
 from tests.support import Harness
-from tests.world import OnePerson, local, one_person
+from tests.world import OnePerson, local, one_person, without_flood_limit
 
 NOT_YET = "Okay. Sig til, når du er færdig."
 CONFIRM = "Skal jeg skrive, at du er færdig med '{title}'?"
@@ -99,9 +98,7 @@ async def _world(
     world = await one_person(db, language=language)
     async with db.session() as session:
         # Dozens of sentences in a row from one young person: a table, not a flood.
-        for town in (await session.exec(select(Municipality))).all():
-            town.inbound_per_minute = 0
-            session.add(town)
+        await without_flood_limit(session)
         person = await session.get(YoungPerson, world.person_id)
         state = await session.get(ConversationState, world.person_id)
         assert person is not None and state is not None
